@@ -1,0 +1,164 @@
+package dev.coemesh.core.signal;
+
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.tenant.TenantId;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The versioned signal schemas. Each event names its topic and its ordering key; events with the
+ * same key are delivered in order.
+ */
+public sealed interface SignalEvent {
+  int SCHEMA_VERSION = 1;
+
+  Topic topic();
+
+  /** Kafka record key: events with one key stay ordered. */
+  String key();
+
+  /** Epoch milliseconds at the source. */
+  long timestampMs();
+
+  /** The signal topics of ARCHITECTURE.md. */
+  enum Topic {
+    LOAD("mesh.load"),
+    KV_EVENTS("mesh.kv-events"),
+    USAGE("mesh.usage"),
+    SLO("mesh.slo"),
+    ROUTING("mesh.routing");
+
+    private final String topicName;
+
+    Topic(String topicName) {
+      this.topicName = topicName;
+    }
+
+    public String topicName() {
+      return topicName;
+    }
+  }
+
+  /** A replica's load. */
+  record LoadReport(
+      ReplicaId replica,
+      int queueDepth,
+      int runningSequences,
+      int kvBlocksUsed,
+      int kvBlocksFree,
+      double recentTtftMs,
+      double recentTpotMs,
+      long timestampMs)
+      implements SignalEvent {
+    public LoadReport {
+      Objects.requireNonNull(replica, "replica");
+    }
+
+    @Override
+    public Topic topic() {
+      return Topic.LOAD;
+    }
+
+    @Override
+    public String key() {
+      return replica.toString();
+    }
+  }
+
+  /** KV blocks a replica stored or evicted, by chained block hash (prefix-cache-aware routing). */
+  record KvBlockEvent(ReplicaId replica, Kind kind, List<Long> blockHashes, long timestampMs)
+      implements SignalEvent {
+    public enum Kind {
+      STORED,
+      EVICTED,
+      /** The replica lost everything (restart): forget all its blocks. */
+      CLEARED
+    }
+
+    public KvBlockEvent {
+      Objects.requireNonNull(replica, "replica");
+      Objects.requireNonNull(kind, "kind");
+      blockHashes = List.copyOf(blockHashes);
+    }
+
+    @Override
+    public Topic topic() {
+      return Topic.KV_EVENTS;
+    }
+
+    @Override
+    public String key() {
+      return replica.toString();
+    }
+  }
+
+  /** Tokens charged to a tenant's fair-share counter by one gateway replica. */
+  record UsageCharge(
+      TenantId tenant, String gateway, long inputTokens, long outputTokens, long timestampMs)
+      implements SignalEvent {
+    public UsageCharge {
+      Objects.requireNonNull(tenant, "tenant");
+      Objects.requireNonNull(gateway, "gateway");
+    }
+
+    @Override
+    public Topic topic() {
+      return Topic.USAGE;
+    }
+
+    @Override
+    public String key() {
+      return tenant.value();
+    }
+  }
+
+  /** SLO attainment of one pool over a window. */
+  record SloReport(
+      String pool,
+      double ttftAttainment,
+      double tpotAttainment,
+      double goodputRps,
+      long windowMs,
+      long timestampMs)
+      implements SignalEvent {
+    public SloReport {
+      Objects.requireNonNull(pool, "pool");
+    }
+
+    @Override
+    public Topic topic() {
+      return Topic.SLO;
+    }
+
+    @Override
+    public String key() {
+      return pool;
+    }
+  }
+
+  /** One routing decision, for offline evaluation of the router. */
+  record RoutingDecision(
+      String requestId,
+      String category,
+      double confidence,
+      String expert,
+      String replica,
+      String mode,
+      long timestampMs)
+      implements SignalEvent {
+    public RoutingDecision {
+      Objects.requireNonNull(requestId, "requestId");
+      Objects.requireNonNull(expert, "expert");
+    }
+
+    @Override
+    public Topic topic() {
+      return Topic.ROUTING;
+    }
+
+    @Override
+    public String key() {
+      return expert;
+    }
+  }
+}
