@@ -1,15 +1,74 @@
 package dev.coemesh.core.spi;
 
+import dev.coemesh.core.kv.KvTensor;
+import dev.coemesh.core.kv.ModelFingerprint;
+
 /**
- * The model engine behind an expert replica. The embedded implementation and its full contract
- * (prefill as matrix-matrix work returning last-position logits, one decode step over a batch,
- * paged KV cache with export/import as {@link dev.coemesh.core.kv.KvTensor}) live in {@code
- * expert-pool}; this marker names the SPI for modules that only need to hold an engine.
+ * A model engine with a paged KV cache: sequences are handles to per-sequence KV state held in a
+ * bounded block pool. Prefill and decode are the same operation, a {@link #step} that appends tokens
+ * to sequences and returns each sequence's last-position logits: a prompt is many tokens of one
+ * sequence (processed as matrix-matrix work), a decode step is one token of each running sequence.
+ *
+ * <p>Not thread-safe: one caller (the scheduler thread) drives an engine; the engine parallelises
+ * inside a step. Methods throw {@link dev.coemesh.core.error.MeshException} ({@code
+ * CAPACITY_EXHAUSTED} when blocks run out, {@code CONTEXT_LENGTH_EXCEEDED}, {@code INVALID_REQUEST}
+ * for unknown handles or token ids) and leave the engine unchanged when they do.
  */
 public interface ModelEngine extends AutoCloseable {
 
-  /** The model's name as configured for its expert. */
   String modelName();
+
+  /** Identifies the weights; KV from another fingerprint must never be imported. */
+  ModelFingerprint fingerprint();
+
+  int vocabularySize();
+
+  int contextLength();
+
+  /** Positions per KV block. */
+  int blockSize();
+
+  int totalBlocks();
+
+  /** Blocks an allocation could get now (free plus unreferenced cached blocks). */
+  int availableBlocks();
+
+  /** Token ids of {@code text}, with BOS first when asked. */
+  int[] tokenize(String text, boolean bos);
+
+  /** A new, empty sequence. */
+  int newSequence();
+
+  /**
+   * Attaches cached KV blocks for the longest cached prefix of {@code prompt} to an empty sequence
+   * (never the whole prompt: the last position is always computed); returns positions reused.
+   */
+  int reusePrefix(int sequence, int[] prompt);
+
+  /**
+   * Appends {@code tokens[i]} to {@code sequences[i]} and returns the logits after each sequence's
+   * last new token, {@code [sequences.length][vocab]}. Blocks for all of them are reserved first;
+   * if they do not fit nothing is computed.
+   */
+  float[][] step(int[] sequences, int[][] tokens);
+
+  /** Positions stored for the sequence. */
+  int length(int sequence);
+
+  /** Blocks a sequence needs to grow by {@code extraTokens} positions. */
+  int blocksNeeded(int sequence, int extraTokens);
+
+  /** The sequence's KV as {@code [layer][K|V][token][kvDim]}. */
+  KvTensor exportKv(int sequence);
+
+  /** Fills an empty sequence with imported KV for {@code tokens} (which produced it). */
+  void importKv(int sequence, KvTensor kv, int[] tokens);
+
+  /** Chained hashes of the sequence's full blocks. */
+  long[] blockHashes(int sequence);
+
+  /** Returns the sequence's blocks to the pool; idempotent. */
+  void free(int sequence);
 
   @Override
   void close();

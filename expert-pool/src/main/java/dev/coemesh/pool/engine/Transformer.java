@@ -1,0 +1,260 @@
+package dev.coemesh.pool.engine;
+
+import dev.coemesh.pool.kv.BlockPool;
+import dev.coemesh.pool.kv.SequenceKv;
+import dev.coemesh.pool.model.Kernels;
+import dev.coemesh.pool.model.LayerWeights;
+import dev.coemesh.pool.model.Model;
+import dev.coemesh.pool.model.ModelConfig;
+import dev.coemesh.pool.model.Weight;
+
+/**
+ * The Llama forward pass over a step of T tokens that may belong to different sequences: a prompt
+ * being prefilled contributes many consecutive positions, each decoding sequence one. Every weight
+ * matrix is applied to all T tokens at once (matrix-matrix), and each token attends over its own
+ * sequence's paged KV, which this step extends.
+ *
+ * <p>Not thread-safe: one step at a time (the worker pool parallelises inside a step).
+ */
+public final class Transformer {
+  private static final int MIN_ROWS_PER_THREAD = 16;
+
+  private final ModelConfig c;
+  private final Model model;
+  private final BlockPool pool;
+  private final WorkerPool workers;
+  private final float[] ropeCos; // [contextLength][ropeDim/2]
+  private final float[] ropeSin; // [contextLength][ropeDim/2]
+  private Buffers buf = new Buffers(0, null);
+
+  public Transformer(Model model, BlockPool pool, WorkerPool workers) {
+    this.model = model;
+    this.c = model.config();
+    this.pool = pool;
+    this.workers = workers;
+    int half = c.ropeDim() / 2;
+    this.ropeCos = new float[c.contextLength() * half];
+    this.ropeSin = new float[c.contextLength() * half];
+    for (int pos = 0; pos < c.contextLength(); pos++) {
+      for (int i = 0; i < half; i++) {
+        double freq = Math.pow(c.ropeTheta(), -(2.0 * i) / c.ropeDim());
+        double angle = pos * freq;
+        ropeCos[pos * half + i] = (float) Math.cos(angle);
+        ropeSin[pos * half + i] = (float) Math.sin(angle);
+      }
+    }
+  }
+
+  public ModelConfig config() {
+    return c;
+  }
+
+  public Model model() {
+    return model;
+  }
+
+  /**
+   * Runs one step. Token {@code t} is {@code tokens[t]} at position {@code positions[t]} of sequence
+   * {@code seqs[t]}; each sequence's positions in the step are consecutive and start at its current
+   * length, and its blocks are already reserved. KV is written for every token; then the sequences'
+   * lengths are committed by the caller.
+   *
+   * @param logitRows indices t whose logits are wanted
+   * @return logits {@code [logitRows.length][vocab]} flattened
+   */
+  public float[] forward(int steps, int[] tokens, int[] positions, SequenceKv[] seqs, int[] logitRows) {
+    int t = steps;
+    int dim = c.dim();
+    int kvDim = c.kvDim();
+    int hidden = c.hiddenDim();
+    Buffers b = buffers(t);
+    for (int i = 0; i < t; i++) {
+      model.weights().tokenEmbedding().readRow(tokens[i], b.x, i * dim);
+    }
+    for (int l = 0; l < c.layers(); l++) {
+      LayerWeights w = model.weights().layers().get(l);
+      rmsnorm(b.xb, b.x, w.attentionNorm(), t, dim);
+      matmul(w.wq(), b.xb, dim, t, b.q, dim);
+      matmul(w.wk(), b.xb, dim, t, b.k, kvDim);
+      matmul(w.wv(), b.xb, dim, t, b.v, kvDim);
+      for (int i = 0; i < t; i++) {
+        rope(b.q, i * dim, dim, positions[i]);
+        rope(b.k, i * kvDim, kvDim, positions[i]);
+        int slot = seqs[i].offset(positions[i]);
+        System.arraycopy(b.k, i * kvDim, pool.keys(l), slot, kvDim);
+        System.arraycopy(b.v, i * kvDim, pool.values(l), slot, kvDim);
+      }
+      attention(l, t, positions, seqs, b);
+      matmul(w.wo(), b.att, dim, t, b.xb, dim);
+      add(b.x, b.xb, t * dim);
+      rmsnorm(b.xb, b.x, w.ffnNorm(), t, dim);
+      matmul(w.w1(), b.xb, dim, t, b.hb, hidden);
+      matmul(w.w3(), b.xb, dim, t, b.hb2, hidden);
+      for (int i = 0; i < t * hidden; i++) {
+        float g = b.hb[i];
+        b.hb[i] = g / (1f + (float) Math.exp(-g)) * b.hb2[i];
+      }
+      matmul(w.w2(), b.hb, hidden, t, b.xb, dim);
+      add(b.x, b.xb, t * dim);
+    }
+    int rows = logitRows.length;
+    float[] normed = new float[rows * dim];
+    for (int r = 0; r < rows; r++) {
+      rmsnormRow(normed, r * dim, b.x, logitRows[r] * dim, model.weights().finalNorm(), dim);
+    }
+    float[] logits = new float[rows * c.vocabSize()];
+    matmul(model.weights().output(), normed, dim, rows, logits, c.vocabSize());
+    return logits;
+  }
+
+  private void matmul(Weight w, float[] x, int xStride, int batch, float[] out, int outStride) {
+    workers.parallelFor(
+        w.rows(),
+        MIN_ROWS_PER_THREAD,
+        (from, to) -> Kernels.matmul(w, x, xStride, batch, out, outStride, from, to));
+  }
+
+  private void attention(int layer, int t, int[] positions, SequenceKv[] seqs, Buffers b) {
+    int heads = c.heads();
+    workers.parallelFor(
+        t * heads,
+        Math.max(1, 64 / Math.max(1, t)),
+        (from, to) -> {
+          float[] scores = b.scores(positions, t);
+          for (int task = from; task < to; task++) {
+            attendOneHead(layer, task / heads, task % heads, positions, seqs, b, scores);
+          }
+        });
+  }
+
+  private void attendOneHead(
+      int layer, int i, int h, int[] positions, SequenceKv[] seqs, Buffers b, float[] scores) {
+    int hs = c.headSize();
+    int dim = c.dim();
+    int kvHeadOffset = (h / c.groupSize()) * hs;
+    int qOff = i * dim + h * hs;
+    float[] keys = pool.keys(layer);
+    float[] values = pool.values(layer);
+    SequenceKv seq = seqs[i];
+    int pos = positions[i];
+    float scale = (float) (1.0 / Math.sqrt(hs));
+    float max = Float.NEGATIVE_INFINITY;
+    for (int p = 0; p <= pos; p++) {
+      int kOff = seq.offset(p) + kvHeadOffset;
+      float s = 0;
+      for (int d = 0; d < hs; d++) {
+        s += b.q[qOff + d] * keys[kOff + d];
+      }
+      s *= scale;
+      scores[p] = s;
+      if (s > max) {
+        max = s;
+      }
+    }
+    float sum = 0;
+    for (int p = 0; p <= pos; p++) {
+      float e = (float) Math.exp(scores[p] - max);
+      scores[p] = e;
+      sum += e;
+    }
+    int outOff = i * dim + h * hs;
+    java.util.Arrays.fill(b.att, outOff, outOff + hs, 0f);
+    for (int p = 0; p <= pos; p++) {
+      float a = scores[p] / sum;
+      int vOff = seq.offset(p) + kvHeadOffset;
+      for (int d = 0; d < hs; d++) {
+        b.att[outOff + d] += a * values[vOff + d];
+      }
+    }
+  }
+
+  /** Rotates adjacent pairs (i, i+1) of each head's first ropeDim values by pos·θ^(-i/ropeDim). */
+  private void rope(float[] v, int offset, int width, int pos) {
+    int hs = c.headSize();
+    int half = c.ropeDim() / 2;
+    int base = pos * half;
+    for (int head = 0; head < width; head += hs) {
+      for (int i = 0; i < half; i++) {
+        int at = offset + head + 2 * i;
+        float cos = ropeCos[base + i];
+        float sin = ropeSin[base + i];
+        float v0 = v[at];
+        float v1 = v[at + 1];
+        v[at] = v0 * cos - v1 * sin;
+        v[at + 1] = v0 * sin + v1 * cos;
+      }
+    }
+  }
+
+  private void rmsnorm(float[] out, float[] x, float[] weight, int t, int dim) {
+    for (int i = 0; i < t; i++) {
+      rmsnormRow(out, i * dim, x, i * dim, weight, dim);
+    }
+  }
+
+  private void rmsnormRow(float[] out, int outOff, float[] x, int xOff, float[] weight, int dim) {
+    float ss = 0;
+    for (int j = 0; j < dim; j++) {
+      ss += x[xOff + j] * x[xOff + j];
+    }
+    float inv = (float) (1.0 / Math.sqrt(ss / dim + c.rmsEps()));
+    for (int j = 0; j < dim; j++) {
+      out[outOff + j] = weight[j] * (inv * x[xOff + j]);
+    }
+  }
+
+  private static void add(float[] x, float[] y, int n) {
+    for (int i = 0; i < n; i++) {
+      x[i] += y[i];
+    }
+  }
+
+  private Buffers buffers(int t) {
+    if (buf.capacity < t) {
+      buf = new Buffers(Math.max(t, buf.capacity * 2), c);
+    }
+    return buf;
+  }
+
+  /** Activations for up to {@code capacity} tokens, reused across steps. */
+  private static final class Buffers {
+    final int capacity;
+    final float[] x; // [t][dim]
+    final float[] xb; // [t][dim]
+    final float[] q; // [t][dim]
+    final float[] k; // [t][kvDim]
+    final float[] v; // [t][kvDim]
+    final float[] att; // [t][dim]
+    final float[] hb; // [t][hidden]
+    final float[] hb2; // [t][hidden]
+    private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
+
+    Buffers(int capacity, ModelConfig c) {
+      this.capacity = capacity;
+      int dim = c == null ? 0 : c.dim();
+      int kvDim = c == null ? 0 : c.kvDim();
+      int hidden = c == null ? 0 : c.hiddenDim();
+      x = new float[capacity * dim];
+      xb = new float[capacity * dim];
+      q = new float[capacity * dim];
+      k = new float[capacity * kvDim];
+      v = new float[capacity * kvDim];
+      att = new float[capacity * dim];
+      hb = new float[capacity * hidden];
+      hb2 = new float[capacity * hidden];
+    }
+
+    float[] scores(int[] positions, int t) {
+      int max = 0;
+      for (int i = 0; i < t; i++) {
+        max = Math.max(max, positions[i] + 1);
+      }
+      float[] s = scores.get();
+      if (s.length < max) {
+        s = new float[Math.max(max, 256)];
+        scores.set(s);
+      }
+      return s;
+    }
+  }
+}

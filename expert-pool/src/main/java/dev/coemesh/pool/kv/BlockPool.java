@@ -1,0 +1,185 @@
+package dev.coemesh.pool.kv;
+
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A bounded pool of fixed-size KV-cache blocks. Each block holds {@code blockSize} positions of keys
+ * and values for every layer: {@code keys[layer][(block*blockSize + slot)*kvDim + c]}.
+ *
+ * <p>Full blocks are published under their chained content hash so later sequences with the same
+ * prefix share them (reference counted). A published block whose count drops to zero stays cached
+ * and is evicted least-recently-used when a free block is needed. Not thread-safe: owned by the
+ * engine's step thread.
+ */
+public final class BlockPool {
+  private final int blockSize;
+  private final int blocks;
+  private final int kvDim;
+  private final float[][] keys; // [layer][blocks*blockSize*kvDim]
+  private final float[][] values; // [layer][blocks*blockSize*kvDim]
+  private final int[] refCount; // [blocks]
+  private final long[] hashOf; // [blocks], valid when published[b]
+  private final boolean[] published; // [blocks]
+  private final ArrayDeque<Integer> free = new ArrayDeque<>();
+  /** Published blocks by hash, least recently used first. */
+  private final LinkedHashMap<Long, Integer> cache = new LinkedHashMap<>(16, 0.75f, true);
+  private int evictableCount;
+  private KvBlockListener listener = KvBlockListener.NONE;
+  private long reusedBlocks;
+
+  public BlockPool(int layers, int kvDim, int blockSize, int blocks) {
+    if (layers < 1 || kvDim < 1 || blockSize < 1 || blocks < 1) {
+      throw new IllegalArgumentException("block pool dimensions must be positive");
+    }
+    this.blockSize = blockSize;
+    this.blocks = blocks;
+    this.kvDim = kvDim;
+    int floatsPerLayer = Math.multiplyExact(Math.multiplyExact(blocks, blockSize), kvDim);
+    this.keys = new float[layers][floatsPerLayer];
+    this.values = new float[layers][floatsPerLayer];
+    this.refCount = new int[blocks];
+    this.hashOf = new long[blocks];
+    this.published = new boolean[blocks];
+    for (int b = 0; b < blocks; b++) {
+      free.add(b);
+    }
+  }
+
+  public void setListener(KvBlockListener listener) {
+    this.listener = listener == null ? KvBlockListener.NONE : listener;
+  }
+
+  public int blockSize() {
+    return blockSize;
+  }
+
+  public int totalBlocks() {
+    return blocks;
+  }
+
+  public int kvDim() {
+    return kvDim;
+  }
+
+  /** Blocks that an allocation can get now: free plus cached-but-unreferenced. */
+  public int availableBlocks() {
+    return free.size() + evictableCount;
+  }
+
+  /** Blocks referenced by at least one sequence. */
+  public int usedBlocks() {
+    return blocks - availableBlocks();
+  }
+
+  /** Published blocks held (referenced or not): what the prefix cache can serve. */
+  public int cachedBlocks() {
+    return cache.size();
+  }
+
+  /** Prefix blocks reused instead of recomputed, since start. */
+  public long reusedBlocks() {
+    return reusedBlocks;
+  }
+
+  public float[] keys(int layer) {
+    return keys[layer];
+  }
+
+  public float[] values(int layer) {
+    return values[layer];
+  }
+
+  /** A block for exclusive use (count 1), or -1 when none is available. */
+  public int allocate() {
+    Integer b = free.poll();
+    if (b == null) {
+      b = evictLeastRecentlyUsed();
+      if (b < 0) {
+        return -1;
+      }
+    }
+    refCount[b] = 1;
+    return b;
+  }
+
+  private int evictLeastRecentlyUsed() {
+    Iterator<Map.Entry<Long, Integer>> it = cache.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Integer> entry = it.next();
+      int b = entry.getValue();
+      if (refCount[b] == 0) {
+        it.remove();
+        published[b] = false;
+        evictableCount--;
+        listener.evicted(entry.getKey());
+        return b;
+      }
+    }
+    return -1;
+  }
+
+  /** The cached block with this content hash, now referenced once more; -1 when not cached. */
+  public int acquireCached(long hash) {
+    Integer b = cache.get(hash);
+    if (b == null) {
+      return -1;
+    }
+    if (refCount[b]++ == 0) {
+      evictableCount--;
+    }
+    reusedBlocks++;
+    return b;
+  }
+
+  /**
+   * Publishes a block that a sequence just filled. If another block already holds this content, the
+   * block stays private (it is freed normally later).
+   */
+  public void publish(int block, long hash) {
+    if (published[block] || cache.containsKey(hash)) {
+      return;
+    }
+    published[block] = true;
+    hashOf[block] = hash;
+    cache.put(hash, block);
+    listener.stored(hash);
+  }
+
+  /** Drops one reference; an unpublished block returns to the free list at zero. */
+  public void release(int block) {
+    if (refCount[block] <= 0) {
+      throw new IllegalStateException("block " + block + " released more often than acquired");
+    }
+    if (--refCount[block] == 0) {
+      if (published[block]) {
+        evictableCount++;
+      } else {
+        free.add(block);
+      }
+    }
+  }
+
+  /** Forgets every cached block (engine restart semantics for tests and the router's CLEARED). */
+  public void clearCache() {
+    Iterator<Map.Entry<Long, Integer>> it = cache.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, Integer> entry = it.next();
+      int b = entry.getValue();
+      published[b] = false;
+      it.remove();
+      listener.evicted(entry.getKey());
+      if (refCount[b] == 0) {
+        evictableCount--;
+        free.add(b);
+      }
+    }
+  }
+
+  /** Flat offset of position {@code slot} of {@code block} in a layer's key or value array. */
+  public int offset(int block, int slot) {
+    return (block * blockSize + slot) * kvDim;
+  }
+}

@@ -1,0 +1,151 @@
+package dev.coemesh.pool.model;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.ModelFingerprint;
+import dev.coemesh.pool.tokenizer.ByteLevelBpeTokenizer;
+import dev.coemesh.pool.tokenizer.SentencePieceTokenizer;
+import dev.coemesh.pool.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link Model} from a GGUF file of a Llama-architecture model: shape from metadata (RoPE
+ * dimension count and frequency base honoured), weights as views of the mapped file, output weights
+ * separate or tied, and the tokenizer from {@code tokenizer.ggml.*}.
+ */
+public final class GgufLoader {
+  private static final Set<String> LLAMA_FAMILY = Set.of("llama", "mistral", "granite");
+
+  private GgufLoader() {}
+
+  public static Model load(Path path) {
+    GgufFile gguf = GgufFile.read(path);
+    String arch = gguf.string("general.architecture");
+    if (!LLAMA_FAMILY.contains(arch)) {
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID,
+          "GGUF " + path + " has architecture '" + arch + "'; supported: " + LLAMA_FAMILY);
+    }
+    GgufFile.TensorInfo embedding = gguf.tensor("token_embd.weight");
+    int dim = Math.toIntExact(gguf.integer(arch + ".embedding_length"));
+    int heads = Math.toIntExact(gguf.integer(arch + ".attention.head_count"));
+    int kvHeads = Math.toIntExact(gguf.integer(arch + ".attention.head_count_kv", heads));
+    int layers = Math.toIntExact(gguf.integer(arch + ".block_count"));
+    int hidden = Math.toIntExact(gguf.integer(arch + ".feed_forward_length"));
+    int vocab = Math.toIntExact(embedding.dims()[1]);
+    int context = Math.toIntExact(gguf.integer(arch + ".context_length"));
+    int headSize = dim / Math.max(1, heads);
+    int ropeDim = Math.toIntExact(gguf.integer(arch + ".rope.dimension_count", headSize));
+    float theta = (float) gguf.real(arch + ".rope.freq_base", 10000);
+    float eps = (float) gguf.real(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
+    ModelConfig config;
+    try {
+      config = new ModelConfig(dim, hidden, layers, heads, kvHeads, vocab, context, theta, ropeDim, eps);
+    } catch (IllegalArgumentException e) {
+      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + path + ": " + e.getMessage());
+    }
+
+    List<LayerWeights> layerWeights = new ArrayList<>(layers);
+    int kvDim = config.kvDim();
+    for (int l = 0; l < layers; l++) {
+      String p = "blk." + l + ".";
+      layerWeights.add(
+          new LayerWeights(
+              vector(gguf, p + "attn_norm.weight", dim),
+              matrix(gguf, p + "attn_q.weight", dim, dim),
+              matrix(gguf, p + "attn_k.weight", kvDim, dim),
+              matrix(gguf, p + "attn_v.weight", kvDim, dim),
+              matrix(gguf, p + "attn_output.weight", dim, dim),
+              vector(gguf, p + "ffn_norm.weight", dim),
+              matrix(gguf, p + "ffn_gate.weight", hidden, dim),
+              matrix(gguf, p + "ffn_down.weight", dim, hidden),
+              matrix(gguf, p + "ffn_up.weight", hidden, dim)));
+    }
+    Weight tokenEmbedding = matrix(gguf, "token_embd.weight", vocab, dim);
+    Weight output =
+        gguf.tensors().containsKey("output.weight")
+            ? matrix(gguf, "output.weight", vocab, dim)
+            : tokenEmbedding;
+    ModelWeights weights =
+        new ModelWeights(tokenEmbedding, layerWeights, vector(gguf, "output_norm.weight", dim), output);
+    Tokenizer tokenizer = tokenizer(gguf, vocab);
+    String name = gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
+        ? n
+        : path.getFileName().toString().replaceFirst("\\.gguf$", "");
+    return new Model(name, config, weights, tokenizer, new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+  }
+
+  private static Weight matrix(GgufFile gguf, String name, int rows, int cols) {
+    GgufFile.TensorInfo t = gguf.tensor(name);
+    long[] d = t.dims();
+    if (d.length != 2 || d[0] != cols || d[1] != rows) {
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID,
+          "GGUF " + gguf.path() + " tensor " + name + " has dims " + java.util.Arrays.toString(d)
+              + ", expected [" + cols + ", " + rows + "]");
+    }
+    return new Weight(name, t.type(), rows, cols, t.data());
+  }
+
+  private static float[] vector(GgufFile gguf, String name, int length) {
+    GgufFile.TensorInfo t = gguf.tensor(name);
+    if (t.elements() != length) {
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID,
+          "GGUF " + gguf.path() + " tensor " + name + " has " + t.elements() + " values, expected " + length);
+    }
+    float[] out = new float[length];
+    new Weight(name, t.type(), 1, length, t.data()).readRow(0, out, 0);
+    return out;
+  }
+
+  static Tokenizer tokenizer(GgufFile gguf, int vocab) {
+    String kind = gguf.string("tokenizer.ggml.model");
+    if (!(gguf.metadata().get("tokenizer.ggml.tokens") instanceof String[] tokens)) {
+      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + gguf.path() + " lacks tokenizer.ggml.tokens");
+    }
+    if (tokens.length != vocab) {
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID,
+          "GGUF " + gguf.path() + " has " + tokens.length + " tokens but an embedding of " + vocab);
+    }
+    int bos = (int) gguf.integer("tokenizer.ggml.bos_token_id", 1);
+    int eos = (int) gguf.integer("tokenizer.ggml.eos_token_id", 2);
+    return switch (kind) {
+      case "llama" -> {
+        float[] scores =
+            gguf.metadata().get("tokenizer.ggml.scores") instanceof float[] s ? s : new float[vocab];
+        String[] pieces = new String[vocab];
+        for (int i = 0; i < vocab; i++) {
+          pieces[i] = tokens[i].replace('\u2581', ' ');
+        }
+        yield new SentencePieceTokenizer(pieces, scores, bos, eos, false);
+      }
+      case "gpt2" -> {
+        List<String> merges =
+            gguf.metadata().get("tokenizer.ggml.merges") instanceof String[] m ? List.of(m) : List.of();
+        Set<Integer> control = new HashSet<>();
+        if (gguf.metadata().get("tokenizer.ggml.token_type") instanceof long[] types) {
+          for (int i = 0; i < types.length; i++) {
+            if (types[i] == 3) {
+              control.add(i);
+            }
+          }
+        }
+        String pre = gguf.metadata().get("tokenizer.ggml.pre") instanceof String s ? s : "gpt2";
+        Pattern split = pre.startsWith("llama") ? ByteLevelBpeTokenizer.LLAMA3_SPLIT : ByteLevelBpeTokenizer.GPT2_SPLIT;
+        boolean addBos = !(gguf.metadata().get("tokenizer.ggml.add_bos_token") instanceof Boolean b) || b;
+        yield new ByteLevelBpeTokenizer(tokens, merges, control, split, bos, eos, addBos);
+      }
+      default ->
+          throw new MeshException(
+              ErrorCode.MODEL_FILE_INVALID,
+              "GGUF " + gguf.path() + " uses tokenizer '" + kind + "'; supported: llama, gpt2");
+    };
+  }
+}

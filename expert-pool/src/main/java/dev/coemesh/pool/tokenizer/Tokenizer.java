@@ -1,0 +1,38 @@
+package dev.coemesh.pool.tokenizer;
+
+/**
+ * Text to token ids and back. Implementations are immutable and thread-safe.
+ *
+ * <p>Decoding is byte-oriented because one token may hold part of a UTF-8 character: {@link
+ * #tokenBytes} gives a token's bytes in context, and {@link Utf8Accumulator} turns a stream of them
+ * into whole characters.
+ */
+public interface Tokenizer {
+
+  /** Token ids of {@code text}, with the beginning-of-sequence token first when {@code bos}. */
+  int[] encode(String text, boolean bos);
+
+  /** The bytes token {@code token} adds after token {@code previous} (-1 at the start). */
+  byte[] tokenBytes(int previous, int token);
+
+  int bosId();
+
+  int eosId();
+
+  int vocabularySize();
+
+  /** Whether {@code token} ends generation by itself (end of sequence, or BOS for llama2.c). */
+  boolean isEndOfSequence(int token);
+
+  /** The text of a whole token sequence (tests, logs). */
+  default String decode(int[] tokens) {
+    Utf8Accumulator text = new Utf8Accumulator();
+    StringBuilder out = new StringBuilder();
+    int previous = -1;
+    for (int token : tokens) {
+      out.append(text.append(tokenBytes(previous, token)));
+      previous = token;
+    }
+    return out.append(text.flush()).toString();
+  }
+}
