@@ -107,11 +107,15 @@ public final class Transformer {
     return logits;
   }
 
+  /** Splits the rows into whole panels across the workers. */
   private void matmul(Weight w, float[] x, int xStride, int batch, float[] out, int outStride) {
+    int panel = Kernels.PANEL;
+    int rows = w.rows();
     workers.parallelFor(
-        w.rows(),
-        MIN_ROWS_PER_THREAD,
-        (from, to) -> Kernels.matmul(w, x, xStride, batch, out, outStride, from, to));
+        (rows + panel - 1) / panel,
+        Math.max(1, MIN_ROWS_PER_THREAD / panel),
+        (from, to) ->
+            Kernels.matmul(w, x, xStride, batch, out, outStride, from * panel, Math.min(rows, to * panel)));
   }
 
   private void attention(int layer, int t, int[] positions, SequenceKv[] seqs, Buffers b) {
@@ -127,43 +131,58 @@ public final class Transformer {
         });
   }
 
+  /**
+   * One head of one token: softmax(q·K/sqrt(hs))·V over positions 0..pos of its sequence. Walks the
+   * block table so that positions within a block are contiguous in the pool.
+   */
   private void attendOneHead(
       int layer, int i, int h, int[] positions, SequenceKv[] seqs, Buffers b, float[] scores) {
     int hs = c.headSize();
     int dim = c.dim();
+    int kvDim = c.kvDim();
+    int bs = pool.blockSize();
     int kvHeadOffset = (h / c.groupSize()) * hs;
     int qOff = i * dim + h * hs;
+    float[] q = b.q;
     float[] keys = pool.keys(layer);
     float[] values = pool.values(layer);
     SequenceKv seq = seqs[i];
-    int pos = positions[i];
+    int count = positions[i] + 1;
     float scale = (float) (1.0 / Math.sqrt(hs));
     float max = Float.NEGATIVE_INFINITY;
-    for (int p = 0; p <= pos; p++) {
-      int kOff = seq.offset(p) + kvHeadOffset;
-      float s = 0;
-      for (int d = 0; d < hs; d++) {
-        s += b.q[qOff + d] * keys[kOff + d];
-      }
-      s *= scale;
-      scores[p] = s;
-      if (s > max) {
-        max = s;
+    for (int p0 = 0; p0 < count; p0 += bs) {
+      int base = pool.offset(seq.block(p0 / bs), 0) + kvHeadOffset;
+      int n = Math.min(bs, count - p0);
+      for (int j = 0; j < n; j++) {
+        int kOff = base + j * kvDim;
+        float s = 0;
+        for (int d = 0; d < hs; d++) {
+          s += q[qOff + d] * keys[kOff + d];
+        }
+        s *= scale;
+        scores[p0 + j] = s;
+        max = Math.max(max, s);
       }
     }
     float sum = 0;
-    for (int p = 0; p <= pos; p++) {
+    for (int p = 0; p < count; p++) {
       float e = (float) Math.exp(scores[p] - max);
       scores[p] = e;
       sum += e;
     }
+    float inv = 1f / sum;
     int outOff = i * dim + h * hs;
-    java.util.Arrays.fill(b.att, outOff, outOff + hs, 0f);
-    for (int p = 0; p <= pos; p++) {
-      float a = scores[p] / sum;
-      int vOff = seq.offset(p) + kvHeadOffset;
-      for (int d = 0; d < hs; d++) {
-        b.att[outOff + d] += a * values[vOff + d];
+    float[] att = b.att;
+    java.util.Arrays.fill(att, outOff, outOff + hs, 0f);
+    for (int p0 = 0; p0 < count; p0 += bs) {
+      int base = pool.offset(seq.block(p0 / bs), 0) + kvHeadOffset;
+      int n = Math.min(bs, count - p0);
+      for (int j = 0; j < n; j++) {
+        float a = scores[p0 + j] * inv;
+        int vOff = base + j * kvDim;
+        for (int d = 0; d < hs; d++) {
+          att[outOff + d] += a * values[vOff + d];
+        }
       }
     }
   }

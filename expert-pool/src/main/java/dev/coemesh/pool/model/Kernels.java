@@ -18,14 +18,17 @@ public final class Kernels {
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   static final ValueLayout.OfShort I16_LE =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  /** Inputs processed together per weight row (accumulators held in registers). */
+  /** Inputs processed together per weight panel (accumulators held in registers). */
   static final int TILE = 4;
+
+  /** Rows per packed F32 panel: one vector of outputs. */
+  public static final int PANEL = S.length();
 
   private Kernels() {}
 
   /**
    * {@code out[b*outStride + r] = W[r]·x[b*xStride ..]} for rows [rowFrom, rowTo) and b in [0,
-   * batch).
+   * batch). {@code rowFrom} must be a multiple of {@link #PANEL} (split work in whole panels).
    */
   public static void matmul(
       Weight w,
@@ -42,49 +45,72 @@ public final class Kernels {
     }
   }
 
+  /**
+   * F32 on the packed copy: for each panel of {@link #PANEL} rows and each tile of inputs, accumulate
+   * {@code panel[k][0..PANEL) * x[b][k]} over k. A panel (cols × PANEL floats) is read sequentially
+   * and stays in L1 while every input tile uses it. {@code rowFrom} must be a multiple of PANEL.
+   */
   private static void f32(
       Weight w, float[] x, int xStride, int batch, float[] out, int outStride, int rowFrom, int rowTo) {
-    MemorySegment seg = w.data();
+    float[] packed = w.packed();
     int cols = w.cols();
-    int upper = S.loopBound(cols);
-    long rowBytes = (long) cols * Float.BYTES;
-    for (int b0 = 0; b0 < batch; b0 += TILE) {
-      int n = Math.min(TILE, batch - b0);
-      int x0 = b0 * xStride;
-      for (int r = rowFrom; r < rowTo; r++) {
-        long base = r * rowBytes;
-        switch (n) {
-          case 4 -> f32Tile4(seg, base, cols, upper, x, x0, xStride, out, b0 * outStride + r, outStride);
-          default -> {
-            for (int b = 0; b < n; b++) {
-              out[(b0 + b) * outStride + r] = f32Dot(seg, base, cols, upper, x, x0 + b * xStride);
-            }
-          }
+    float[] tail = null;
+    for (int r = rowFrom; r < rowTo; r += PANEL) {
+      int base = (r / PANEL) * cols * PANEL;
+      boolean partial = r + PANEL > rowTo;
+      if (partial && tail == null) {
+        tail = new float[TILE * PANEL];
+      }
+      int b0 = 0;
+      for (; b0 + TILE <= batch; b0 += TILE) {
+        if (partial) {
+          f32Panel4(packed, base, cols, x, b0 * xStride, xStride, tail, 0, PANEL);
+          copyTail(tail, TILE, out, b0 * outStride + r, outStride, rowTo - r);
+        } else {
+          f32Panel4(packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
+        }
+      }
+      for (; b0 < batch; b0++) {
+        if (partial) {
+          f32Panel1(packed, base, cols, x, b0 * xStride, tail, 0);
+          copyTail(tail, 1, out, b0 * outStride + r, outStride, rowTo - r);
+        } else {
+          f32Panel1(packed, base, cols, x, b0 * xStride, out, b0 * outStride + r);
         }
       }
     }
   }
 
-  private static float f32Dot(
-      MemorySegment seg, long base, int cols, int upper, float[] x, int xOff) {
-    FloatVector acc = FloatVector.zero(S);
-    int k = 0;
-    for (; k < upper; k += S.length()) {
-      FloatVector wv = FloatVector.fromMemorySegment(S, seg, base + (long) k * 4, ByteOrder.LITTLE_ENDIAN);
-      acc = wv.fma(FloatVector.fromArray(S, x, xOff + k), acc);
+  private static void copyTail(float[] tail, int inputs, float[] out, int outIndex, int outStride, int n) {
+    for (int b = 0; b < inputs; b++) {
+      System.arraycopy(tail, b * PANEL, out, outIndex + b * outStride, n);
     }
-    float sum = acc.reduceLanes(VectorOperators.ADD);
-    for (; k < cols; k++) {
-      sum += seg.get(F32_LE, base + (long) k * 4) * x[xOff + k];
-    }
-    return sum;
   }
 
-  private static void f32Tile4(
-      MemorySegment seg,
-      long base,
+  /** One input: four independent accumulators over k hide the multiply-add latency. */
+  private static void f32Panel1(float[] packed, int base, int cols, float[] x, int xOff, float[] out, int outIndex) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = FloatVector.zero(S);
+    FloatVector a2 = FloatVector.zero(S);
+    FloatVector a3 = FloatVector.zero(S);
+    int k = 0;
+    int w = base;
+    for (; k + 4 <= cols; k += 4, w += 4 * PANEL) {
+      a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
+      a1 = FloatVector.fromArray(S, packed, w + PANEL).fma(FloatVector.broadcast(S, x[xOff + k + 1]), a1);
+      a2 = FloatVector.fromArray(S, packed, w + 2 * PANEL).fma(FloatVector.broadcast(S, x[xOff + k + 2]), a2);
+      a3 = FloatVector.fromArray(S, packed, w + 3 * PANEL).fma(FloatVector.broadcast(S, x[xOff + k + 3]), a3);
+    }
+    for (; k < cols; k++, w += PANEL) {
+      a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
+    }
+    a0.add(a1).add(a2.add(a3)).intoArray(out, outIndex);
+  }
+
+  private static void f32Panel4(
+      float[] packed,
+      int base,
       int cols,
-      int upper,
       float[] x,
       int x0,
       int xStride,
@@ -98,29 +124,17 @@ public final class Kernels {
     int x1 = x0 + xStride;
     int x2 = x1 + xStride;
     int x3 = x2 + xStride;
-    int k = 0;
-    for (; k < upper; k += S.length()) {
-      FloatVector wv = FloatVector.fromMemorySegment(S, seg, base + (long) k * 4, ByteOrder.LITTLE_ENDIAN);
-      a0 = wv.fma(FloatVector.fromArray(S, x, x0 + k), a0);
-      a1 = wv.fma(FloatVector.fromArray(S, x, x1 + k), a1);
-      a2 = wv.fma(FloatVector.fromArray(S, x, x2 + k), a2);
-      a3 = wv.fma(FloatVector.fromArray(S, x, x3 + k), a3);
+    for (int k = 0, w = base; k < cols; k++, w += PANEL) {
+      FloatVector wv = FloatVector.fromArray(S, packed, w);
+      a0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), a0);
+      a1 = wv.fma(FloatVector.broadcast(S, x[x1 + k]), a1);
+      a2 = wv.fma(FloatVector.broadcast(S, x[x2 + k]), a2);
+      a3 = wv.fma(FloatVector.broadcast(S, x[x3 + k]), a3);
     }
-    float s0 = a0.reduceLanes(VectorOperators.ADD);
-    float s1 = a1.reduceLanes(VectorOperators.ADD);
-    float s2 = a2.reduceLanes(VectorOperators.ADD);
-    float s3 = a3.reduceLanes(VectorOperators.ADD);
-    for (; k < cols; k++) {
-      float wk = seg.get(F32_LE, base + (long) k * 4);
-      s0 += wk * x[x0 + k];
-      s1 += wk * x[x1 + k];
-      s2 += wk * x[x2 + k];
-      s3 += wk * x[x3 + k];
-    }
-    out[outIndex] = s0;
-    out[outIndex + outStride] = s1;
-    out[outIndex + 2 * outStride] = s2;
-    out[outIndex + 3 * outStride] = s3;
+    a0.intoArray(out, outIndex);
+    a1.intoArray(out, outIndex + outStride);
+    a2.intoArray(out, outIndex + 2 * outStride);
+    a3.intoArray(out, outIndex + 3 * outStride);
   }
 
   /** Other types: dequantize one row into a scratch buffer, then reuse it for every input. */

@@ -18,6 +18,11 @@ public final class Utf8Accumulator {
     return new String(all, 0, complete, StandardCharsets.UTF_8);
   }
 
+  /** Whether bytes of an incomplete character are held. */
+  public boolean holding() {
+    return pending.length > 0;
+  }
+
   /** Whatever is left, with invalid bytes replaced (end of stream). */
   public String flush() {
     String rest = new String(pending, StandardCharsets.UTF_8);

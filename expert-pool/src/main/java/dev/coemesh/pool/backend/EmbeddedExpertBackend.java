@@ -1,0 +1,130 @@
+package dev.coemesh.pool.backend;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.signal.SignalEvent;
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.core.spi.SignalBus;
+import dev.coemesh.pool.engine.EngineOptions;
+import dev.coemesh.pool.engine.LlamaEngine;
+import dev.coemesh.pool.kv.KvBlockListener;
+import dev.coemesh.pool.model.Model;
+import dev.coemesh.pool.scheduler.ContinuousBatcher;
+import dev.coemesh.pool.scheduler.SchedulerOptions;
+import dev.coemesh.pool.scheduler.SequenceRequest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * An expert replica served in this JVM by the embedded engine and its continuous batcher. Prompts
+ * are tokenized with BOS; deadlines cancel the sequence; KV blocks entering and leaving the prefix
+ * cache are published as {@code mesh.kv-events} so routers can score prefix affinity.
+ */
+public final class EmbeddedExpertBackend implements ExpertBackend {
+  private final ExpertId expert;
+  private final ContinuousBatcher batcher;
+  private final LlamaEngine engine;
+  private final ScheduledExecutorService deadlines;
+
+  public EmbeddedExpertBackend(
+      ExpertId expert,
+      Model model,
+      EngineOptions engineOptions,
+      SchedulerOptions schedulerOptions,
+      ReplicaId replica,
+      SignalBus signals) {
+    this.expert = expert;
+    this.engine = new LlamaEngine(model, engineOptions);
+    if (signals != null && replica != null) {
+      engine.setBlockListener(new BlockEvents(replica, signals));
+    }
+    this.batcher = new ContinuousBatcher(engine, schedulerOptions);
+    this.deadlines =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("deadlines-" + expert).unstarted(r));
+  }
+
+  public ContinuousBatcher batcher() {
+    return batcher;
+  }
+
+  @Override
+  public ExpertId expert() {
+    return expert;
+  }
+
+  @Override
+  public int contextLength() {
+    return engine.contextLength();
+  }
+
+  @Override
+  public int countTokens(String prompt) {
+    return engine.model().tokenizer().encode(prompt, true).length;
+  }
+
+  @Override
+  public Capacity capacity() {
+    return new Capacity(
+        batcher.availableBlocks(),
+        engine.totalBlocks(),
+        batcher.running(),
+        batcher.waiting(),
+        batcher.maxRunning());
+  }
+
+  @Override
+  public Generation submit(GenerationRequest request, Consumer<TokenEvent> sink) {
+    Duration left = Duration.between(Instant.now(), request.deadline());
+    if (left.isNegative() || left.isZero()) {
+      throw new MeshException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline has passed");
+    }
+    int[] prompt = engine.model().tokenizer().encode(request.prompt(), true);
+    ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
+    ContinuousBatcher.Handle handle =
+        batcher.submit(
+            new SequenceRequest(prompt, request.sampling()),
+            event -> {
+              if (!(event instanceof TokenEvent.Token) && timer[0] != null) {
+                timer[0].cancel(false);
+              }
+              sink.accept(event);
+            });
+    timer[0] = deadlines.schedule(handle::cancel, left.toMillis(), TimeUnit.MILLISECONDS);
+    return handle;
+  }
+
+  @Override
+  public void close() {
+    batcher.close();
+    deadlines.shutdownNow();
+    engine.close();
+  }
+
+  /** Publishes prefix-cache changes; called on the engine thread, never blocks. */
+  private record BlockEvents(ReplicaId replica, SignalBus signals) implements KvBlockListener {
+    @Override
+    public void stored(long blockHash) {
+      signals.publish(
+          new SignalEvent.KvBlockEvent(
+              replica, SignalEvent.KvBlockEvent.Kind.STORED, List.of(blockHash), System.currentTimeMillis()));
+    }
+
+    @Override
+    public void evicted(long blockHash) {
+      signals.publish(
+          new SignalEvent.KvBlockEvent(
+              replica, SignalEvent.KvBlockEvent.Kind.EVICTED, List.of(blockHash), System.currentTimeMillis()));
+    }
+  }
+}

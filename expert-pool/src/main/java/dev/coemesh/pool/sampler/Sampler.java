@@ -1,0 +1,130 @@
+package dev.coemesh.pool.sampler;
+
+import dev.coemesh.core.request.SamplingParams;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Picks the next token of one sequence from its logits: greedy when the temperature is 0, otherwise
+ * softmax at the temperature restricted by top-k and then top-p (nucleus), drawn from a random
+ * generator seeded per sequence so that a seed reproduces the output. Not thread-safe: one per
+ * sequence.
+ */
+public final class Sampler {
+  /** A sampled token with its log-probability under the unmodified distribution (T = 1). */
+  public record Pick(int token, double logprob, int[] topTokens, double[] topLogprobs) {}
+
+  private final SamplingParams params;
+  private final SplittableRandom random;
+
+  public Sampler(SamplingParams params) {
+    this.params = params;
+    this.random = new SplittableRandom(params.seed());
+  }
+
+  public Pick sample(float[] logits) {
+    int token = params.isGreedy() ? argmax(logits) : draw(logits);
+    if (!params.wantsLogprobs()) {
+      return new Pick(token, Double.NaN, new int[0], new double[0]);
+    }
+    double logZ = logSumExp(logits);
+    int k = params.topLogprobs();
+    int[] top = topIndices(logits, k);
+    double[] topLp = new double[top.length];
+    for (int i = 0; i < top.length; i++) {
+      topLp[i] = logits[top[i]] - logZ;
+    }
+    return new Pick(token, logits[token] - logZ, top, topLp);
+  }
+
+  public static int argmax(float[] logits) {
+    int best = 0;
+    for (int i = 1; i < logits.length; i++) {
+      if (logits[i] > logits[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+
+  private int draw(float[] logits) {
+    int n = logits.length;
+    double invT = 1.0 / params.temperature();
+    int[] order = params.topK() > 0 && params.topK() < n ? topIndices(logits, params.topK()) : null;
+    int candidates = order == null ? n : order.length;
+    double max = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < candidates; i++) {
+      max = Math.max(max, logits[order == null ? i : order[i]] * invT);
+    }
+    double[] p = new double[candidates];
+    double sum = 0;
+    for (int i = 0; i < candidates; i++) {
+      p[i] = Math.exp(logits[order == null ? i : order[i]] * invT - max);
+      sum += p[i];
+    }
+    if (params.topP() < 1) {
+      if (order == null) {
+        order = sortedByLogitDescending(logits);
+        double[] sorted = new double[n];
+        for (int i = 0; i < n; i++) {
+          sorted[i] = p[order[i]];
+        }
+        p = sorted;
+      }
+      double cumulative = 0;
+      int keep = 0;
+      while (keep < candidates) {
+        cumulative += p[keep] / sum;
+        keep++;
+        if (cumulative >= params.topP()) {
+          break;
+        }
+      }
+      candidates = keep;
+      sum = 0;
+      for (int i = 0; i < candidates; i++) {
+        sum += p[i];
+      }
+    }
+    double r = random.nextDouble() * sum;
+    double acc = 0;
+    for (int i = 0; i < candidates; i++) {
+      acc += p[i];
+      if (r < acc) {
+        return order == null ? i : order[i];
+      }
+    }
+    return order == null ? candidates - 1 : order[candidates - 1];
+  }
+
+  /** The k largest logits' indices, largest first (ties: lower index first). */
+  static int[] topIndices(float[] logits, int k) {
+    int[] all = sortedByLogitDescending(logits);
+    return Arrays.copyOf(all, Math.min(k, all.length));
+  }
+
+  private static int[] sortedByLogitDescending(float[] logits) {
+    Integer[] idx = new Integer[logits.length];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    Arrays.sort(idx, (a, b) -> a.equals(b) ? 0 : logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+    int[] out = new int[idx.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = idx[i];
+    }
+    return out;
+  }
+
+  private static double logSumExp(float[] logits) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (float l : logits) {
+      max = Math.max(max, l);
+    }
+    double sum = 0;
+    for (float l : logits) {
+      sum += Math.exp(l - max);
+    }
+    return max + Math.log(sum);
+  }
+}

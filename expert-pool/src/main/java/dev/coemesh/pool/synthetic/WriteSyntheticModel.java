@@ -1,0 +1,45 @@
+package dev.coemesh.pool.synthetic;
+
+import dev.coemesh.pool.cli.Args;
+import dev.coemesh.pool.model.ModelConfig;
+import dev.coemesh.pool.model.TensorType;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * {@code ./mesh synth --out DIR [--shape stories15M | --dim D --hidden H --layers L --heads N
+ * --kv-heads K --vocab V --seq S] [--gguf-type Q8_0] [--seed 1]}: writes {@code model.bin},
+ * {@code tokenizer.bin} and {@code model.gguf} with deterministic random weights.
+ */
+public final class WriteSyntheticModel {
+  private static final Set<String> OPTIONS =
+      Set.of("out", "shape", "dim", "hidden", "layers", "heads", "kv-heads", "vocab", "seq", "gguf-type", "seed");
+
+  private WriteSyntheticModel() {}
+
+  public static void main(String[] argv) throws IOException {
+    Args args = Args.parse(argv, OPTIONS);
+    ModelConfig config =
+        "stories15M".equals(args.get("shape", "stories15M")) && args.get("dim", null) == null
+            ? SyntheticModel.STORIES_15M
+            : new ModelConfig(
+                args.integer("dim", 288),
+                args.integer("hidden", 768),
+                args.integer("layers", 6),
+                args.integer("heads", 6),
+                args.integer("kv-heads", args.integer("heads", 6)),
+                args.integer("vocab", 32000),
+                args.integer("seq", 256),
+                10000f,
+                args.integer("dim", 288) / args.integer("heads", 6),
+                1e-5f);
+    Path dir = Path.of(args.required("out"));
+    Files.createDirectories(dir);
+    SyntheticModel model = new SyntheticModel(config, args.integer("seed", 1));
+    model.writeLlama2c(dir.resolve("model.bin"), dir.resolve("tokenizer.bin"));
+    model.writeGguf(dir.resolve("model.gguf"), TensorType.valueOf(args.get("gguf-type", "F32")));
+    System.out.println("wrote " + dir.resolve("model.bin") + ", tokenizer.bin, model.gguf for " + config);
+  }
+}
