@@ -21,7 +21,8 @@ public final class Stories {
 
   public static Model bin() {
     return ModelLoader.load(
-        SharedModels.file(SharedModels.STORIES_260K_BIN), SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
+        SharedModels.file(SharedModels.STORIES_260K_BIN),
+        SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
   }
 
   public static Model gguf() {
@@ -29,7 +30,8 @@ public final class Stories {
   }
 
   public static LlamaEngine engine(int threads, int blocks) {
-    return new LlamaEngine(bin(), EngineOptions.defaults().withThreads(threads).withKvBlocks(blocks));
+    return new LlamaEngine(
+        bin(), EngineOptions.defaults().withThreads(threads).withKvBlocks(blocks));
   }
 
   public static int argmax(float[] logits) {

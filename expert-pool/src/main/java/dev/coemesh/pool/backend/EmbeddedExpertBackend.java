@@ -117,14 +117,20 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
     public void stored(long blockHash) {
       signals.publish(
           new SignalEvent.KvBlockEvent(
-              replica, SignalEvent.KvBlockEvent.Kind.STORED, List.of(blockHash), System.currentTimeMillis()));
+              replica,
+              SignalEvent.KvBlockEvent.Kind.STORED,
+              List.of(blockHash),
+              System.currentTimeMillis()));
     }
 
     @Override
     public void evicted(long blockHash) {
       signals.publish(
           new SignalEvent.KvBlockEvent(
-              replica, SignalEvent.KvBlockEvent.Kind.EVICTED, List.of(blockHash), System.currentTimeMillis()));
+              replica,
+              SignalEvent.KvBlockEvent.Kind.EVICTED,
+              List.of(blockHash),
+              System.currentTimeMillis()));
     }
   }
 }

@@ -29,7 +29,8 @@ import java.util.regex.Pattern;
  * positions 0..{@code --steps} for every sequence of the batch, as run.c does for one.
  */
 public final class EngineBench {
-  private static final Set<String> OPTIONS = Set.of("out", "steps", "repeats", "llama2c", "prefill");
+  private static final Set<String> OPTIONS =
+      Set.of("out", "steps", "repeats", "llama2c", "prefill");
 
   private EngineBench() {}
 
@@ -49,12 +50,22 @@ public final class EngineBench {
     models.put(
         "stories260K",
         ModelLoader.load(
-            SharedModels.file(SharedModels.STORIES_260K_BIN), SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)));
+            SharedModels.file(SharedModels.STORIES_260K_BIN),
+            SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)));
     models.put("synthetic-15M", ModelLoader.load(synthBin, synthTok));
 
-    StringBuilder json = new StringBuilder("{\n  \"machine\": {\"cores\": " + cores + "},\n  \"steps\": " + steps
-        + ", \"repeats\": " + repeats + ",\n  \"models\": {\n");
-    System.out.printf("%-14s %7s %12s %12s %12s %14s %10s%n", "model", "threads", "b1 tok/s", "b4 tok/s", "b16 tok/s", "prefill tok/s", "b16/b1");
+    StringBuilder json =
+        new StringBuilder(
+            "{\n  \"machine\": {\"cores\": "
+                + cores
+                + "},\n  \"steps\": "
+                + steps
+                + ", \"repeats\": "
+                + repeats
+                + ",\n  \"models\": {\n");
+    System.out.printf(
+        "%-14s %7s %12s %12s %12s %14s %10s%n",
+        "model", "threads", "b1 tok/s", "b4 tok/s", "b16 tok/s", "prefill tok/s", "b16/b1");
     double java1ThreadB1 = 0;
     List<String> modelJson = new ArrayList<>();
     for (Map.Entry<String, Model> entry : models.entrySet()) {
@@ -65,17 +76,38 @@ public final class EngineBench {
         double b1 = decode(model, threads, 1, decodeSteps, repeats);
         double b4 = decode(model, threads, 4, decodeSteps, repeats);
         double b16 = decode(model, threads, 16, decodeSteps, repeats);
-        double prefill = prefill(model, threads, Math.min(prefillTokens, model.config().contextLength() - 1), repeats);
+        double prefill =
+            prefill(
+                model,
+                threads,
+                Math.min(prefillTokens, model.config().contextLength() - 1),
+                repeats);
         if (threads == 1 && entry.getKey().equals("synthetic-15M")) {
           java1ThreadB1 = b1;
         }
-        System.out.printf(Locale.ROOT, "%-14s %7d %12.1f %12.1f %12.1f %14.1f %9.2fx%n",
-            entry.getKey(), threads, b1, b4, b16, prefill, b16 / b1);
-        threadJson.add(String.format(Locale.ROOT,
-            "      \"%d\": {\"decode_tok_s\": {\"b1\": %.2f, \"b4\": %.2f, \"b16\": %.2f}, \"prefill_tok_s\": %.2f, \"batch16_speedup\": %.3f}",
-            threads, b1, b4, b16, prefill, b16 / b1));
+        System.out.printf(
+            Locale.ROOT,
+            "%-14s %7d %12.1f %12.1f %12.1f %14.1f %9.2fx%n",
+            entry.getKey(),
+            threads,
+            b1,
+            b4,
+            b16,
+            prefill,
+            b16 / b1);
+        threadJson.add(
+            String.format(
+                Locale.ROOT,
+                "      \"%d\": {\"decode_tok_s\": {\"b1\": %.2f, \"b4\": %.2f, \"b16\": %.2f}, \"prefill_tok_s\": %.2f, \"batch16_speedup\": %.3f}",
+                threads,
+                b1,
+                b4,
+                b16,
+                prefill,
+                b16 / b1));
       }
-      modelJson.add("    \"" + entry.getKey() + "\": {\n" + String.join(",\n", threadJson) + "\n    }");
+      modelJson.add(
+          "    \"" + entry.getKey() + "\": {\n" + String.join(",\n", threadJson) + "\n    }");
     }
     json.append(String.join(",\n", modelJson)).append("\n  }");
 
@@ -86,11 +118,20 @@ public final class EngineBench {
         runs.add(runLlama2c(llama2c, synthBin, synthTok, steps));
       }
       double c = median(runs);
-      System.out.printf(Locale.ROOT, "llama2.c run.c (1 thread, synthetic-15M, %d steps): %.1f tok/s; coemesh b1 1 thread: %.1f tok/s; ratio %.3f%n",
-          steps, c, java1ThreadB1, java1ThreadB1 / c);
-      json.append(String.format(Locale.ROOT,
-          ",\n  \"vs_llama2c\": {\"llama2c_tok_s\": %.2f, \"coemesh_tok_s\": %.2f, \"ratio\": %.4f, \"threads\": 1, \"model\": \"synthetic-15M\"}",
-          c, java1ThreadB1, java1ThreadB1 / c));
+      System.out.printf(
+          Locale.ROOT,
+          "llama2.c run.c (1 thread, synthetic-15M, %d steps): %.1f tok/s; coemesh b1 1 thread: %.1f tok/s; ratio %.3f%n",
+          steps,
+          c,
+          java1ThreadB1,
+          java1ThreadB1 / c);
+      json.append(
+          String.format(
+              Locale.ROOT,
+              ",\n  \"vs_llama2c\": {\"llama2c_tok_s\": %.2f, \"coemesh_tok_s\": %.2f, \"ratio\": %.4f, \"threads\": 1, \"model\": \"synthetic-15M\"}",
+              c,
+              java1ThreadB1,
+              java1ThreadB1 / c));
     }
     json.append("\n}\n");
     Path out = Path.of(args.get("out", "target/bench/engine.json"));
@@ -103,7 +144,9 @@ public final class EngineBench {
   static double decode(Model model, int threads, int batch, int steps, int repeats) {
     int blocksPerSeq = (steps + 2 + 15) / 16;
     try (LlamaEngine engine =
-        new LlamaEngine(model, EngineOptions.defaults().withThreads(threads).withKvBlocks(batch * blocksPerSeq + 1))) {
+        new LlamaEngine(
+            model,
+            EngineOptions.defaults().withThreads(threads).withKvBlocks(batch * blocksPerSeq + 1))) {
       List<Double> rates = new ArrayList<>();
       for (int r = 0; r <= repeats; r++) {
         int[] ids = new int[batch];
@@ -138,7 +181,9 @@ public final class EngineBench {
       prompt[i] = 3 + (i * 37) % (model.config().vocabSize() - 3);
     }
     try (LlamaEngine engine =
-        new LlamaEngine(model, EngineOptions.defaults().withThreads(threads).withKvBlocks((tokens + 15) / 16 + 1))) {
+        new LlamaEngine(
+            model,
+            EngineOptions.defaults().withThreads(threads).withKvBlocks((tokens + 15) / 16 + 1))) {
       List<Double> rates = new ArrayList<>();
       for (int r = 0; r <= repeats + 1; r++) {
         int id = engine.newSequence();
@@ -154,15 +199,28 @@ public final class EngineBench {
     }
   }
 
-  private static double runLlama2c(String binary, Path model, Path tokenizer, int steps) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder(binary, model.toString(), "-z", tokenizer.toString(), "-t", "0", "-n", Integer.toString(steps + 1), "-i", "")
-        .redirectErrorStream(true)
-        .start();
+  private static double runLlama2c(String binary, Path model, Path tokenizer, int steps)
+      throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(
+                binary,
+                model.toString(),
+                "-z",
+                tokenizer.toString(),
+                "-t",
+                "0",
+                "-n",
+                Integer.toString(steps + 1),
+                "-i",
+                "")
+            .redirectErrorStream(true)
+            .start();
     String output = new String(p.getInputStream().readAllBytes());
     p.waitFor();
     Matcher m = Pattern.compile("achieved tok/s: ([0-9.]+)").matcher(output);
     if (!m.find()) {
-      throw new IllegalStateException("llama2.c did not report tok/s: " + output.lines().reduce((a, b) -> b).orElse(""));
+      throw new IllegalStateException(
+          "llama2.c did not report tok/s: " + output.lines().reduce((a, b) -> b).orElse(""));
     }
     return Double.parseDouble(m.group(1));
   }

@@ -10,13 +10,17 @@ public final class Args {
 
   private Args() {}
 
-  /** Parses {@code args}; throws {@link IllegalArgumentException} naming an unknown or valueless flag. */
+  /**
+   * Parses {@code args}; throws {@link IllegalArgumentException} naming an unknown or valueless
+   * flag.
+   */
   public static Args parse(String[] args, Set<String> known) {
     Args parsed = new Args();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (!flag.startsWith("--") || !known.contains(flag.substring(2))) {
-        throw new IllegalArgumentException("unknown option " + flag + " (known: --" + String.join(", --", known) + ")");
+        throw new IllegalArgumentException(
+            "unknown option " + flag + " (known: --" + String.join(", --", known) + ")");
       }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(flag + " needs a value");

@@ -18,12 +18,21 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code ./mesh generate}: runs one prompt through the embedded engine and prints only the generated
- * text on stdout, as it streams; load and speed figures go to stderr.
+ * {@code ./mesh generate}: runs one prompt through the embedded engine and prints only the
+ * generated text on stdout, as it streams; load and speed figures go to stderr.
  */
 public final class Generate {
   private static final Set<String> OPTIONS =
-      Set.of("model", "tokenizer", "prompt", "max-tokens", "temperature", "top-p", "top-k", "seed", "threads");
+      Set.of(
+          "model",
+          "tokenizer",
+          "prompt",
+          "max-tokens",
+          "temperature",
+          "top-p",
+          "top-k",
+          "seed",
+          "threads");
 
   private Generate() {}
 
@@ -39,7 +48,8 @@ public final class Generate {
   static void run(String[] argv) {
     Args args = Args.parse(argv, OPTIONS);
     long loadStart = System.nanoTime();
-    Path tokenizer = args.get("tokenizer", null) == null ? null : Path.of(args.get("tokenizer", null));
+    Path tokenizer =
+        args.get("tokenizer", null) == null ? null : Path.of(args.get("tokenizer", null));
     Model model = ModelLoader.load(Path.of(args.required("model")), tokenizer);
     SamplingParams sampling =
         new SamplingParams(
@@ -54,8 +64,12 @@ public final class Generate {
     int threads = args.integer("threads", Runtime.getRuntime().availableProcessors());
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     double loadMs = (System.nanoTime() - loadStart) / 1e6;
-    try (LlamaEngine engine = new LlamaEngine(model, EngineOptions.defaults().withThreads(threads).withKvBlocks(
-            (model.config().contextLength() + 15) / 16 + 1));
+    try (LlamaEngine engine =
+            new LlamaEngine(
+                model,
+                EngineOptions.defaults()
+                    .withThreads(threads)
+                    .withKvBlocks((model.config().contextLength() + 15) / 16 + 1));
         ContinuousBatcher batcher = new ContinuousBatcher(engine, SchedulerOptions.defaults())) {
       int[] prompt = model.tokenizer().encode(args.get("prompt", ""), true);
       CompletableFuture<TokenEvent> end = new CompletableFuture<>();
@@ -76,8 +90,13 @@ public final class Generate {
         case TokenEvent.Finished f ->
             System.err.printf(
                 "generate: %s, %d prompt + %d generated tokens, load %.0f ms, TTFT %.1f ms, %.1f tok/s, finish %s%n",
-                model.name(), f.usage().promptTokens(), f.usage().completionTokens(), loadMs,
-                f.timings().ttftMs(), f.usage().completionTokens() / seconds, f.reason().wireName());
+                model.name(),
+                f.usage().promptTokens(),
+                f.usage().completionTokens(),
+                loadMs,
+                f.timings().ttftMs(),
+                f.usage().completionTokens() / seconds,
+                f.reason().wireName());
         case TokenEvent.Failed f -> throw new MeshException(f.code(), f.message());
         case TokenEvent.Token t -> throw new IllegalStateException("stream ended on a token");
       }

@@ -28,7 +28,8 @@ public final class LlamaEngine implements ModelEngine {
   public LlamaEngine(Model model, EngineOptions options) {
     this.model = model;
     this.config = model.config();
-    this.pool = new BlockPool(config.layers(), config.kvDim(), options.blockSize(), options.kvBlocks());
+    this.pool =
+        new BlockPool(config.layers(), config.kvDim(), options.blockSize(), options.kvBlocks());
     this.workers = new WorkerPool(options.threads());
     this.transformer = new Transformer(model, pool, workers);
   }
@@ -127,7 +128,8 @@ public final class LlamaEngine implements ModelEngine {
       seqs[s] = seq(ids[s]);
       for (int j = 0; j < s; j++) {
         if (seqs[j] == seqs[s]) {
-          throw new MeshException(ErrorCode.INVALID_REQUEST, "sequence " + ids[s] + " appears twice in one step");
+          throw new MeshException(
+              ErrorCode.INVALID_REQUEST, "sequence " + ids[s] + " appears twice in one step");
         }
       }
       checkTokens(tokens[s]);
@@ -138,7 +140,10 @@ public final class LlamaEngine implements ModelEngine {
       if (newLength > config.contextLength()) {
         throw new MeshException(
             ErrorCode.CONTEXT_LENGTH_EXCEEDED,
-            "sequence would hold " + newLength + " tokens; the model's context is " + config.contextLength());
+            "sequence would hold "
+                + newLength
+                + " tokens; the model's context is "
+                + config.contextLength());
       }
       blocks += seqs[s].blocksNeeded(newLength);
       total += tokens[s].length;
@@ -209,13 +214,23 @@ public final class LlamaEngine implements ModelEngine {
   public void importKv(int sequence, KvTensor kv, int[] tokens) {
     SequenceKv s = seq(sequence);
     if (s.length() != 0) {
-      throw new MeshException(ErrorCode.INVALID_REQUEST, "KV can only be imported into an empty sequence");
+      throw new MeshException(
+          ErrorCode.INVALID_REQUEST, "KV can only be imported into an empty sequence");
     }
-    if (kv.layers() != config.layers() || kv.kvDim() != config.kvDim() || kv.tokens() != tokens.length) {
+    if (kv.layers() != config.layers()
+        || kv.kvDim() != config.kvDim()
+        || kv.tokens() != tokens.length) {
       throw new MeshException(
           ErrorCode.KV_CORRUPT,
-          "KV shape [" + kv.layers() + " layers, " + kv.tokens() + " tokens, " + kv.kvDim()
-              + "] does not fit this model with " + tokens.length + " tokens");
+          "KV shape ["
+              + kv.layers()
+              + " layers, "
+              + kv.tokens()
+              + " tokens, "
+              + kv.kvDim()
+              + "] does not fit this model with "
+              + tokens.length
+              + " tokens");
     }
     checkTokens(tokens);
     if (tokens.length > config.contextLength()) {
@@ -267,7 +282,8 @@ public final class LlamaEngine implements ModelEngine {
     for (int token : tokens) {
       if (token < 0 || token >= config.vocabSize()) {
         throw new MeshException(
-            ErrorCode.INVALID_REQUEST, "token id " + token + " outside vocabulary of " + config.vocabSize());
+            ErrorCode.INVALID_REQUEST,
+            "token id " + token + " outside vocabulary of " + config.vocabSize());
       }
     }
   }

@@ -54,15 +54,16 @@ public final class Transformer {
   }
 
   /**
-   * Runs one step. Token {@code t} is {@code tokens[t]} at position {@code positions[t]} of sequence
-   * {@code seqs[t]}; each sequence's positions in the step are consecutive and start at its current
-   * length, and its blocks are already reserved. KV is written for every token; then the sequences'
-   * lengths are committed by the caller.
+   * Runs one step. Token {@code t} is {@code tokens[t]} at position {@code positions[t]} of
+   * sequence {@code seqs[t]}; each sequence's positions in the step are consecutive and start at
+   * its current length, and its blocks are already reserved. KV is written for every token; then
+   * the sequences' lengths are committed by the caller.
    *
    * @param logitRows indices t whose logits are wanted
    * @return logits {@code [logitRows.length][vocab]} flattened
    */
-  public float[] forward(int steps, int[] tokens, int[] positions, SequenceKv[] seqs, int[] logitRows) {
+  public float[] forward(
+      int steps, int[] tokens, int[] positions, SequenceKv[] seqs, int[] logitRows) {
     int t = steps;
     int dim = c.dim();
     int kvDim = c.kvDim();
@@ -115,7 +116,8 @@ public final class Transformer {
         (rows + panel - 1) / panel,
         Math.max(1, MIN_ROWS_PER_THREAD / panel),
         (from, to) ->
-            Kernels.matmul(w, x, xStride, batch, out, outStride, from * panel, Math.min(rows, to * panel)));
+            Kernels.matmul(
+                w, x, xStride, batch, out, outStride, from * panel, Math.min(rows, to * panel)));
   }
 
   private void attention(int layer, int t, int[] positions, SequenceKv[] seqs, Buffers b) {

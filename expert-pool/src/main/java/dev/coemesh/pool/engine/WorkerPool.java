@@ -38,7 +38,8 @@ public final class WorkerPool implements AutoCloseable {
     this.workers = new Thread[threads - 1];
     for (int i = 0; i < workers.length; i++) {
       int index = i + 1;
-      workers[i] = Thread.ofPlatform().daemon().name("engine-worker-" + index).start(() -> work(index));
+      workers[i] =
+          Thread.ofPlatform().daemon().name("engine-worker-" + index).start(() -> work(index));
     }
   }
 

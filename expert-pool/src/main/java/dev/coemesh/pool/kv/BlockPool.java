@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A bounded pool of fixed-size KV-cache blocks. Each block holds {@code blockSize} positions of keys
- * and values for every layer: {@code keys[layer][(block*blockSize + slot)*kvDim + c]}.
+ * A bounded pool of fixed-size KV-cache blocks. Each block holds {@code blockSize} positions of
+ * keys and values for every layer: {@code keys[layer][(block*blockSize + slot)*kvDim + c]}.
  *
  * <p>Full blocks are published under their chained content hash so later sequences with the same
  * prefix share them (reference counted). A published block whose count drops to zero stays cached
@@ -24,8 +24,10 @@ public final class BlockPool {
   private final long[] hashOf; // [blocks], valid when published[b]
   private final boolean[] published; // [blocks]
   private final ArrayDeque<Integer> free = new ArrayDeque<>();
+
   /** Published blocks by hash, least recently used first. */
   private final LinkedHashMap<Long, Integer> cache = new LinkedHashMap<>(16, 0.75f, true);
+
   private int evictableCount;
   private KvBlockListener listener = KvBlockListener.NONE;
   private long reusedBlocks;

@@ -4,8 +4,8 @@ import dev.coemesh.core.kv.BlockHashes;
 import java.util.Arrays;
 
 /**
- * One sequence's view of the paged KV cache: its block table, the tokens whose KV is stored, and the
- * chained hashes of its full blocks. Positions map to {@code (blockTable[p / blockSize], p %
+ * One sequence's view of the paged KV cache: its block table, the tokens whose KV is stored, and
+ * the chained hashes of its full blocks. Positions map to {@code (blockTable[p / blockSize], p %
  * blockSize)}.
  */
 public final class SequenceKv {
@@ -68,7 +68,9 @@ public final class SequenceKv {
     return length;
   }
 
-  /** Makes room for positions up to {@code newLength}; false (nothing changed) when blocks run out. */
+  /**
+   * Makes room for positions up to {@code newLength}; false (nothing changed) when blocks run out.
+   */
   public boolean reserve(int newLength) {
     int bs = pool.blockSize();
     int needed = (newLength + bs - 1) / bs - blockCount;

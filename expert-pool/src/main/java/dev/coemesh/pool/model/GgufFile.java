@@ -20,8 +20,10 @@ import java.util.Map;
 public final class GgufFile {
   private static final int MAGIC = 0x46554747; // "GGUF" little-endian
   private static final int DEFAULT_ALIGNMENT = 32;
-  private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfInt I32 =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfLong I64 =
+      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   /** One tensor's directory entry; {@code dims[0]} is the contiguous (input) dimension. */
   public record TensorInfo(String name, long[] dims, TensorType type, MemorySegment data) {
@@ -40,7 +42,12 @@ public final class GgufFile {
   private final Map<String, Object> metadata;
   private final Map<String, TensorInfo> tensors;
 
-  private GgufFile(Path path, MemorySegment file, int version, Map<String, Object> metadata, Map<String, TensorInfo> tensors) {
+  private GgufFile(
+      Path path,
+      MemorySegment file,
+      int version,
+      Map<String, Object> metadata,
+      Map<String, TensorInfo> tensors) {
     this.path = path;
     this.file = file;
     this.version = version;
@@ -97,7 +104,8 @@ public final class GgufFile {
       }
       pending.add(new Pending(name, dims, type, r.i64()));
     }
-    long alignment = metadata.get("general.alignment") instanceof Long a && a > 0 ? a : DEFAULT_ALIGNMENT;
+    long alignment =
+        metadata.get("general.alignment") instanceof Long a && a > 0 ? a : DEFAULT_ALIGNMENT;
     long dataStart = (r.offset + alignment - 1) / alignment * alignment;
     Map<String, TensorInfo> tensors = new LinkedHashMap<>();
     for (Pending p : pending) {
@@ -108,7 +116,13 @@ public final class GgufFile {
       long bytes = p.type.bytesFor(elements);
       long start = dataStart + p.offset;
       if (p.offset < 0 || start + bytes > file.byteSize()) {
-        throw r.invalid("is truncated: tensor " + p.name + " needs bytes up to " + (start + bytes) + " of " + file.byteSize());
+        throw r.invalid(
+            "is truncated: tensor "
+                + p.name
+                + " needs bytes up to "
+                + (start + bytes)
+                + " of "
+                + file.byteSize());
       }
       tensors.put(p.name, new TensorInfo(p.name, p.dims, p.type, file.asSlice(start, bytes)));
     }
@@ -163,13 +177,15 @@ public final class GgufFile {
   public TensorInfo tensor(String name) {
     TensorInfo t = tensors.get(name);
     if (t == null) {
-      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + path + " lacks tensor " + name);
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID, "GGUF " + path + " lacks tensor " + name);
     }
     return t;
   }
 
   private MeshException missing(String key, String type) {
-    return new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + path + " lacks " + type + " metadata " + key);
+    return new MeshException(
+        ErrorCode.MODEL_FILE_INVALID, "GGUF " + path + " lacks " + type + " metadata " + key);
   }
 
   /** Array values: strings as {@code String[]}, numbers as {@code float[]}/{@code long[]}. */
@@ -190,7 +206,8 @@ public final class GgufFile {
 
     private void need(long bytes) {
       if (bytes < 0 || offset + bytes > file.byteSize()) {
-        throw invalid("is truncated or corrupt at byte " + offset + " (needs " + bytes + " more bytes)");
+        throw invalid(
+            "is truncated or corrupt at byte " + offset + " (needs " + bytes + " more bytes)");
       }
     }
 
@@ -238,7 +255,8 @@ public final class GgufFile {
         }
         case 2, 3 -> {
           need(2);
-          short s = file.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), offset);
+          short s =
+              file.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), offset);
           offset += 2;
           yield (long) (type == 2 ? s & 0xFFFF : s);
         }

@@ -45,7 +45,8 @@ public final class GgufLoader {
     float eps = (float) gguf.real(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
     ModelConfig config;
     try {
-      config = new ModelConfig(dim, hidden, layers, heads, kvHeads, vocab, context, theta, ropeDim, eps);
+      config =
+          new ModelConfig(dim, hidden, layers, heads, kvHeads, vocab, context, theta, ropeDim, eps);
     } catch (IllegalArgumentException e) {
       throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + path + ": " + e.getMessage());
     }
@@ -72,12 +73,19 @@ public final class GgufLoader {
             ? matrix(gguf, "output.weight", vocab, dim)
             : tokenEmbedding;
     ModelWeights weights =
-        new ModelWeights(tokenEmbedding, layerWeights, vector(gguf, "output_norm.weight", dim), output);
+        new ModelWeights(
+            tokenEmbedding, layerWeights, vector(gguf, "output_norm.weight", dim), output);
     Tokenizer tokenizer = tokenizer(gguf, vocab);
-    String name = gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
-        ? n
-        : path.getFileName().toString().replaceFirst("\\.gguf$", "");
-    return new Model(name, config, weights, tokenizer, new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+    String name =
+        gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
+            ? n
+            : path.getFileName().toString().replaceFirst("\\.gguf$", "");
+    return new Model(
+        name,
+        config,
+        weights,
+        tokenizer,
+        new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
   }
 
   private static Weight matrix(GgufFile gguf, String name, int rows, int cols) {
@@ -86,8 +94,17 @@ public final class GgufLoader {
     if (d.length != 2 || d[0] != cols || d[1] != rows) {
       throw new MeshException(
           ErrorCode.MODEL_FILE_INVALID,
-          "GGUF " + gguf.path() + " tensor " + name + " has dims " + java.util.Arrays.toString(d)
-              + ", expected [" + cols + ", " + rows + "]");
+          "GGUF "
+              + gguf.path()
+              + " tensor "
+              + name
+              + " has dims "
+              + java.util.Arrays.toString(d)
+              + ", expected ["
+              + cols
+              + ", "
+              + rows
+              + "]");
     }
     return new Weight(name, t.type(), rows, cols, t.data());
   }
@@ -97,7 +114,14 @@ public final class GgufLoader {
     if (t.elements() != length) {
       throw new MeshException(
           ErrorCode.MODEL_FILE_INVALID,
-          "GGUF " + gguf.path() + " tensor " + name + " has " + t.elements() + " values, expected " + length);
+          "GGUF "
+              + gguf.path()
+              + " tensor "
+              + name
+              + " has "
+              + t.elements()
+              + " values, expected "
+              + length);
     }
     float[] out = new float[length];
     new Weight(name, t.type(), 1, length, t.data()).readRow(0, out, 0);
@@ -107,7 +131,8 @@ public final class GgufLoader {
   static Tokenizer tokenizer(GgufFile gguf, int vocab) {
     String kind = gguf.string("tokenizer.ggml.model");
     if (!(gguf.metadata().get("tokenizer.ggml.tokens") instanceof String[] tokens)) {
-      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + gguf.path() + " lacks tokenizer.ggml.tokens");
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID, "GGUF " + gguf.path() + " lacks tokenizer.ggml.tokens");
     }
     if (tokens.length != vocab) {
       throw new MeshException(
@@ -119,7 +144,9 @@ public final class GgufLoader {
     return switch (kind) {
       case "llama" -> {
         float[] scores =
-            gguf.metadata().get("tokenizer.ggml.scores") instanceof float[] s ? s : new float[vocab];
+            gguf.metadata().get("tokenizer.ggml.scores") instanceof float[] s
+                ? s
+                : new float[vocab];
         String[] pieces = new String[vocab];
         for (int i = 0; i < vocab; i++) {
           pieces[i] = tokens[i].replace('\u2581', ' ');
@@ -128,7 +155,9 @@ public final class GgufLoader {
       }
       case "gpt2" -> {
         List<String> merges =
-            gguf.metadata().get("tokenizer.ggml.merges") instanceof String[] m ? List.of(m) : List.of();
+            gguf.metadata().get("tokenizer.ggml.merges") instanceof String[] m
+                ? List.of(m)
+                : List.of();
         Set<Integer> control = new HashSet<>();
         if (gguf.metadata().get("tokenizer.ggml.token_type") instanceof long[] types) {
           for (int i = 0; i < types.length; i++) {
@@ -138,8 +167,12 @@ public final class GgufLoader {
           }
         }
         String pre = gguf.metadata().get("tokenizer.ggml.pre") instanceof String s ? s : "gpt2";
-        Pattern split = pre.startsWith("llama") ? ByteLevelBpeTokenizer.LLAMA3_SPLIT : ByteLevelBpeTokenizer.GPT2_SPLIT;
-        boolean addBos = !(gguf.metadata().get("tokenizer.ggml.add_bos_token") instanceof Boolean b) || b;
+        Pattern split =
+            pre.startsWith("llama")
+                ? ByteLevelBpeTokenizer.LLAMA3_SPLIT
+                : ByteLevelBpeTokenizer.GPT2_SPLIT;
+        boolean addBos =
+            !(gguf.metadata().get("tokenizer.ggml.add_bos_token") instanceof Boolean b) || b;
         yield new ByteLevelBpeTokenizer(tokens, merges, control, split, bos, eos, addBos);
       }
       default ->

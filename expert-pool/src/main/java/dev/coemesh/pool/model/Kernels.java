@@ -18,6 +18,7 @@ public final class Kernels {
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   static final ValueLayout.OfShort I16_LE =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
   /** Inputs processed together per weight panel (accumulators held in registers). */
   static final int TILE = 4;
 
@@ -41,17 +42,26 @@ public final class Kernels {
       int rowTo) {
     switch (w.type()) {
       case F32 -> f32(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
-      case F16, BF16, Q8_0, Q4_0 -> dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+      case F16, BF16, Q8_0, Q4_0 ->
+          dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
     }
   }
 
   /**
-   * F32 on the packed copy: for each panel of {@link #PANEL} rows and each tile of inputs, accumulate
-   * {@code panel[k][0..PANEL) * x[b][k]} over k. A panel (cols × PANEL floats) is read sequentially
-   * and stays in L1 while every input tile uses it. {@code rowFrom} must be a multiple of PANEL.
+   * F32 on the packed copy: for each panel of {@link #PANEL} rows and each tile of inputs,
+   * accumulate {@code panel[k][0..PANEL) * x[b][k]} over k. A panel (cols × PANEL floats) is read
+   * sequentially and stays in L1 while every input tile uses it. {@code rowFrom} must be a multiple
+   * of PANEL.
    */
   private static void f32(
-      Weight w, float[] x, int xStride, int batch, float[] out, int outStride, int rowFrom, int rowTo) {
+      Weight w,
+      float[] x,
+      int xStride,
+      int batch,
+      float[] out,
+      int outStride,
+      int rowFrom,
+      int rowTo) {
     float[] packed = w.packed();
     int cols = w.cols();
     float[] tail = null;
@@ -67,7 +77,8 @@ public final class Kernels {
           f32Panel4(packed, base, cols, x, b0 * xStride, xStride, tail, 0, PANEL);
           copyTail(tail, TILE, out, b0 * outStride + r, outStride, rowTo - r);
         } else {
-          f32Panel4(packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
+          f32Panel4(
+              packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
         }
       }
       for (; b0 < batch; b0++) {
@@ -81,14 +92,16 @@ public final class Kernels {
     }
   }
 
-  private static void copyTail(float[] tail, int inputs, float[] out, int outIndex, int outStride, int n) {
+  private static void copyTail(
+      float[] tail, int inputs, float[] out, int outIndex, int outStride, int n) {
     for (int b = 0; b < inputs; b++) {
       System.arraycopy(tail, b * PANEL, out, outIndex + b * outStride, n);
     }
   }
 
   /** One input: four independent accumulators over k hide the multiply-add latency. */
-  private static void f32Panel1(float[] packed, int base, int cols, float[] x, int xOff, float[] out, int outIndex) {
+  private static void f32Panel1(
+      float[] packed, int base, int cols, float[] x, int xOff, float[] out, int outIndex) {
     FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = FloatVector.zero(S);
     FloatVector a2 = FloatVector.zero(S);
@@ -97,9 +110,15 @@ public final class Kernels {
     int w = base;
     for (; k + 4 <= cols; k += 4, w += 4 * PANEL) {
       a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
-      a1 = FloatVector.fromArray(S, packed, w + PANEL).fma(FloatVector.broadcast(S, x[xOff + k + 1]), a1);
-      a2 = FloatVector.fromArray(S, packed, w + 2 * PANEL).fma(FloatVector.broadcast(S, x[xOff + k + 2]), a2);
-      a3 = FloatVector.fromArray(S, packed, w + 3 * PANEL).fma(FloatVector.broadcast(S, x[xOff + k + 3]), a3);
+      a1 =
+          FloatVector.fromArray(S, packed, w + PANEL)
+              .fma(FloatVector.broadcast(S, x[xOff + k + 1]), a1);
+      a2 =
+          FloatVector.fromArray(S, packed, w + 2 * PANEL)
+              .fma(FloatVector.broadcast(S, x[xOff + k + 2]), a2);
+      a3 =
+          FloatVector.fromArray(S, packed, w + 3 * PANEL)
+              .fma(FloatVector.broadcast(S, x[xOff + k + 3]), a3);
     }
     for (; k < cols; k++, w += PANEL) {
       a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
@@ -139,7 +158,14 @@ public final class Kernels {
 
   /** Other types: dequantize one row into a scratch buffer, then reuse it for every input. */
   private static void dequantizing(
-      Weight w, float[] x, int xStride, int batch, float[] out, int outStride, int rowFrom, int rowTo) {
+      Weight w,
+      float[] x,
+      int xStride,
+      int batch,
+      float[] out,
+      int outStride,
+      int rowFrom,
+      int rowTo) {
     int cols = w.cols();
     float[] row = SCRATCH.get();
     if (row.length < cols) {
@@ -181,7 +207,8 @@ public final class Kernels {
       }
       case BF16 -> {
         for (int k = 0; k < cols; k++) {
-          out[outOffset + k] = Float.intBitsToFloat((seg.get(I16_LE, base + 2L * k) & 0xFFFF) << 16);
+          out[outOffset + k] =
+              Float.intBitsToFloat((seg.get(I16_LE, base + 2L * k) & 0xFFFF) << 16);
         }
       }
       case Q8_0 -> {

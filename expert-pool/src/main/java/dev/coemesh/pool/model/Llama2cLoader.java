@@ -29,7 +29,9 @@ public final class Llama2cLoader {
       throw invalid(modelPath, "is " + file.byteSize() + " bytes, shorter than the 28-byte header");
     }
     if (file.get(I32, 0) == 0x616b3432) {
-      throw invalid(modelPath, "is a llama2.c version 1/2 export (magic ak42); use the legacy export or GGUF");
+      throw invalid(
+          modelPath,
+          "is a llama2.c version 1/2 export (magic ak42); use the legacy export or GGUF");
     }
     int[] h = new int[7];
     for (int i = 0; i < 7; i++) {
@@ -39,9 +41,13 @@ public final class Llama2cLoader {
     int vocab = Math.abs(h[5]);
     ModelConfig config;
     try {
-      config = new ModelConfig(h[0], h[1], h[2], h[3], h[4], vocab, h[6], 10000f, h[0] / Math.max(1, h[3]), 1e-5f);
+      config =
+          new ModelConfig(
+              h[0], h[1], h[2], h[3], h[4], vocab, h[6], 10000f, h[0] / Math.max(1, h[3]), 1e-5f);
     } catch (IllegalArgumentException e) {
-      throw invalid(modelPath, "has an impossible header " + java.util.Arrays.toString(h) + ": " + e.getMessage());
+      throw invalid(
+          modelPath,
+          "has an impossible header " + java.util.Arrays.toString(h) + ": " + e.getMessage());
     }
     int dim = config.dim();
     int hs = config.headSize();
@@ -50,7 +56,13 @@ public final class Llama2cLoader {
     int hidden = config.hiddenDim();
     long floats =
         (long) vocab * dim
-            + (long) layers * (dim + (long) dim * dim + 2L * kvDim * dim + (long) dim * dim + dim + 3L * hidden * dim)
+            + (long) layers
+                * (dim
+                    + (long) dim * dim
+                    + 2L * kvDim * dim
+                    + (long) dim * dim
+                    + dim
+                    + 3L * hidden * dim)
             + dim
             + (long) config.contextLength() * hs; // freq_cis real + imag, hs/2 each
     if (!shared) {
@@ -61,7 +73,9 @@ public final class Llama2cLoader {
       throw invalid(
           modelPath,
           (file.byteSize() < expected ? "is truncated: " : "has trailing bytes: ")
-              + file.byteSize() + " bytes, the header's shape needs " + expected);
+              + file.byteSize()
+              + " bytes, the header's shape needs "
+              + expected);
     }
     Cursor c = new Cursor(file, HEADER_BYTES);
     Weight embedding = c.matrix("token_embedding_table", vocab, dim);
@@ -95,7 +109,8 @@ public final class Llama2cLoader {
     ModelWeights weights = new ModelWeights(embedding, layerWeights, finalNorm, output);
     var tokenizer = Llama2cTokenizerFile.read(tokenizerPath, vocab);
     String name = modelPath.getFileName().toString().replaceFirst("\\.bin$", "");
-    return new Model(name, config, weights, tokenizer, new ModelFingerprint(MappedFile.fingerprint(file)));
+    return new Model(
+        name, config, weights, tokenizer, new ModelFingerprint(MappedFile.fingerprint(file)));
   }
 
   private static MemorySegment slice(MemorySegment all, int layer, long floatsPerLayer) {

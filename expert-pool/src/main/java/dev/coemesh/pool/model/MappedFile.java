@@ -23,7 +23,8 @@ final class MappedFile {
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
       return channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), Arena.ofAuto());
     } catch (IOException e) {
-      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "cannot read " + path + ": " + e.getMessage(), e);
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID, "cannot read " + path + ": " + e.getMessage(), e);
     }
   }
 

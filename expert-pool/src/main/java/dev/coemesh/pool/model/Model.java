@@ -6,7 +6,11 @@ import java.util.Objects;
 
 /** A loaded model: shape, weights, its tokenizer and the fingerprint of its weights. */
 public record Model(
-    String name, ModelConfig config, ModelWeights weights, Tokenizer tokenizer, ModelFingerprint fingerprint) {
+    String name,
+    ModelConfig config,
+    ModelWeights weights,
+    Tokenizer tokenizer,
+    ModelFingerprint fingerprint) {
   public Model {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(config, "config");

@@ -28,19 +28,23 @@ public record ModelConfig(
 
   public ModelConfig {
     if (dim < 1 || hiddenDim < 1 || layers < 1 || heads < 1 || kvHeads < 1 || vocabSize < 1) {
-      throw new IllegalArgumentException("model dimensions must be positive: " + describe(dim, hiddenDim, layers, heads, kvHeads, vocabSize));
+      throw new IllegalArgumentException(
+          "model dimensions must be positive: "
+              + describe(dim, hiddenDim, layers, heads, kvHeads, vocabSize));
     }
     if (dim % heads != 0) {
       throw new IllegalArgumentException("dim " + dim + " is not a multiple of heads " + heads);
     }
     if (heads % kvHeads != 0) {
-      throw new IllegalArgumentException("heads " + heads + " is not a multiple of kv heads " + kvHeads);
+      throw new IllegalArgumentException(
+          "heads " + heads + " is not a multiple of kv heads " + kvHeads);
     }
     if (contextLength < 1 || !(ropeTheta > 0) || !(rmsEps > 0)) {
       throw new IllegalArgumentException("context length, rope theta and rms eps must be positive");
     }
     if (ropeDim < 0 || ropeDim > dim / heads || ropeDim % 2 != 0) {
-      throw new IllegalArgumentException("rope dimension " + ropeDim + " must be even and <= head size " + dim / heads);
+      throw new IllegalArgumentException(
+          "rope dimension " + ropeDim + " must be even and <= head size " + dim / heads);
     }
   }
 

@@ -34,9 +34,14 @@ public final class ModelLoader {
   private static boolean isGguf(Path path) {
     try (InputStream in = Files.newInputStream(path)) {
       byte[] magic = in.readNBytes(4);
-      return magic.length == 4 && magic[0] == 'G' && magic[1] == 'G' && magic[2] == 'U' && magic[3] == 'F';
+      return magic.length == 4
+          && magic[0] == 'G'
+          && magic[1] == 'G'
+          && magic[2] == 'U'
+          && magic[3] == 'F';
     } catch (IOException e) {
-      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "cannot read " + path + ": " + e.getMessage(), e);
+      throw new MeshException(
+          ErrorCode.MODEL_FILE_INVALID, "cannot read " + path + ": " + e.getMessage(), e);
     }
   }
 }

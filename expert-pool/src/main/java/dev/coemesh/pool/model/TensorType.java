@@ -43,7 +43,12 @@ public enum TensorType {
     if (elements % blockElements != 0) {
       throw new MeshException(
           ErrorCode.MODEL_FILE_INVALID,
-          name() + " tensor of " + elements + " elements is not a whole number of " + blockElements + "-value blocks");
+          name()
+              + " tensor of "
+              + elements
+              + " elements is not a whole number of "
+              + blockElements
+              + "-value blocks");
     }
     return elements / blockElements * blockBytes;
   }
@@ -57,7 +62,11 @@ public enum TensorType {
     }
     throw new MeshException(
         ErrorCode.MODEL_FILE_INVALID,
-        "unsupported GGUF tensor type " + ggmlName(id) + " (id " + id + "); supported: F32, F16, BF16, Q8_0, Q4_0");
+        "unsupported GGUF tensor type "
+            + ggmlName(id)
+            + " (id "
+            + id
+            + "); supported: F32, F16, BF16, Q8_0, Q4_0");
   }
 
   private static String ggmlName(int id) {

@@ -7,8 +7,8 @@ import java.util.Objects;
  * A weight matrix {@code [rows][cols]}, row-major, {@code y = W·x} reading one contiguous row per
  * output. Quantized bytes stay where the loader found them (usually a memory-mapped file). F32
  * matrices are also kept on the heap packed in panels of {@link Kernels#PANEL} rows, {@code
- * [rows/PANEL][cols][PANEL]} (zero-padded), so the matmul computes a vector of outputs per step with
- * broadcast inputs and no horizontal reductions (which at these widths cost more than the
+ * [rows/PANEL][cols][PANEL]} (zero-padded), so the matmul computes a vector of outputs per step
+ * with broadcast inputs and no horizontal reductions (which at these widths cost more than the
  * multiply-adds), while still streaming the weights sequentially (measured with {@code ./mesh bench
  * engine}: batch 1 and batch 16 both gain over a row-major dot product).
  *

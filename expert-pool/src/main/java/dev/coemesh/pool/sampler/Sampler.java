@@ -108,7 +108,14 @@ public final class Sampler {
     for (int i = 0; i < idx.length; i++) {
       idx[i] = i;
     }
-    Arrays.sort(idx, (a, b) -> a.equals(b) ? 0 : logits[a] != logits[b] ? Float.compare(logits[b], logits[a]) : Integer.compare(a, b));
+    Arrays.sort(
+        idx,
+        (a, b) ->
+            a.equals(b)
+                ? 0
+                : logits[a] != logits[b]
+                    ? Float.compare(logits[b], logits[a])
+                    : Integer.compare(a, b));
     int[] out = new int[idx.length];
     for (int i = 0; i < out.length; i++) {
       out[i] = idx[i];

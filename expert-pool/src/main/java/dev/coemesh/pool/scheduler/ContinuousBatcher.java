@@ -12,7 +12,6 @@ import dev.coemesh.pool.sampler.Sampler;
 import dev.coemesh.pool.tokenizer.Tokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
@@ -27,8 +26,8 @@ import java.util.logging.Logger;
  * sequence by one token in a single batched step.
  *
  * <p>When blocks run out during decode, the most recently admitted sequence is preempted by
- * recompute: its blocks are freed and it goes back to the head of the queue with its prompt and
- * the tokens generated so far, to be prefilled again later (its stream continues without gaps or
+ * recompute: its blocks are freed and it goes back to the head of the queue with its prompt and the
+ * tokens generated so far, to be prefilled again later (its stream continues without gaps or
  * repeats). A sequence that could not fit even alone fails with {@code CAPACITY_EXHAUSTED}.
  *
  * <p>Thread-safe: {@link #submit} and cancellation may be called from any thread; the engine is
@@ -56,7 +55,8 @@ public final class ContinuousBatcher implements AutoCloseable {
     this.tokenizer = engine.model().tokenizer();
     this.options = options;
     this.availableBlocks = engine.availableBlocks();
-    this.thread = Thread.ofPlatform().daemon().name("batcher-" + engine.modelName()).start(this::loop);
+    this.thread =
+        Thread.ofPlatform().daemon().name("batcher-" + engine.modelName()).start(this::loop);
   }
 
   /** A submitted sequence: cancel it from any thread. */
@@ -75,8 +75,11 @@ public final class ContinuousBatcher implements AutoCloseable {
     if (total >= engine.contextLength()) {
       throw new MeshException(
           ErrorCode.CONTEXT_LENGTH_EXCEEDED,
-          "prompt of " + total + " tokens leaves no room to generate in the model's context of "
-              + engine.contextLength() + " tokens");
+          "prompt of "
+              + total
+              + " tokens leaves no room to generate in the model's context of "
+              + engine.contextLength()
+              + " tokens");
     }
     int blocksAlone = (total + 1 + engine.blockSize() - 1) / engine.blockSize();
     if (blocksAlone > engine.totalBlocks()) {
@@ -180,7 +183,9 @@ public final class ContinuousBatcher implements AutoCloseable {
         engine.free(sequence);
         if (running.isEmpty()) {
           waiting.poll();
-          a.emit(new TokenEvent.Failed(ErrorCode.CAPACITY_EXHAUSTED, "not enough KV blocks for this prompt"));
+          a.emit(
+              new TokenEvent.Failed(
+                  ErrorCode.CAPACITY_EXHAUSTED, "not enough KV blocks for this prompt"));
           continue;
         }
         break; // wait for running sequences to finish
@@ -297,14 +302,18 @@ public final class ContinuousBatcher implements AutoCloseable {
     }
   }
 
-  /** A sequence in the scheduler. Fields other than {@code cancelRequested} are scheduler-thread only. */
+  /**
+   * A sequence in the scheduler. Fields other than {@code cancelRequested} are scheduler-thread
+   * only.
+   */
   private final class Active implements Handle {
     final SequenceRequest request;
     final Consumer<TokenEvent> sink;
     final long arrivalNanos;
     final Sampler sampler;
     final dev.coemesh.pool.sampler.StopMatcher stop;
-    final dev.coemesh.pool.tokenizer.Utf8Accumulator utf8 = new dev.coemesh.pool.tokenizer.Utf8Accumulator();
+    final dev.coemesh.pool.tokenizer.Utf8Accumulator utf8 =
+        new dev.coemesh.pool.tokenizer.Utf8Accumulator();
     final List<Integer> generated = new ArrayList<>();
     int sequence = -1;
     int nextToken = -1;
@@ -363,7 +372,11 @@ public final class ContinuousBatcher implements AutoCloseable {
       List<TokenEvent.TopLogprob> top = new ArrayList<>(pick.topTokens().length);
       for (int i = 0; i < pick.topTokens().length; i++) {
         int alt = pick.topTokens()[i];
-        top.add(new TokenEvent.TopLogprob(alt, new String(tok.tokenBytes(-1, alt), java.nio.charset.StandardCharsets.UTF_8), pick.topLogprobs()[i]));
+        top.add(
+            new TokenEvent.TopLogprob(
+                alt,
+                new String(tok.tokenBytes(-1, alt), java.nio.charset.StandardCharsets.UTF_8),
+                pick.topLogprobs()[i]));
       }
       if (pending != null) {
         emit(pending);
@@ -383,7 +396,13 @@ public final class ContinuousBatcher implements AutoCloseable {
       String tail = reason == FinishReason.CANCELLED ? "" : utf8.flush();
       tail = stop.stopped() ? "" : stop.accept(tail) + stop.flush();
       if (pending != null) {
-        emit(new TokenEvent.Token(pending.index(), pending.tokenId(), pending.text() + tail, pending.logprob(), pending.topLogprobs()));
+        emit(
+            new TokenEvent.Token(
+                pending.index(),
+                pending.tokenId(),
+                pending.text() + tail,
+                pending.logprob(),
+                pending.topLogprobs()));
         pending = null;
       }
       long end = lastTokenNanos == 0 ? System.nanoTime() : lastTokenNanos;

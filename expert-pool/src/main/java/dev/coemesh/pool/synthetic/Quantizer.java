@@ -10,7 +10,8 @@ public final class Quantizer {
 
   public static byte[] encode(float[] values, TensorType type) {
     ByteBuffer out =
-        ByteBuffer.allocate(Math.toIntExact(type.bytesFor(values.length))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer.allocate(Math.toIntExact(type.bytesFor(values.length)))
+            .order(ByteOrder.LITTLE_ENDIAN);
     switch (type) {
       case F32 -> out.asFloatBuffer().put(values);
       case F16 -> {

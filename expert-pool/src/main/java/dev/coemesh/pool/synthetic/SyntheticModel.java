@@ -54,7 +54,8 @@ public final class SyntheticModel {
   private float[] layered(String name, int rows, int cols) {
     float[] all = new float[c.layers() * rows * cols];
     for (int l = 0; l < c.layers(); l++) {
-      System.arraycopy(values("blk." + l + "." + name, rows * cols, cols), 0, all, l * rows * cols, rows * cols);
+      System.arraycopy(
+          values("blk." + l + "." + name, rows * cols, cols), 0, all, l * rows * cols, rows * cols);
     }
     return all;
   }
@@ -64,8 +65,12 @@ public final class SyntheticModel {
     int dim = c.dim();
     int kvDim = c.kvDim();
     int hidden = c.hiddenDim();
-    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(model), 1 << 20))) {
-      for (int v : new int[] {dim, hidden, c.layers(), c.heads(), c.kvHeads(), c.vocabSize(), c.contextLength()}) {
+    try (DataOutputStream out =
+        new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(model), 1 << 20))) {
+      for (int v :
+          new int[] {
+            dim, hidden, c.layers(), c.heads(), c.kvHeads(), c.vocabSize(), c.contextLength()
+          }) {
         writeInt(out, v);
       }
       writeFloats(out, values("token_embd", c.vocabSize() * dim, dim));
@@ -82,7 +87,8 @@ public final class SyntheticModel {
       writeFloats(out, new float[c.contextLength() * c.headSize()]); // freq_cis, unused
     }
     Vocabulary vocabulary = Vocabulary.of(c.vocabSize());
-    try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tokenizer)))) {
+    try (DataOutputStream out =
+        new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(tokenizer)))) {
       writeInt(out, vocabulary.maxPieceBytes());
       for (int i = 0; i < c.vocabSize(); i++) {
         byte[] piece = vocabulary.pieces()[i].getBytes(StandardCharsets.UTF_8);
@@ -122,20 +128,36 @@ public final class SyntheticModel {
     meta.put("tokenizer.ggml.eos_token_id", 2);
 
     List<Tensor> tensors = new ArrayList<>();
-    tensors.add(new Tensor("token_embd.weight", new long[] {dim, c.vocabSize()}, matrixType,
-        Quantizer.encode(values("token_embd", c.vocabSize() * dim, dim), matrixType)));
-    tensors.add(new Tensor("output_norm.weight", new long[] {dim}, TensorType.F32,
-        Quantizer.encode(values("output_norm", dim, dim), TensorType.F32)));
+    tensors.add(
+        new Tensor(
+            "token_embd.weight",
+            new long[] {dim, c.vocabSize()},
+            matrixType,
+            Quantizer.encode(values("token_embd", c.vocabSize() * dim, dim), matrixType)));
+    tensors.add(
+        new Tensor(
+            "output_norm.weight",
+            new long[] {dim},
+            TensorType.F32,
+            Quantizer.encode(values("output_norm", dim, dim), TensorType.F32)));
     for (int l = 0; l < c.layers(); l++) {
       String p = "blk." + l + ".";
-      tensors.add(new Tensor(p + "attn_norm.weight", new long[] {dim}, TensorType.F32,
-          Quantizer.encode(values(p + "attn_norm", dim, dim), TensorType.F32)));
+      tensors.add(
+          new Tensor(
+              p + "attn_norm.weight",
+              new long[] {dim},
+              TensorType.F32,
+              Quantizer.encode(values(p + "attn_norm", dim, dim), TensorType.F32)));
       tensors.add(matrix(p + "attn_q", dim, dim, matrixType));
       tensors.add(matrix(p + "attn_k", kvDim, dim, matrixType));
       tensors.add(matrix(p + "attn_v", kvDim, dim, matrixType));
       tensors.add(matrix(p + "attn_output", dim, dim, matrixType));
-      tensors.add(new Tensor(p + "ffn_norm.weight", new long[] {dim}, TensorType.F32,
-          Quantizer.encode(values(p + "ffn_norm", dim, dim), TensorType.F32)));
+      tensors.add(
+          new Tensor(
+              p + "ffn_norm.weight",
+              new long[] {dim},
+              TensorType.F32,
+              Quantizer.encode(values(p + "ffn_norm", dim, dim), TensorType.F32)));
       tensors.add(matrix(p + "ffn_gate", hidden, dim, matrixType));
       tensors.add(matrix(p + "ffn_down", dim, hidden, matrixType));
       tensors.add(matrix(p + "ffn_up", hidden, dim, matrixType));
@@ -164,7 +186,10 @@ public final class SyntheticModel {
 
   private Tensor matrix(String name, int rows, int cols, TensorType type) {
     return new Tensor(
-        name + ".weight", new long[] {cols, rows}, type, Quantizer.encode(values(name, rows * cols, cols), type));
+        name + ".weight",
+        new long[] {cols, rows},
+        type,
+        Quantizer.encode(values(name, rows * cols, cols), type));
   }
 
   private static void writeInt(DataOutputStream out, int v) throws IOException {

@@ -8,7 +8,8 @@ package dev.coemesh.pool.synthetic;
 record Vocabulary(String[] pieces, float[] scores, int maxPieceBytes) {
   static Vocabulary of(int size) {
     if (size < 259) {
-      throw new IllegalArgumentException("a synthetic vocabulary needs at least 259 tokens (bytes + 3)");
+      throw new IllegalArgumentException(
+          "a synthetic vocabulary needs at least 259 tokens (bytes + 3)");
     }
     String[] pieces = new String[size];
     float[] scores = new float[size];

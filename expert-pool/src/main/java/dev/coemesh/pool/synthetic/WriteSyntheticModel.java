@@ -10,12 +10,23 @@ import java.util.Set;
 
 /**
  * {@code ./mesh synth --out DIR [--shape stories15M | --dim D --hidden H --layers L --heads N
- * --kv-heads K --vocab V --seq S] [--gguf-type Q8_0] [--seed 1]}: writes {@code model.bin},
- * {@code tokenizer.bin} and {@code model.gguf} with deterministic random weights.
+ * --kv-heads K --vocab V --seq S] [--gguf-type Q8_0] [--seed 1]}: writes {@code model.bin}, {@code
+ * tokenizer.bin} and {@code model.gguf} with deterministic random weights.
  */
 public final class WriteSyntheticModel {
   private static final Set<String> OPTIONS =
-      Set.of("out", "shape", "dim", "hidden", "layers", "heads", "kv-heads", "vocab", "seq", "gguf-type", "seed");
+      Set.of(
+          "out",
+          "shape",
+          "dim",
+          "hidden",
+          "layers",
+          "heads",
+          "kv-heads",
+          "vocab",
+          "seq",
+          "gguf-type",
+          "seed");
 
   private WriteSyntheticModel() {}
 
@@ -40,6 +51,7 @@ public final class WriteSyntheticModel {
     SyntheticModel model = new SyntheticModel(config, args.integer("seed", 1));
     model.writeLlama2c(dir.resolve("model.bin"), dir.resolve("tokenizer.bin"));
     model.writeGguf(dir.resolve("model.gguf"), TensorType.valueOf(args.get("gguf-type", "F32")));
-    System.out.println("wrote " + dir.resolve("model.bin") + ", tokenizer.bin, model.gguf for " + config);
+    System.out.println(
+        "wrote " + dir.resolve("model.bin") + ", tokenizer.bin, model.gguf for " + config);
   }
 }

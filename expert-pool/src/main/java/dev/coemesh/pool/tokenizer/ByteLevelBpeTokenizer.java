@@ -135,7 +135,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   @Override
   public byte[] tokenBytes(int previous, int token) {
     if (token < 0 || token >= tokens.length) {
-      throw new IllegalArgumentException("token id " + token + " outside vocabulary of " + tokens.length);
+      throw new IllegalArgumentException(
+          "token id " + token + " outside vocabulary of " + tokens.length);
     }
     if (controlTokens.contains(token)) {
       return new byte[0];

@@ -47,7 +47,11 @@ public final class Llama2cTokenizerFile {
     } catch (java.nio.BufferUnderflowException e) {
       throw new MeshException(
           ErrorCode.MODEL_FILE_INVALID,
-          "tokenizer " + path + " is truncated: it holds fewer than the model's " + vocabSize + " tokens");
+          "tokenizer "
+              + path
+              + " is truncated: it holds fewer than the model's "
+              + vocabSize
+              + " tokens");
     }
     return new SentencePieceTokenizer(pieces, scores, BOS, EOS, true);
   }

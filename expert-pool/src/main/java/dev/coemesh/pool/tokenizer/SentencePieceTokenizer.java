@@ -104,7 +104,8 @@ public final class SentencePieceTokenizer implements Tokenizer {
   @Override
   public byte[] tokenBytes(int previous, int token) {
     if (token < 0 || token >= pieces.length) {
-      throw new IllegalArgumentException("token id " + token + " outside vocabulary of " + pieces.length);
+      throw new IllegalArgumentException(
+          "token id " + token + " outside vocabulary of " + pieces.length);
     }
     if (token == bosId || token == eosId) {
       return new byte[0];

@@ -46,7 +46,8 @@ class GoldenOutputTest {
   @MethodSource("formats")
   void encodeAndFirstLogitsMatchTheReference(Supplier<Model> format) {
     Model model = format.get();
-    assertArrayEquals(new int[] {1, 403, 407, 261, 378}, model.tokenizer().encode("Once upon a time", true));
+    assertArrayEquals(
+        new int[] {1, 403, 407, 261, 378}, model.tokenizer().encode("Once upon a time", true));
     try (LlamaEngine engine = new LlamaEngine(model, EngineOptions.defaults().withKvBlocks(8))) {
       int seq = engine.newSequence();
       float[] logits = engine.step(new int[] {seq}, new int[][] {{1}})[0];

@@ -5,9 +5,10 @@ import dev.coemesh.core.kv.ModelFingerprint;
 
 /**
  * A model engine with a paged KV cache: sequences are handles to per-sequence KV state held in a
- * bounded block pool. Prefill and decode are the same operation, a {@link #step} that appends tokens
- * to sequences and returns each sequence's last-position logits: a prompt is many tokens of one
- * sequence (processed as matrix-matrix work), a decode step is one token of each running sequence.
+ * bounded block pool. Prefill and decode are the same operation, a {@link #step} that appends
+ * tokens to sequences and returns each sequence's last-position logits: a prompt is many tokens of
+ * one sequence (processed as matrix-matrix work), a decode step is one token of each running
+ * sequence.
  *
  * <p>Not thread-safe: one caller (the scheduler thread) drives an engine; the engine parallelises
  * inside a step. Methods throw {@link dev.coemesh.core.error.MeshException} ({@code

@@ -1,0 +1,113 @@
+package dev.coemesh.pool.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.core.request.FinishReason;
+import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.request.RequestId;
+import dev.coemesh.core.request.SamplingParams;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.signal.InProcessSignalBus;
+import dev.coemesh.core.signal.SignalEvent;
+import dev.coemesh.core.tenant.TenantId;
+import dev.coemesh.pool.Stories;
+import dev.coemesh.pool.engine.EngineOptions;
+import dev.coemesh.pool.scheduler.SchedulerOptions;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class EmbeddedExpertBackendTest {
+  private static final ExpertId STORIES = new ExpertId("stories");
+
+  private static GenerationRequest request(String prompt, int maxTokens, Instant deadline) {
+    return new GenerationRequest(
+        RequestId.random(),
+        new TenantId("acme"),
+        STORIES,
+        prompt,
+        SamplingParams.greedy(maxTokens),
+        deadline);
+  }
+
+  @Test
+  void servesAPromptAndPublishesItsCachedBlocks() throws Exception {
+    try (InProcessSignalBus bus = new InProcessSignalBus(1024);
+        EmbeddedExpertBackend backend =
+            new EmbeddedExpertBackend(
+                STORIES,
+                Stories.bin(),
+                EngineOptions.defaults().withKvBlocks(64),
+                SchedulerOptions.defaults(),
+                new ReplicaId(STORIES, ReplicaRole.COLOCATED, "local-0"),
+                bus)) {
+      List<Long> stored = new CopyOnWriteArrayList<>();
+      bus.subscribe(SignalEvent.KvBlockEvent.class, e -> stored.addAll(e.blockHashes()));
+      StringBuilder text = new StringBuilder();
+      CompletableFuture<TokenEvent> end = new CompletableFuture<>();
+      backend.submit(
+          request("Once upon a time", 40, Instant.now().plusSeconds(60)),
+          e -> {
+            switch (e) {
+              case TokenEvent.Token t -> text.append(t.text());
+              default -> end.complete(e);
+            }
+          });
+      TokenEvent.Finished f =
+          assertInstanceOf(TokenEvent.Finished.class, end.get(30, TimeUnit.SECONDS));
+      assertEquals(FinishReason.LENGTH, f.reason());
+      assertEquals(5, f.usage().promptTokens());
+      assertTrue(
+          text.toString().startsWith(", there was a little girl named Lily"), text.toString());
+      assertEquals(backend.countTokens("Once upon a time"), 5);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (stored.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertEquals(
+          2, stored.size(), "5 prompt + 40 generated = 45 positions = 2 full blocks of 16");
+      assertEquals(64, backend.capacity().totalKvBlocks());
+    }
+  }
+
+  @Test
+  void aDeadlineCancelsTheGeneration() throws Exception {
+    try (EmbeddedExpertBackend backend =
+        new EmbeddedExpertBackend(
+            STORIES,
+            Stories.bin(),
+            EngineOptions.defaults().withKvBlocks(64),
+            SchedulerOptions.defaults(),
+            null,
+            null)) {
+      CompletableFuture<TokenEvent> end = new CompletableFuture<>();
+      backend.submit(
+          request("Once upon a time", 100_000, Instant.now().plusMillis(150)),
+          e -> {
+            if (!(e instanceof TokenEvent.Token)) {
+              end.complete(e);
+            }
+          });
+      TokenEvent last = end.get(30, TimeUnit.SECONDS);
+      // 100k tokens cannot finish in 150 ms (and the context is 512): it is cancelled or hits
+      // LENGTH
+      TokenEvent.Finished f = assertInstanceOf(TokenEvent.Finished.class, last);
+      assertTrue(
+          f.reason() == FinishReason.CANCELLED || f.reason() == FinishReason.LENGTH,
+          f.reason().toString());
+      long wait = System.nanoTime() + 5_000_000_000L;
+      while (backend.capacity().runningSequences() > 0 && System.nanoTime() < wait) {
+        Thread.sleep(10);
+      }
+      assertEquals(0, backend.capacity().runningSequences());
+    }
+  }
+}

@@ -1,0 +1,56 @@
+package dev.coemesh.pool.kv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class BlockPoolTest {
+
+  @Test
+  void publishedBlocksStayCachedUntilEvictedLeastRecentlyUsedFirst() {
+    BlockPool pool = new BlockPool(1, 4, 2, 3);
+    List<String> events = new ArrayList<>();
+    pool.setListener(
+        new KvBlockListener() {
+          @Override
+          public void stored(long hash) {
+            events.add("stored " + hash);
+          }
+
+          @Override
+          public void evicted(long hash) {
+            events.add("evicted " + hash);
+          }
+        });
+    int a = pool.allocate();
+    int b = pool.allocate();
+    pool.publish(a, 100);
+    pool.publish(b, 200);
+    pool.release(a);
+    pool.release(b);
+    assertEquals(3, pool.availableBlocks());
+    assertEquals(2, pool.cachedBlocks());
+    assertEquals(a, pool.acquireCached(100)); // a is now most recently used
+    pool.release(a);
+    int c = pool.allocate(); // the free block
+    int d = pool.allocate(); // evicts b (least recently used), not a
+    assertEquals(b, d);
+    assertEquals(List.of("stored 100", "stored 200", "evicted 200"), events);
+    assertEquals(-1, pool.acquireCached(200));
+    pool.release(c);
+    pool.release(d);
+    assertThrows(IllegalStateException.class, () -> pool.release(d));
+  }
+
+  @Test
+  void exhaustionReturnsMinusOne() {
+    BlockPool pool = new BlockPool(1, 4, 2, 1);
+    int a = pool.allocate();
+    assertEquals(-1, pool.allocate());
+    pool.release(a);
+    assertEquals(a, pool.allocate());
+  }
+}
