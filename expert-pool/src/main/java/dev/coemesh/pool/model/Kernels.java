@@ -69,9 +69,17 @@ public final class Kernels {
       int base = (r / PANEL) * cols * PANEL;
       boolean partial = r + PANEL > rowTo;
       if (partial && tail == null) {
-        tail = new float[TILE * PANEL];
+        tail = new float[8 * PANEL];
       }
       int b0 = 0;
+      for (; b0 + 8 <= batch; b0 += 8) {
+        if (partial) {
+          f32Panel8(packed, base, cols, x, b0 * xStride, xStride, tail, 0, PANEL);
+          copyTail(tail, 8, out, b0 * outStride + r, outStride, rowTo - r);
+        } else {
+          f32Panel8(packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
+        }
+      }
       for (; b0 + TILE <= batch; b0 += TILE) {
         if (partial) {
           f32Panel4(packed, base, cols, x, b0 * xStride, xStride, tail, 0, PANEL);
@@ -124,6 +132,46 @@ public final class Kernels {
       a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
     }
     a0.add(a1).add(a2.add(a3)).intoArray(out, outIndex);
+  }
+
+  /** Eight inputs: eight independent accumulators per panel load. */
+  private static void f32Panel8(
+      float[] packed,
+      int base,
+      int cols,
+      float[] x,
+      int x0,
+      int xStride,
+      float[] out,
+      int outIndex,
+      int outStride) {
+    FloatVector a0 = FloatVector.zero(S);
+    FloatVector a1 = FloatVector.zero(S);
+    FloatVector a2 = FloatVector.zero(S);
+    FloatVector a3 = FloatVector.zero(S);
+    FloatVector a4 = FloatVector.zero(S);
+    FloatVector a5 = FloatVector.zero(S);
+    FloatVector a6 = FloatVector.zero(S);
+    FloatVector a7 = FloatVector.zero(S);
+    for (int k = 0, w = base; k < cols; k++, w += PANEL) {
+      FloatVector wv = FloatVector.fromArray(S, packed, w);
+      a0 = wv.fma(FloatVector.broadcast(S, x[x0 + k]), a0);
+      a1 = wv.fma(FloatVector.broadcast(S, x[x0 + xStride + k]), a1);
+      a2 = wv.fma(FloatVector.broadcast(S, x[x0 + 2 * xStride + k]), a2);
+      a3 = wv.fma(FloatVector.broadcast(S, x[x0 + 3 * xStride + k]), a3);
+      a4 = wv.fma(FloatVector.broadcast(S, x[x0 + 4 * xStride + k]), a4);
+      a5 = wv.fma(FloatVector.broadcast(S, x[x0 + 5 * xStride + k]), a5);
+      a6 = wv.fma(FloatVector.broadcast(S, x[x0 + 6 * xStride + k]), a6);
+      a7 = wv.fma(FloatVector.broadcast(S, x[x0 + 7 * xStride + k]), a7);
+    }
+    a0.intoArray(out, outIndex);
+    a1.intoArray(out, outIndex + outStride);
+    a2.intoArray(out, outIndex + 2 * outStride);
+    a3.intoArray(out, outIndex + 3 * outStride);
+    a4.intoArray(out, outIndex + 4 * outStride);
+    a5.intoArray(out, outIndex + 5 * outStride);
+    a6.intoArray(out, outIndex + 6 * outStride);
+    a7.intoArray(out, outIndex + 7 * outStride);
   }
 
   private static void f32Panel4(
