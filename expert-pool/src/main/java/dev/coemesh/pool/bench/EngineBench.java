@@ -37,7 +37,7 @@ public final class EngineBench {
   public static void main(String[] argv) throws Exception {
     Args args = Args.parse(argv, OPTIONS);
     int steps = args.integer("steps", 128);
-    int repeats = args.integer("repeats", 3);
+    int repeats = args.integer("repeats", 5);
     int prefillTokens = args.integer("prefill", 128);
     int cores = Runtime.getRuntime().availableProcessors();
     Path dir = Files.createTempDirectory("mesh-bench-engine");
@@ -73,6 +73,14 @@ public final class EngineBench {
       int decodeSteps = Math.min(steps, model.config().contextLength() - 2);
       List<String> threadJson = new ArrayList<>();
       for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
+        // Exercise every kernel path first: a path first met mid-measurement deoptimizes the
+        // compiled matmul and the run continues in the interpreter/C1 until C2 catches up.
+        for (int round = 0; round < 3; round++) {
+          for (int batch : new int[] {1, 4, 16}) {
+            decode(model, threads, batch, Math.min(32, decodeSteps), 1);
+          }
+          prefill(model, threads, Math.min(prefillTokens, model.config().contextLength() - 1), 1);
+        }
         double b1 = decode(model, threads, 1, decodeSteps, repeats);
         double b4 = decode(model, threads, 4, decodeSteps, repeats);
         double b16 = decode(model, threads, 16, decodeSteps, repeats);

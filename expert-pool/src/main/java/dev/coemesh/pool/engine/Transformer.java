@@ -133,9 +133,13 @@ public final class Transformer {
         });
   }
 
+  private static final jdk.incubator.vector.VectorSpecies<Float> S =
+      jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
   /**
    * One head of one token: softmax(q·K/sqrt(hs))·V over positions 0..pos of its sequence. Walks the
-   * block table so that positions within a block are contiguous in the pool.
+   * block table so that positions within a block are contiguous in the pool. Heads whose size is a
+   * multiple of the vector length use vector loops; others (e.g. stories260K's 8) scalar ones.
    */
   private void attendOneHead(
       int layer, int i, int h, int[] positions, SequenceKv[] seqs, Buffers b, float[] scores) {
@@ -150,6 +154,7 @@ public final class Transformer {
     float[] values = pool.values(layer);
     SequenceKv seq = seqs[i];
     int count = positions[i] + 1;
+    boolean vector = hs % S.length() == 0;
     float scale = (float) (1.0 / Math.sqrt(hs));
     float max = Float.NEGATIVE_INFINITY;
     for (int p0 = 0; p0 < count; p0 += bs) {
@@ -157,9 +162,20 @@ public final class Transformer {
       int n = Math.min(bs, count - p0);
       for (int j = 0; j < n; j++) {
         int kOff = base + j * kvDim;
-        float s = 0;
-        for (int d = 0; d < hs; d++) {
-          s += q[qOff + d] * keys[kOff + d];
+        float s;
+        if (vector) {
+          var acc = jdk.incubator.vector.FloatVector.zero(S);
+          for (int d = 0; d < hs; d += S.length()) {
+            acc =
+                jdk.incubator.vector.FloatVector.fromArray(S, q, qOff + d)
+                    .fma(jdk.incubator.vector.FloatVector.fromArray(S, keys, kOff + d), acc);
+          }
+          s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        } else {
+          s = 0;
+          for (int d = 0; d < hs; d++) {
+            s += q[qOff + d] * keys[kOff + d];
+          }
         }
         s *= scale;
         scores[p0 + j] = s;
@@ -182,8 +198,17 @@ public final class Transformer {
       for (int j = 0; j < n; j++) {
         float a = scores[p0 + j] * inv;
         int vOff = base + j * kvDim;
-        for (int d = 0; d < hs; d++) {
-          att[outOff + d] += a * values[vOff + d];
+        if (vector) {
+          var weight = jdk.incubator.vector.FloatVector.broadcast(S, a);
+          for (int d = 0; d < hs; d += S.length()) {
+            jdk.incubator.vector.FloatVector.fromArray(S, values, vOff + d)
+                .fma(weight, jdk.incubator.vector.FloatVector.fromArray(S, att, outOff + d))
+                .intoArray(att, outOff + d);
+          }
+        } else {
+          for (int d = 0; d < hs; d++) {
+            att[outOff + d] += a * values[vOff + d];
+          }
         }
       }
     }

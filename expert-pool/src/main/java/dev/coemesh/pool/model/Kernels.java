@@ -77,7 +77,8 @@ public final class Kernels {
           f32Panel8(packed, base, cols, x, b0 * xStride, xStride, tail, 0, PANEL);
           copyTail(tail, 8, out, b0 * outStride + r, outStride, rowTo - r);
         } else {
-          f32Panel8(packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
+          f32Panel8(
+              packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
         }
       }
       for (; b0 + TILE <= batch; b0 += TILE) {
