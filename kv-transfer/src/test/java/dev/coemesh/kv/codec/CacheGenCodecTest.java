@@ -1,0 +1,198 @@
+package dev.coemesh.kv.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.KvTensor;
+import dev.coemesh.core.kv.ModelFingerprint;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.SplittableRandom;
+import java.util.zip.CRC32C;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class CacheGenCodecTest {
+  private static final ModelFingerprint MODEL = new ModelFingerprint(0x1234_5678_9ABCL);
+  private final CacheGenCodec codec = new CacheGenCodec();
+
+  /** KV-like data: per-channel offsets and scales, heavier tails in some channels, a zero token. */
+  static KvTensor sample(int layers, int tokens, int c, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    KvTensor kv = KvTensor.zeros(layers, tokens, c);
+    float[] d = kv.data();
+    for (int l = 0; l < layers; l++) {
+      for (int kvi = 0; kvi < 2; kvi++) {
+        for (int t = 0; t < tokens; t++) {
+          if (t == 3) {
+            continue; // an all-zero token: scale 0
+          }
+          for (int ch = 0; ch < c; ch++) {
+            double base = Math.sin(ch * 0.7 + l) * (1 + ch % 5);
+            d[kv.offset(l, kvi, t) + ch] =
+                (float) (base + r.nextGaussian() * 0.3 * (1 + (ch % 7 == 0 ? 4 : 0)));
+          }
+        }
+      }
+    }
+    return kv;
+  }
+
+  @Test
+  void losslessRoundTripsBitExactly() {
+    KvTensor kv = sample(5, 300, 32, 1);
+    kv.data()[7] = Float.intBitsToFloat(0x7F7FFFFF);
+    kv.data()[8] = -0.0f;
+    kv.data()[9] = Float.MIN_VALUE;
+    KvTensor back = codec.decode(codec.encode(kv, 0, MODEL), MODEL);
+    for (int i = 0; i < kv.data().length; i++) {
+      assertEquals(
+          Float.floatToRawIntBits(kv.data()[i]),
+          Float.floatToRawIntBits(back.data()[i]),
+          "element " + i);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3})
+  void eachLevelReconstructsWithinItsQuantizationBound(int levelId) {
+    CodecLevel level = CodecLevel.of(levelId);
+    int layers = 5;
+    int tokens = 600; // three sub-chunks
+    int c = 32;
+    KvTensor kv = sample(layers, tokens, c, 2);
+    byte[] blob = codec.encode(kv, levelId, MODEL);
+    KvTensor back = codec.decode(blob, MODEL);
+    assertEquals(kv.tokens(), back.tokens());
+    for (int l = 0; l < layers; l++) {
+      for (int kvi = 0; kvi < 2; kvi++) {
+        int bins = level.bins(kvi, l, layers);
+        for (int t = 0; t < tokens; t++) {
+          int o = kv.offset(l, kvi, t);
+          float scale = 0;
+          for (int ch = 0; ch < c; ch++) {
+            scale = Math.max(scale, Math.abs(kv.data()[o + ch]));
+          }
+          float bound = Quantizer.errorBound(scale, bins) * 1.0001f + 1e-7f;
+          for (int ch = 0; ch < c; ch++) {
+            float err = Math.abs(kv.data()[o + ch] - back.data()[o + ch]);
+            assertTrue(
+                err <= bound,
+                "level " + levelId + " layer " + l + " token " + t + ": " + err + " > " + bound);
+          }
+        }
+      }
+    }
+    assertTrue(blob.length < 2 * kv.data().length, "a quantized level is smaller than fp16");
+  }
+
+  @ParameterizedTest
+  @EnumSource(CodecLevel.class)
+  void zeroTokensAndEmptyChunksRoundTrip(CodecLevel level) {
+    KvTensor zeros = KvTensor.zeros(2, 10, 16);
+    assertArrayEquals(
+        zeros.data(), codec.decode(codec.encode(zeros, level.id(), MODEL), MODEL).data());
+    KvTensor empty = KvTensor.zeros(2, 0, 16);
+    assertEquals(0, codec.decode(codec.encode(empty, level.id(), MODEL), MODEL).tokens());
+  }
+
+  @Test
+  void smallerLevelsAreSmaller() {
+    KvTensor kv = sample(5, 512, 32, 3);
+    int l1 = codec.encode(kv, 1, MODEL).length;
+    int l2 = codec.encode(kv, 2, MODEL).length;
+    int l3 = codec.encode(kv, 3, MODEL).length;
+    assertTrue(l1 < l2 && l2 <= l3, l1 + " " + l2 + " " + l3);
+  }
+
+  @Test
+  void aBlobOfAnotherModelIsRejected() {
+    byte[] blob = codec.encode(sample(2, 8, 16, 4), 2, MODEL);
+    MeshException e =
+        assertThrows(MeshException.class, () -> codec.decode(blob, new ModelFingerprint(99)));
+    assertEquals(ErrorCode.KV_CORRUPT, e.code());
+    assertTrue(e.getMessage().contains("made by model"), e.getMessage());
+  }
+
+  @Test
+  void corruptTruncatedAndWrongVersionBlobsAreRejected() {
+    byte[] blob = codec.encode(sample(2, 40, 16, 5), 2, MODEL);
+    byte[] flipped = blob.clone();
+    flipped[blob.length / 2] ^= 0x10;
+    assertTrue(
+        assertThrows(MeshException.class, () -> codec.decode(flipped, MODEL))
+            .getMessage()
+            .contains("checksum"));
+    byte[] cut = java.util.Arrays.copyOf(blob, blob.length - 9);
+    assertEquals(
+        ErrorCode.KV_CORRUPT,
+        assertThrows(MeshException.class, () -> codec.decode(cut, MODEL)).code());
+    byte[] v2 = blob.clone();
+    ByteBuffer.wrap(v2).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 2);
+    assertTrue(
+        assertThrows(MeshException.class, () -> codec.decode(withCrc(v2), MODEL))
+            .getMessage()
+            .contains("version 2"));
+    assertEquals(
+        ErrorCode.KV_CORRUPT,
+        assertThrows(MeshException.class, () -> codec.decode(new byte[3], MODEL)).code());
+  }
+
+  /** Random mutations, with the checksum recomputed so they reach the parser: typed errors only. */
+  @Test
+  void fuzzedBlobsNeverCrashHangOrOverAllocate() {
+    SplittableRandom r = new SplittableRandom(42);
+    byte[][] seeds = {
+      codec.encode(sample(2, 300, 16, 6), 2, MODEL),
+      codec.encode(sample(1, 20, 8, 7), 1, MODEL),
+      codec.encode(sample(1, 5, 8, 8), 0, MODEL),
+    };
+    int decoded = 0;
+    int rejected = 0;
+    for (int i = 0; i < 20_000; i++) {
+      byte[] blob = seeds[i % seeds.length].clone();
+      int edits = 1 + r.nextInt(4);
+      for (int e = 0; e < edits; e++) {
+        switch (r.nextInt(3)) {
+          case 0 -> blob[r.nextInt(blob.length)] = (byte) r.nextInt(256);
+          case 1 ->
+              blob =
+                  java.util.Arrays.copyOf(
+                      blob, Math.max(0, blob.length - 1 - r.nextInt(Math.max(1, blob.length / 4))));
+          default ->
+              blob[Math.min(blob.length - 1, 16 + r.nextInt(10))] ^= (byte) (1 << r.nextInt(8));
+        }
+        if (blob.length == 0) {
+          break;
+        }
+      }
+      byte[] candidate = blob.length >= 8 ? withCrc(blob) : blob;
+      try {
+        KvTensor kv = codec.decode(candidate, MODEL);
+        assertTrue(kv.elementCount() <= CacheGenCodec.MAX_ELEMENTS);
+        decoded++;
+      } catch (MeshException e) {
+        assertEquals(ErrorCode.KV_CORRUPT, e.code());
+        rejected++;
+      }
+    }
+    assertEquals(20_000, decoded + rejected);
+    assertTrue(rejected > 10_000, "most mutations are detected: " + rejected);
+  }
+
+  private static byte[] withCrc(byte[] blob) {
+    byte[] out = blob.clone();
+    CRC32C crc = new CRC32C();
+    crc.update(out, 0, out.length - 4);
+    ByteBuffer.wrap(out, out.length - 4, 4)
+        .order(ByteOrder.LITTLE_ENDIAN)
+        .putInt((int) crc.getValue());
+    return out;
+  }
+}
