@@ -7,6 +7,8 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.kv.codec.CacheGenCodec;
 import dev.coemesh.kv.codec.CodecLevel;
+import dev.coemesh.kv.codec.CodecTables;
+import dev.coemesh.kv.codec.TableRegistry;
 import dev.coemesh.kv.store.RedisKvStore;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.engine.EngineOptions;
@@ -63,6 +65,13 @@ public final class CodecBench {
     "Jack climbed the tall tree",
   };
 
+  /** Separate prompts that calibrate the per-model tables (never the evaluated ones). */
+  static final String[] CALIBRATION_PROMPTS = {
+    "The dog ran after the ball", "Emma had a pink dress", "A big truck came down the road",
+    "The kids played hide and seek", "Once there was a happy sheep", "Ben wanted a cookie",
+    "The moon was round and white", "Kitty liked to nap in the sun",
+  };
+
   private CodecBench() {}
 
   public static void main(String[] argv) throws Exception {
@@ -74,6 +83,21 @@ public final class CodecBench {
             SharedModels.file(SharedModels.STORIES_260K_BIN),
             SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
     ModelFingerprint fp = stories.fingerprint();
+    TableRegistry registry = new TableRegistry();
+    List<KvTensor> calibration = new ArrayList<>();
+    try (LlamaEngine engine =
+        new LlamaEngine(stories, EngineOptions.defaults().withThreads(1).withKvBlocks(256))) {
+      for (String prompt : CALIBRATION_PROMPTS) {
+        calibration.add(generate(engine, stories.tokenizer().encode(prompt, true), generate).kv());
+      }
+    }
+    for (CodecLevel level :
+        new CodecLevel[] {CodecLevel.LEVEL_1, CodecLevel.LEVEL_2, CodecLevel.LEVEL_3}) {
+      registry.register(fp, CodecTables.calibrate(calibration, level));
+    }
+    CacheGenCodec inline = codec;
+    codec = new CacheGenCodec(registry);
+    double[] inlineBits = new double[4];
 
     double[] bits = new double[4];
     double int8Bits = 0;
@@ -86,17 +110,10 @@ public final class CodecBench {
       for (String prompt : PROMPTS) {
         int[] tokens = stories.tokenizer().encode(prompt, true);
         // the original: prefill, then greedy generation; record the logits at every step
-        int seq = engine.newSequence();
-        float[] logits = engine.step(new int[] {seq}, new int[][] {tokens})[0];
-        int[] generated = new int[generate];
-        List<float[]> originalLogits = new ArrayList<>();
-        for (int i = 0; i < generate; i++) {
-          originalLogits.add(logits);
-          generated[i] = Sampler.argmax(logits);
-          logits = engine.step(new int[] {seq}, new int[][] {{generated[i]}})[0];
-        }
-        KvTensor full = engine.exportKv(seq);
-        engine.free(seq);
+        Generation original = generate(engine, tokens, generate);
+        int[] generated = original.tokens();
+        List<float[]> originalLogits = original.logits();
+        KvTensor full = original.kv();
         long n = full.elementCount();
         elements += n;
         int c = full.kvDim();
@@ -109,6 +126,7 @@ public final class CodecBench {
         deflateBits += deflatedFp16(full.data()) * 8.0;
         for (CodecLevel level : CodecLevel.values()) {
           bits[level.id()] += codec.encode(full, level.id(), fp).length * 8.0;
+          inlineBits[level.id()] += inline.encode(full, level.id(), fp).length * 8.0;
         }
         // quality: the prompt's KV (all but its last token) through the codec, then decode from it
         int[] context = Arrays.copyOf(tokens, tokens.length - 1);
@@ -249,6 +267,13 @@ public final class CodecBench {
             fp16Ms,
             level2Ms,
             level2CodecMs));
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "with inline tables instead of calibrated ones: level1 %.3f, level2 %.3f, level3 %.3f bits/elem%n",
+            inlineBits[1] / elements,
+            inlineBits[2] / elements,
+            inlineBits[3] / elements));
     System.out.print(table);
 
     String json =
@@ -258,6 +283,8 @@ public final class CodecBench {
         {
           "prompts": %d, "generated_tokens": %d, "model": "stories260K",
           "bits_per_element": {"level1": %.4f, "level2": %.4f, "level3": %.4f, "lossless": %.4f, "fp16": 16, "int8": %.4f, "zstd": null, "deflate_fp16": %.4f},
+          "bits_per_element_inline_tables": {"level1": %.4f, "level2": %.4f, "level3": %.4f},
+          "tables": "calibrated per model on %d separate prompts",
           "level2_vs_int8": %.3f,
           "greedy_agreement": {"level1": %.4f, "level2": %.4f, "level3": %.4f, "lossless": %.4f},
           "kl": {"level1": %.6f, "level2": %.6f, "level3": %.6f, "lossless": %.6f},
@@ -274,6 +301,10 @@ public final class CodecBench {
             bits[0] / elements,
             int8Bits / elements,
             deflateBits / elements,
+            inlineBits[1] / elements,
+            inlineBits[2] / elements,
+            inlineBits[3] / elements,
+            CALIBRATION_PROMPTS.length,
             int8Bits / bits[2],
             agreement[1] / prompts,
             agreement[2] / prompts,
@@ -295,6 +326,24 @@ public final class CodecBench {
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, json);
     System.out.println("wrote " + out);
+  }
+
+  /** A greedy continuation: its tokens, the logits before each, and the final KV. */
+  record Generation(int[] tokens, List<float[]> logits, KvTensor kv) {}
+
+  static Generation generate(LlamaEngine engine, int[] prompt, int n) {
+    int seq = engine.newSequence();
+    float[] logits = engine.step(new int[] {seq}, new int[][] {prompt})[0];
+    int[] generated = new int[n];
+    List<float[]> all = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      all.add(logits);
+      generated[i] = Sampler.argmax(logits);
+      logits = engine.step(new int[] {seq}, new int[][] {{generated[i]}})[0];
+    }
+    KvTensor kv = engine.exportKv(seq);
+    engine.free(seq);
+    return new Generation(generated, all, kv);
   }
 
   /** Median time to write all chunks and read them back. */

@@ -22,14 +22,30 @@ import java.util.zip.CRC32C;
  * layers u16 | kvDim u32 | tokens u32
  * level 0:  values f32[2*layers*tokens*kvDim]          ([layer][K|V][token][channel])
  * level 1-3: maxBins u8 | bins u8[2*layers] | scales f32[2*layers*tokens]
- *            cdf u16[2*layers*kvDim*(maxBins+1)] | subChunks u16
- *            per sub-chunk: tokens u16 | lengths u32[2*layers*kvDim] | stream bytes
+ *            flags bit 0 clear (inline tables): means f32[2*layers*kvDim] | cdf u16[2*layers*kvDim*(maxBins+1)]
+ *            flags bit 0 set (calibrated tables): table id u64
+ *            subChunks u16 | per sub-chunk: tokens u16 | lengths u32[2*layers*kvDim] | stream bytes
  * crc32c u32 over everything before it
  * </pre>
  *
- * Thread-safe (stateless apart from per-call buffers).
+ * The flags are the header's reserved byte. Values are quantized after subtracting a per-channel
+ * mean (see {@link CodecTables}). Thread-safe (stateless apart from per-call buffers; the registry
+ * is concurrent).
  */
 public final class CacheGenCodec implements KvCodec {
+  static final int FLAG_TABLE_BY_ID = 1;
+  private final TableRegistry tables;
+
+  /** A codec that ships its tables inline in every blob. */
+  public CacheGenCodec() {
+    this(new TableRegistry());
+  }
+
+  /** A codec that references a model's calibrated tables by id when the registry has them. */
+  public CacheGenCodec(TableRegistry tables) {
+    this.tables = tables;
+  }
+
   static final int MAGIC = 0x564B4743; // "CGKV" little-endian
   static final short VERSION = 1;
   static final int MAX_SUBCHUNK_TOKENS = 256;
@@ -56,7 +72,15 @@ public final class CacheGenCodec implements KvCodec {
       out.asFloatBuffer().put(kv.data());
       out.position(out.position() + 4 * kv.data().length);
     } else {
-      out = quantized(kv, level, model);
+      out =
+          quantized(
+              kv,
+              level,
+              model,
+              tables
+                  .forModel(model, level)
+                  .filter(t -> t.layers() == layers && t.kvDim() == c)
+                  .orElse(null));
     }
     CRC32C crc = new CRC32C();
     crc.update(out.array(), 0, out.position());
@@ -64,7 +88,8 @@ public final class CacheGenCodec implements KvCodec {
     return java.util.Arrays.copyOf(out.array(), out.position());
   }
 
-  private static ByteBuffer quantized(KvTensor kv, CodecLevel level, ModelFingerprint model) {
+  private static ByteBuffer quantized(
+      KvTensor kv, CodecLevel level, ModelFingerprint model, CodecTables calibrated) {
     int layers = kv.layers();
     int tokens = kv.tokens();
     int c = kv.kvDim();
@@ -72,18 +97,27 @@ public final class CacheGenCodec implements KvCodec {
     int maxBins = level.maxBins(layers);
     int lp = maxBins + 1;
     float[] data = kv.data();
+    float[] means =
+        calibrated != null
+            ? calibrated.means()
+            : CodecTables.means(java.util.List.of(kv), layers, c);
     byte[] symbols = new byte[data.length]; // [slot][token][channel], the KvTensor order
     float[] scales = new float[slots * tokens]; // [slot][token]
     int[] bins = new int[slots];
     for (int slot = 0; slot < slots; slot++) {
       bins[slot] = level.bins(slot & 1, slot >> 1, layers);
-      Quantizer.quantize(data, symbols, scales, slot, tokens, c, bins[slot]);
+      Quantizer.quantize(data, means, symbols, scales, slot, tokens, c, bins[slot]);
     }
-    int[] cdf = new int[slots * c * lp];
-    for (int slot = 0; slot < slots; slot++) {
-      for (int ch = 0; ch < c; ch++) {
-        ArithmeticCoder.cdf(
-            symbols, slot * tokens * c + ch, c, tokens, maxBins, cdf, (slot * c + ch) * lp);
+    int[] cdf;
+    if (calibrated != null) {
+      cdf = calibrated.cdf();
+    } else {
+      cdf = new int[slots * c * lp];
+      for (int slot = 0; slot < slots; slot++) {
+        for (int ch = 0; ch < c; ch++) {
+          ArithmeticCoder.cdf(
+              symbols, slot * tokens * c + ch, c, tokens, maxBins, cdf, (slot * c + ch) * lp);
+        }
       }
     }
     ArithmeticCoder coder = new ArithmeticCoder();
@@ -103,18 +137,22 @@ public final class CacheGenCodec implements KvCodec {
         }
       }
     }
+    long tableBytes = calibrated != null ? 8 : 4L * means.length + 2L * cdf.length;
     long size =
         HEADER_BYTES
             + 1
             + slots
             + 4L * scales.length
-            + 2L * cdf.length
+            + tableBytes
             + 2
             + subChunks * (2 + 4L * slots * c)
             + payload
             + 4;
     ByteBuffer out = allocate(size);
     header(out, level, model, layers, c, tokens);
+    if (calibrated != null) {
+      out.put(7, (byte) FLAG_TABLE_BY_ID);
+    }
     out.put((byte) maxBins);
     for (int b : bins) {
       out.put((byte) b);
@@ -122,8 +160,15 @@ public final class CacheGenCodec implements KvCodec {
     for (float s : scales) {
       out.putFloat(s);
     }
-    for (int v : cdf) {
-      out.putShort((short) v);
+    if (calibrated != null) {
+      out.putLong(calibrated.id());
+    } else {
+      for (float m : means) {
+        out.putFloat(m);
+      }
+      for (int v : cdf) {
+        out.putShort((short) v);
+      }
     }
     out.putShort((short) subChunks);
     for (int sub = 0; sub < subChunks; sub++) {
@@ -180,7 +225,7 @@ public final class CacheGenCodec implements KvCodec {
       throw corrupt("KV blob checksum mismatch (corrupted or truncated)");
     }
     int levelId = in.get() & 0xFF;
-    in.get();
+    int flags = in.get() & 0xFF;
     long fingerprint = in.getLong();
     if (fingerprint != expectedModel.value()) {
       throw corrupt(
@@ -211,7 +256,7 @@ public final class CacheGenCodec implements KvCodec {
     try {
       return level == CodecLevel.LOSSLESS
           ? decodeLossless(in, layers, tokens, c)
-          : decodeQuantized(blob, in, level, layers, tokens, c);
+          : decodeQuantized(blob, in, level, layers, tokens, c, flags);
     } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
       throw corrupt("KV blob is truncated or inconsistent: " + e);
     }
@@ -228,8 +273,8 @@ public final class CacheGenCodec implements KvCodec {
     return new KvTensor(layers, tokens, c, data);
   }
 
-  private static KvTensor decodeQuantized(
-      byte[] blob, ByteBuffer in, CodecLevel level, int layers, int tokens, int c) {
+  private KvTensor decodeQuantized(
+      byte[] blob, ByteBuffer in, CodecLevel level, int layers, int tokens, int c, int flags) {
     int slots = 2 * layers;
     int maxBins = in.get() & 0xFF;
     if (maxBins != level.maxBins(layers)) {
@@ -243,7 +288,8 @@ public final class CacheGenCodec implements KvCodec {
         throw corrupt("KV blob bins do not match level " + level.id());
       }
     }
-    long fixed = 4L * slots * tokens + 2L * slots * c * lp;
+    boolean byId = (flags & FLAG_TABLE_BY_ID) != 0;
+    long fixed = 4L * slots * tokens + (byId ? 8 : 4L * slots * c + 2L * slots * c * lp);
     if (in.remaining() < fixed) {
       throw corrupt("KV blob is too short for its scales and tables");
     }
@@ -251,11 +297,36 @@ public final class CacheGenCodec implements KvCodec {
     for (int i = 0; i < scales.length; i++) {
       scales[i] = in.getFloat();
     }
-    int[] cdf = new int[slots * c * lp];
-    for (int i = 0; i < cdf.length; i++) {
-      cdf[i] = in.getShort() & 0xFFFF;
+    float[] means;
+    int[] cdf;
+    if (byId) {
+      long id = in.getLong();
+      CodecTables t =
+          tables
+              .byId(id)
+              .orElseThrow(
+                  () ->
+                      corrupt(
+                          "KV blob uses codec table "
+                              + Long.toHexString(id)
+                              + ", which this node does not have"));
+      if (t.layers() != layers || t.kvDim() != c || t.level() != level) {
+        throw corrupt(
+            "codec table " + Long.toHexString(id) + " does not match the blob's shape or level");
+      }
+      means = t.means();
+      cdf = t.cdf();
+    } else {
+      means = new float[slots * c];
+      for (int i = 0; i < means.length; i++) {
+        means[i] = in.getFloat();
+      }
+      cdf = new int[slots * c * lp];
+      for (int i = 0; i < cdf.length; i++) {
+        cdf[i] = in.getShort() & 0xFFFF;
+      }
+      validateCdf(cdf, slots * c, lp);
     }
-    validateCdf(cdf, slots * c, lp);
     int subChunks = in.getShort() & 0xFFFF;
     if (subChunks != (tokens + MAX_SUBCHUNK_TOKENS - 1) / MAX_SUBCHUNK_TOKENS) {
       throw corrupt("KV blob has " + subChunks + " sub-chunks for " + tokens + " tokens");
@@ -299,7 +370,7 @@ public final class CacheGenCodec implements KvCodec {
     }
     float[] data = new float[symbols.length];
     for (int slot = 0; slot < slots; slot++) {
-      Quantizer.dequantize(symbols, scales, data, slot, tokens, c, bins[slot]);
+      Quantizer.dequantize(symbols, means, scales, data, slot, tokens, c, bins[slot]);
     }
     return new KvTensor(layers, tokens, c, data);
   }

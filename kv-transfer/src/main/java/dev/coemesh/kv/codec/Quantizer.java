@@ -1,39 +1,57 @@
 package dev.coemesh.kv.codec;
 
 /**
- * CacheGen's per-token symmetric quantizer: for one (layer, K|V) slot, each token's channels share
- * the scale {@code max|x|}; with {@code MAX = bins/2 - 1}, {@code sym = round(x·MAX/scale + MAX)}
- * in [0, 2·MAX]. A zero token (scale 0) codes every channel as MAX and decodes to zeros.
+ * CacheGen's per-token symmetric quantizer, applied to {@code x - mean[channel]}: for one (layer,
+ * K|V) slot, each token's channels share the scale {@code max|x - mean|}; with {@code MAX = bins/2
+ * - 1}, {@code sym = round((x - mean)·MAX/scale + MAX)} in [0, 2·MAX]. A token equal to the means
+ * (scale 0) codes every channel as MAX and decodes to the means. With all means 0 this is exactly
+ * the reference quantizer.
  */
 final class Quantizer {
   private Quantizer() {}
 
   static void quantize(
-      float[] data, byte[] symbols, float[] scales, int slot, int tokens, int c, int bins) {
+      float[] data,
+      float[] means,
+      byte[] symbols,
+      float[] scales,
+      int slot,
+      int tokens,
+      int c,
+      int bins) {
     int max = bins / 2 - 1;
+    int m = slot * c;
     for (int t = 0; t < tokens; t++) {
       int base = (slot * tokens + t) * c;
       float scale = 0;
       for (int ch = 0; ch < c; ch++) {
-        scale = Math.max(scale, Math.abs(data[base + ch]));
+        scale = Math.max(scale, Math.abs(data[base + ch] - means[m + ch]));
       }
       scales[slot * tokens + t] = scale;
       float factor = scale == 0 || !Float.isFinite(scale) ? 0 : max / scale;
       for (int ch = 0; ch < c; ch++) {
-        int s = Math.round(data[base + ch] * factor + max);
+        int s = Math.round((data[base + ch] - means[m + ch]) * factor + max);
         symbols[base + ch] = (byte) Math.max(0, Math.min(2 * max, s));
       }
     }
   }
 
   static void dequantize(
-      byte[] symbols, float[] scales, float[] data, int slot, int tokens, int c, int bins) {
+      byte[] symbols,
+      float[] means,
+      float[] scales,
+      float[] data,
+      int slot,
+      int tokens,
+      int c,
+      int bins) {
     int max = bins / 2 - 1;
+    int m = slot * c;
     for (int t = 0; t < tokens; t++) {
       int base = (slot * tokens + t) * c;
       float step = scales[slot * tokens + t] / max;
       for (int ch = 0; ch < c; ch++) {
-        data[base + ch] = (symbols[base + ch] - max) * step;
+        data[base + ch] = (symbols[base + ch] - max) * step + means[m + ch];
       }
     }
   }
