@@ -14,12 +14,16 @@ public final class ArithmeticCoder {
   private static final long MASK = 0xFFFFFFFFL;
 
   private byte[] out = new byte[256];
-  private int bitCount;
+  private int bytes; // whole bytes written to out
+  private long acc; // pending bits, right-aligned
+  private int accBits; // how many bits acc holds (< 8 between calls to put)
 
   /** Encodes {@code n} symbols {@code symbols[from + i*stride]}; returns the bytes. */
   public byte[] encode(
       byte[] symbols, int from, int stride, int n, int[] cdf, int cdfOffset, int lp) {
-    bitCount = 0;
+    bytes = 0;
+    acc = 0;
+    accBits = 0;
     long low = 0;
     long high = MASK;
     int pending = 0;
@@ -53,29 +57,39 @@ public final class ArithmeticCoder {
     }
     pending++;
     emit(low < 0x40000000L ? 0 : 1, pending);
-    return Arrays.copyOf(out, (bitCount + 7) / 8);
+    if (accBits > 0) {
+      put((int) (acc << (8 - accBits)) & 0xFF); // zero-pad the last byte
+    }
+    return Arrays.copyOf(out, bytes);
   }
 
-  /** Writes {@code bit} then {@code pending} copies of its complement. */
+  /** Writes {@code bit} then {@code pending} copies of its complement, many bits at a time. */
   private void emit(int bit, int pending) {
-    writeBit(bit);
-    for (int i = 0; i < pending; i++) {
-      writeBit(1 - bit);
+    writeBits(bit, 1);
+    long run = bit == 0 ? -1L : 0L; // the complement, as a run of ones or zeros
+    while (pending > 0) {
+      int n = Math.min(pending, 48);
+      writeBits(run & ((1L << n) - 1), n);
+      pending -= n;
     }
   }
 
-  private void writeBit(int bit) {
-    int index = bitCount >>> 3;
-    if (index == out.length) {
+  /** Appends the low {@code n} (<= 48) bits of {@code bits}, most significant first. */
+  private void writeBits(long bits, int n) {
+    acc = (acc << n) | bits;
+    accBits += n;
+    while (accBits >= 8) {
+      accBits -= 8;
+      put((int) (acc >>> accBits) & 0xFF);
+    }
+    acc &= (1L << accBits) - 1;
+  }
+
+  private void put(int b) {
+    if (bytes == out.length) {
       out = Arrays.copyOf(out, out.length * 2);
     }
-    if ((bitCount & 7) == 0) {
-      out[index] = 0;
-    }
-    if (bit != 0) {
-      out[index] |= (byte) (0x80 >>> (bitCount & 7));
-    }
-    bitCount++;
+    out[bytes++] = (byte) b;
   }
 
   /**
@@ -145,22 +159,28 @@ public final class ArithmeticCoder {
     return lo;
   }
 
+  /** MSB-first bits of a byte range; past its end it yields zeros. Refills 8 bits at a time. */
   private static final class BitReader {
     private final byte[] data;
     private final int end;
-    private int bit;
+    private int index;
+    private int reservoir;
+    private int available;
 
     BitReader(byte[] data, int start, int length) {
       this.data = data;
       this.end = start + length;
-      this.bit = start * 8;
+      this.index = start;
     }
 
     int next() {
-      int index = bit >>> 3;
-      int b = index < end ? (data[index] >>> (7 - (bit & 7))) & 1 : 0;
-      bit++;
-      return b;
+      if (available == 0) {
+        reservoir = index < end ? data[index] & 0xFF : 0;
+        index++;
+        available = 8;
+      }
+      available--;
+      return (reservoir >>> available) & 1;
     }
   }
 
