@@ -35,12 +35,6 @@ public final class Stories {
   }
 
   public static int argmax(float[] logits) {
-    int best = 0;
-    for (int i = 1; i < logits.length; i++) {
-      if (logits[i] > logits[best]) {
-        best = i;
-      }
-    }
-    return best;
+    return dev.coemesh.pool.sampler.Sampler.argmax(logits);
   }
 }

@@ -382,15 +382,7 @@ public final class CodecBench {
   }
 
   private static double[] logSoftmax(float[] x) {
-    double max = Double.NEGATIVE_INFINITY;
-    for (float v : x) {
-      max = Math.max(max, v);
-    }
-    double sum = 0;
-    for (float v : x) {
-      sum += Math.exp(v - max);
-    }
-    double log = max + Math.log(sum);
+    double log = Sampler.logSumExp(x);
     double[] out = new double[x.length];
     for (int i = 0; i < x.length; i++) {
       out[i] = x[i] - log;

@@ -123,7 +123,8 @@ public final class Sampler {
     return out;
   }
 
-  private static double logSumExp(float[] logits) {
+  /** log(Σ exp(logits)), computed stably; the normaliser of log-probabilities. */
+  public static double logSumExp(float[] logits) {
     double max = Double.NEGATIVE_INFINITY;
     for (float l : logits) {
       max = Math.max(max, l);
