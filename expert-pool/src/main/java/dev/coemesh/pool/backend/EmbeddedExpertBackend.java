@@ -115,22 +115,18 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
   private record BlockEvents(ReplicaId replica, SignalBus signals) implements KvBlockListener {
     @Override
     public void stored(long blockHash) {
-      signals.publish(
-          new SignalEvent.KvBlockEvent(
-              replica,
-              SignalEvent.KvBlockEvent.Kind.STORED,
-              List.of(blockHash),
-              System.currentTimeMillis()));
+      publish(SignalEvent.KvBlockEvent.Kind.STORED, blockHash);
     }
 
     @Override
     public void evicted(long blockHash) {
+      publish(SignalEvent.KvBlockEvent.Kind.EVICTED, blockHash);
+    }
+
+    private void publish(SignalEvent.KvBlockEvent.Kind kind, long blockHash) {
       signals.publish(
           new SignalEvent.KvBlockEvent(
-              replica,
-              SignalEvent.KvBlockEvent.Kind.EVICTED,
-              List.of(blockHash),
-              System.currentTimeMillis()));
+              replica, kind, List.of(blockHash), System.currentTimeMillis()));
     }
   }
 }
