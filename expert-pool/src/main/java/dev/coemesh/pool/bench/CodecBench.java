@@ -8,6 +8,7 @@ import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.kv.codec.CacheGenCodec;
 import dev.coemesh.kv.codec.CodecLevel;
 import dev.coemesh.kv.codec.CodecTables;
+import dev.coemesh.kv.codec.CoderComparison;
 import dev.coemesh.kv.codec.TableRegistry;
 import dev.coemesh.kv.store.RedisKvStore;
 import dev.coemesh.pool.cli.Args;
@@ -98,6 +99,14 @@ public final class CodecBench {
     CacheGenCodec inline = codec;
     codec = new CacheGenCodec(registry);
     double[] inlineBits = new double[4];
+    long acBytes = 0;
+    long ransBytes = 0;
+    double acMs = 0;
+    double ransMs = 0;
+    long plainBytes = 0;
+    long anchorBytes = 0;
+    double plainMse = 0;
+    double anchorMse = 0;
 
     double[] bits = new double[4];
     double int8Bits = 0;
@@ -122,12 +131,23 @@ public final class CodecBench {
                 + 2.0
                     * full.layers()
                     * full.tokens()
-                    * 32; // symbols + one f32 scale per (slot, token)
+                    * 16; // symbols + one 16-bit scale per (slot, token), as the reference
         deflateBits += deflatedFp16(full.data()) * 8.0;
         for (CodecLevel level : CodecLevel.values()) {
           bits[level.id()] += codec.encode(full, level.id(), fp).length * 8.0;
           inlineBits[level.id()] += inline.encode(full, level.id(), fp).length * 8.0;
         }
+        CoderComparison.CoderResult coders = CoderComparison.coders(full, CodecLevel.LEVEL_2);
+        acBytes += coders.arithmeticBytes();
+        ransBytes += coders.ransBytes();
+        acMs += coders.arithmeticMs();
+        ransMs += coders.ransMs();
+        CoderComparison.AnchorResult anchors =
+            CoderComparison.anchors(full, CodecLevel.LEVEL_2, 10);
+        plainBytes += anchors.plainBytes();
+        anchorBytes += anchors.anchorBytes();
+        plainMse += anchors.plainMse() / PROMPTS.length;
+        anchorMse += anchors.anchorMse() / PROMPTS.length;
         // quality: the prompt's KV (all but its last token) through the codec, then decode from it
         int[] context = Arrays.copyOf(tokens, tokens.length - 1);
         s:
@@ -274,6 +294,24 @@ public final class CodecBench {
             inlineBits[1] / elements,
             inlineBits[2] / elements,
             inlineBits[3] / elements));
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "coders on the same level-2 streams: arithmetic %d bytes in %.1f ms, rANS %d bytes (%.2f%%) in %.1f ms (encode+decode)%n",
+            acBytes,
+            acMs,
+            ransBytes,
+            100.0 * ransBytes / acBytes,
+            ransMs));
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "token-delta (anchor every 10 tokens), level 2 inline: %d bytes vs plain %d (%.2fx), MSE %.3g vs %.3g%n",
+            anchorBytes,
+            plainBytes,
+            (double) anchorBytes / plainBytes,
+            anchorMse,
+            plainMse));
     System.out.print(table);
 
     String json =
@@ -290,7 +328,9 @@ public final class CodecBench {
           "kl": {"level1": %.6f, "level2": %.6f, "level3": %.6f, "lossless": %.6f},
           "encode_mb_s": %.2f, "decode_mb_s": %.2f,
           "table_overhead_256_fraction": %.4f, "bits_per_element_15m": {"chunk256": %.4f, "chunk1024": %.4f},
-          "redis_handoff_ms": {"fp16": %.3f, "level2": %.3f, "level2_codec_ms": %.3f}
+          "redis_handoff_ms": {"fp16": %.3f, "level2": %.3f, "level2_codec_ms": %.3f},
+          "rans_vs_ac": {"ac_bytes": %d, "rans_bytes": %d, "size_ratio": %.4f, "ac_ms": %.2f, "rans_ms": %.2f},
+          "anchor_every_10": {"plain_bytes": %d, "anchor_bytes": %d, "size_ratio": %.4f, "plain_mse": %.6g, "anchor_mse": %.6g}
         }
         """,
             prompts,
@@ -321,7 +361,17 @@ public final class CodecBench {
             bits1024,
             fp16Ms,
             level2Ms,
-            level2CodecMs);
+            level2CodecMs,
+            acBytes,
+            ransBytes,
+            (double) ransBytes / acBytes,
+            acMs,
+            ransMs,
+            plainBytes,
+            anchorBytes,
+            (double) anchorBytes / plainBytes,
+            plainMse,
+            anchorMse);
     Path out = Path.of(args.get("out", "target/bench/codec.json"));
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, json);

@@ -21,7 +21,7 @@ import java.util.zip.CRC32C;
  * magic "CGKV" u32 | version u16 | level u8 | reserved u8 | model fingerprint u64
  * layers u16 | kvDim u32 | tokens u32
  * level 0:  values f32[2*layers*tokens*kvDim]          ([layer][K|V][token][channel])
- * level 1-3: maxBins u8 | bins u8[2*layers] | scales f32[2*layers*tokens]
+ * level 1-3: maxBins u8 | bins u8[2*layers] | scales bf16[2*layers*tokens] (rounded up)
  *            flags bit 0 clear (inline tables): means f32[2*layers*kvDim] | cdf u16[2*layers*kvDim*(maxBins+1)]
  *            flags bit 0 set (calibrated tables): table id u64
  *            subChunks u16 | per sub-chunk: tokens u16 | lengths u32[2*layers*kvDim] | stream bytes
@@ -142,7 +142,7 @@ public final class CacheGenCodec implements KvCodec {
         HEADER_BYTES
             + 1
             + slots
-            + 4L * scales.length
+            + 2L * scales.length
             + tableBytes
             + 2
             + subChunks * (2 + 4L * slots * c)
@@ -158,7 +158,7 @@ public final class CacheGenCodec implements KvCodec {
       out.put((byte) b);
     }
     for (float s : scales) {
-      out.putFloat(s);
+      out.putShort((short) (Float.floatToRawIntBits(s) >>> 16));
     }
     if (calibrated != null) {
       out.putLong(calibrated.id());
@@ -289,13 +289,13 @@ public final class CacheGenCodec implements KvCodec {
       }
     }
     boolean byId = (flags & FLAG_TABLE_BY_ID) != 0;
-    long fixed = 4L * slots * tokens + (byId ? 8 : 4L * slots * c + 2L * slots * c * lp);
+    long fixed = 2L * slots * tokens + (byId ? 8 : 4L * slots * c + 2L * slots * c * lp);
     if (in.remaining() < fixed) {
       throw corrupt("KV blob is too short for its scales and tables");
     }
     float[] scales = new float[slots * tokens];
     for (int i = 0; i < scales.length; i++) {
-      scales[i] = in.getFloat();
+      scales[i] = Float.intBitsToFloat((in.getShort() & 0xFFFF) << 16);
     }
     float[] means;
     int[] cdf;

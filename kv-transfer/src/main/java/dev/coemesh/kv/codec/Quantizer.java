@@ -27,6 +27,7 @@ final class Quantizer {
       for (int ch = 0; ch < c; ch++) {
         scale = Math.max(scale, Math.abs(data[base + ch] - means[m + ch]));
       }
+      scale = bf16RoundUp(scale);
       scales[slot * tokens + t] = scale;
       float factor = scale == 0 || !Float.isFinite(scale) ? 0 : max / scale;
       for (int ch = 0; ch < c; ch++) {
@@ -54,6 +55,19 @@ final class Quantizer {
         data[base + ch] = (symbols[base + ch] - max) * step + means[m + ch];
       }
     }
+  }
+
+  /**
+   * The smallest bfloat16 value >= {@code scale}: scales travel as bf16 (half the bytes of f32, the
+   * f32 range), and rounding up keeps every value within [-scale, scale].
+   */
+  static float bf16RoundUp(float scale) {
+    if (!(scale > 0) || !Float.isFinite(scale)) {
+      return scale;
+    }
+    int bits = Float.floatToRawIntBits(scale);
+    int truncated = bits & 0xFFFF0000;
+    return Float.intBitsToFloat(truncated == bits ? bits : truncated + 0x10000);
   }
 
   /** The largest reconstruction error for a value under {@code scale}: half a step. */

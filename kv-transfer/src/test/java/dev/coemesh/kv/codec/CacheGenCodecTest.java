@@ -81,7 +81,7 @@ class CacheGenCodecTest {
           for (int ch = 0; ch < c; ch++) {
             scale = Math.max(scale, Math.abs(kv.data()[o + ch] - means[(l * 2 + kvi) * c + ch]));
           }
-          float bound = Quantizer.errorBound(scale, bins) * 1.0001f + 1e-7f;
+          float bound = Quantizer.errorBound(Quantizer.bf16RoundUp(scale), bins) * 1.0001f + 1e-7f;
           for (int ch = 0; ch < c; ch++) {
             float err = Math.abs(kv.data()[o + ch] - back.data()[o + ch]);
             assertTrue(
