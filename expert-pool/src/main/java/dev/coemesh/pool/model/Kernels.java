@@ -68,13 +68,17 @@ public final class Kernels {
     int r = rowFrom;
     // Two panels at a time for tiles of 8 inputs: 16 accumulators share each broadcast input,
     // halving the loads per multiply-add (load ports, not FMAs, bound this loop).
-    if (batch >= 8) {
+    if (batch >= 8 && r + 2 * PANEL <= rowTo) {
+      // each tile of 8 inputs interleaved by k, so the kernel's 8 broadcasts per k read one
+      // contiguous run (one bounds check, one cache line)
+      int tiles = batch / 8;
+      float[] xt = interleaved(x, xStride, tiles, cols);
       for (; r + 2 * PANEL <= rowTo; r += 2 * PANEL) {
         int base = (r / PANEL) * cols * PANEL;
         int b0 = 0;
-        for (; b0 + 8 <= batch; b0 += 8) {
+        for (int tile = 0; tile < tiles; tile++, b0 += 8) {
           f32TwoPanels8(
-              packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
+              packed, base, cols, xt, tile * cols * 8, out, b0 * outStride + r, outStride);
         }
         for (; b0 < batch; b0++) {
           f32Panel1(packed, base, cols, x, b0 * xStride, out, b0 * outStride + r);
@@ -153,14 +157,35 @@ public final class Kernels {
     a0.add(a1).add(a2.add(a3)).intoArray(out, outIndex);
   }
 
-  /** Two adjacent panels times eight inputs: sixteen accumulators. */
+  private static final ThreadLocal<float[]> INTERLEAVED =
+      ThreadLocal.withInitial(() -> new float[0]);
+
+  /** {@code xt[tile][k][j] = x[(tile*8 + j)*xStride + k]}. */
+  private static float[] interleaved(float[] x, int xStride, int tiles, int cols) {
+    float[] xt = INTERLEAVED.get();
+    if (xt.length < tiles * cols * 8) {
+      xt = new float[tiles * cols * 8];
+      INTERLEAVED.set(xt);
+    }
+    for (int tile = 0; tile < tiles; tile++) {
+      for (int j = 0; j < 8; j++) {
+        int src = (tile * 8 + j) * xStride;
+        int dst = tile * cols * 8 + j;
+        for (int k = 0; k < cols; k++) {
+          xt[dst + 8 * k] = x[src + k];
+        }
+      }
+    }
+    return xt;
+  }
+
+  /** Two adjacent panels times eight interleaved inputs: sixteen accumulators. */
   private static void f32TwoPanels8(
       float[] packed,
       int base,
       int cols,
-      float[] x,
-      int x0,
-      int xStride,
+      float[] xt,
+      int xOff,
       float[] out,
       int outIndex,
       int outStride) {
@@ -181,38 +206,31 @@ public final class Kernels {
     FloatVector c6 = FloatVector.zero(S);
     FloatVector c7 = FloatVector.zero(S);
     int second = cols * PANEL;
-    int x1 = x0 + xStride;
-    int x2 = x1 + xStride;
-    int x3 = x2 + xStride;
-    int x4 = x3 + xStride;
-    int x5 = x4 + xStride;
-    int x6 = x5 + xStride;
-    int x7 = x6 + xStride;
-    for (int k = 0, w = base; k < cols; k++, w += PANEL) {
+    for (int k = 0, w = base, i = xOff; k < cols; k++, w += PANEL, i += 8) {
       FloatVector wa = FloatVector.fromArray(S, packed, w);
       FloatVector wb = FloatVector.fromArray(S, packed, w + second);
-      FloatVector v = FloatVector.broadcast(S, x[x0 + k]);
+      FloatVector v = FloatVector.broadcast(S, xt[i]);
       a0 = wa.fma(v, a0);
       c0 = wb.fma(v, c0);
-      v = FloatVector.broadcast(S, x[x1 + k]);
+      v = FloatVector.broadcast(S, xt[i + 1]);
       a1 = wa.fma(v, a1);
       c1 = wb.fma(v, c1);
-      v = FloatVector.broadcast(S, x[x2 + k]);
+      v = FloatVector.broadcast(S, xt[i + 2]);
       a2 = wa.fma(v, a2);
       c2 = wb.fma(v, c2);
-      v = FloatVector.broadcast(S, x[x3 + k]);
+      v = FloatVector.broadcast(S, xt[i + 3]);
       a3 = wa.fma(v, a3);
       c3 = wb.fma(v, c3);
-      v = FloatVector.broadcast(S, x[x4 + k]);
+      v = FloatVector.broadcast(S, xt[i + 4]);
       a4 = wa.fma(v, a4);
       c4 = wb.fma(v, c4);
-      v = FloatVector.broadcast(S, x[x5 + k]);
+      v = FloatVector.broadcast(S, xt[i + 5]);
       a5 = wa.fma(v, a5);
       c5 = wb.fma(v, c5);
-      v = FloatVector.broadcast(S, x[x6 + k]);
+      v = FloatVector.broadcast(S, xt[i + 6]);
       a6 = wa.fma(v, a6);
       c6 = wb.fma(v, c6);
-      v = FloatVector.broadcast(S, x[x7 + k]);
+      v = FloatVector.broadcast(S, xt[i + 7]);
       a7 = wa.fma(v, a7);
       c7 = wb.fma(v, c7);
     }
