@@ -99,28 +99,87 @@ public final class Sampler {
 
   /** The k largest logits' indices, largest first (ties: lower index first). */
   static int[] topIndices(float[] logits, int k) {
-    int[] all = sortedByLogitDescending(logits);
-    return Arrays.copyOf(all, Math.min(k, all.length));
-  }
-
-  private static int[] sortedByLogitDescending(float[] logits) {
-    Integer[] idx = new Integer[logits.length];
-    for (int i = 0; i < idx.length; i++) {
-      idx[i] = i;
+    int n = Math.min(k, logits.length);
+    // a bounded min-heap of sort keys keeps this O(V log k) with no boxing
+    long[] heap = new long[n];
+    int size = 0;
+    for (int i = 0; i < logits.length; i++) {
+      long key = key(logits[i], i);
+      if (size < n) {
+        heap[size++] = key;
+        siftUp(heap, size - 1);
+      } else if (key < heap[0]) {
+        heap[0] = key;
+        siftDown(heap, size);
+      }
     }
-    Arrays.sort(
-        idx,
-        (a, b) ->
-            a.equals(b)
-                ? 0
-                : logits[a] != logits[b]
-                    ? Float.compare(logits[b], logits[a])
-                    : Integer.compare(a, b));
-    int[] out = new int[idx.length];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = idx[i];
+    Arrays.sort(heap, 0, size);
+    int[] out = new int[size];
+    for (int i = 0; i < size; i++) {
+      out[i] = (int) heap[i];
     }
     return out;
+  }
+
+  /** Every index, largest logit first (ties: lower index first), by sorting primitive keys. */
+  private static int[] sortedByLogitDescending(float[] logits) {
+    long[] keys = new long[logits.length];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = key(logits[i], i);
+    }
+    Arrays.sort(keys);
+    int[] out = new int[keys.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (int) keys[i];
+    }
+    return out;
+  }
+
+  /**
+   * A key whose ascending order is descending logit, then ascending index: the float's bits made
+   * order-preserving as an unsigned int, inverted, in the high half; the index in the low half.
+   */
+  private static long key(float logit, int index) {
+    int bits = Float.floatToIntBits(logit);
+    int ordered = bits < 0 ? ~bits : bits | 0x80000000; // unsigned order = float order
+    long descending = ~ordered & 0xFFFFFFFFL;
+    return ((descending << 32) | index) ^ Long.MIN_VALUE; // unsigned order as signed order
+  }
+
+  /** Max-heap on keys (the largest key, i.e. the worst candidate, at the root). */
+  private static void siftUp(long[] heap, int i) {
+    while (i > 0) {
+      int parent = (i - 1) / 2;
+      if (heap[parent] >= heap[i]) {
+        return;
+      }
+      long t = heap[parent];
+      heap[parent] = heap[i];
+      heap[i] = t;
+      i = parent;
+    }
+  }
+
+  private static void siftDown(long[] heap, int size) {
+    int i = 0;
+    while (true) {
+      int largest = i;
+      int left = 2 * i + 1;
+      int right = left + 1;
+      if (left < size && heap[left] > heap[largest]) {
+        largest = left;
+      }
+      if (right < size && heap[right] > heap[largest]) {
+        largest = right;
+      }
+      if (largest == i) {
+        return;
+      }
+      long t = heap[largest];
+      heap[largest] = heap[i];
+      heap[i] = t;
+      i = largest;
+    }
   }
 
   /** log(Σ exp(logits)), computed stably; the normaliser of log-probabilities. */
