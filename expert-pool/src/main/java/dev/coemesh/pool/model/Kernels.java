@@ -42,8 +42,8 @@ public final class Kernels {
       int rowTo) {
     switch (w.type()) {
       case F32 -> f32(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
-      case F16, BF16, Q8_0, Q4_0 ->
-          dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+      case Q8_0 -> q8(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+      case F16, BF16, Q4_0 -> dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
     }
   }
 
@@ -321,6 +321,58 @@ public final class Kernels {
     a1.intoArray(out, outIndex + outStride);
     a2.intoArray(out, outIndex + 2 * outStride);
     a3.intoArray(out, outIndex + 3 * outStride);
+  }
+
+  private static final jdk.incubator.vector.VectorSpecies<Byte> B128 =
+      jdk.incubator.vector.ByteVector.SPECIES_128;
+  private static final jdk.incubator.vector.VectorSpecies<Float> F512 = FloatVector.SPECIES_512;
+
+  /**
+   * Q8_0 straight from the mapped bytes: per 32-value block, the int8 quants are widened to floats
+   * 16 at a time, multiplied with the input, and the block sum scaled by its f16 factor; on CPUs
+   * without 512-bit vectors it falls back to dequantizing rows.
+   */
+  private static void q8(
+      Weight w,
+      float[] x,
+      int xStride,
+      int batch,
+      float[] out,
+      int outStride,
+      int rowFrom,
+      int rowTo) {
+    if (S.length() != 16) {
+      dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+      return;
+    }
+    MemorySegment seg = w.data();
+    int blocks = w.cols() / 32;
+    long rowBytes = w.rowBytes();
+    for (int r = rowFrom; r < rowTo; r++) {
+      long base = r * rowBytes;
+      for (int b = 0; b < batch; b++) {
+        int xOff = b * xStride;
+        FloatVector acc = FloatVector.zero(F512);
+        for (int block = 0; block < blocks; block++) {
+          long at = base + block * 34L;
+          float d = Float.float16ToFloat(seg.get(I16_LE, at));
+          var quants =
+              jdk.incubator.vector.ByteVector.fromMemorySegment(
+                  B128, seg, at + 2, ByteOrder.LITTLE_ENDIAN);
+          var high =
+              jdk.incubator.vector.ByteVector.fromMemorySegment(
+                  B128, seg, at + 18, ByteOrder.LITTLE_ENDIAN);
+          FloatVector lo = (FloatVector) quants.convertShape(VectorOperators.B2F, F512, 0);
+          FloatVector hi = (FloatVector) high.convertShape(VectorOperators.B2F, F512, 0);
+          int k = xOff + block * 32;
+          FloatVector dot =
+              lo.mul(FloatVector.fromArray(F512, x, k))
+                  .add(hi.mul(FloatVector.fromArray(F512, x, k + 16)));
+          acc = dot.fma(FloatVector.broadcast(F512, d), acc);
+        }
+        out[b * outStride + r] = acc.reduceLanes(VectorOperators.ADD);
+      }
+    }
   }
 
   /** Other types: dequantize one row into a scratch buffer, then reuse it for every input. */
