@@ -22,6 +22,19 @@ public final class Sampler {
     this.random = new SplittableRandom(params.seed());
   }
 
+  /**
+   * Advances the random stream past {@code picks} earlier samples, so that a sequence continued
+   * elsewhere (after a disaggregated prefill, or a failover) draws what it would have drawn in one
+   * place. Each non-greedy pick uses exactly one draw.
+   */
+  public void skip(int picks) {
+    if (!params.isGreedy()) {
+      for (int i = 0; i < picks; i++) {
+        random.nextDouble();
+      }
+    }
+  }
+
   public Pick sample(float[] logits) {
     int token = params.isGreedy() ? argmax(logits) : draw(logits);
     if (!params.wantsLogprobs()) {

@@ -176,7 +176,7 @@ public final class ContinuousBatcher implements AutoCloseable {
       Active a = waiting.peek();
       int[] context = a.contextTokens();
       int sequence = engine.newSequence();
-      int reused = engine.reusePrefix(sequence, context);
+      int reused = importOrReuse(a, sequence, context);
       int toCompute = context.length - reused;
       // room for the prompt and the first generated token
       if (engine.blocksNeeded(sequence, toCompute + 1) > engine.availableBlocks()) {
@@ -195,6 +195,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         break; // next round: running sequences get a decode step first
       }
       waiting.poll();
+      a.pendingImport = null; // from now on (e.g. after a preemption) the KV is recomputed
       a.sequence = sequence;
       a.nextToken = -1;
       a.cachedTokens = Math.max(a.cachedTokens, Math.min(reused, a.request.promptTokens().length));
@@ -209,6 +210,25 @@ public final class ContinuousBatcher implements AutoCloseable {
       accept(a, logits);
     }
     return any;
+  }
+
+  /**
+   * Fills a new sequence with KV computed elsewhere when the request brought some and it fits, else
+   * with the longest cached prefix; returns the positions that need no computing.
+   */
+  private int importOrReuse(Active a, int sequence, int[] context) {
+    if (a.pendingImport != null) {
+      int[] prompt = a.request.promptTokens();
+      try {
+        engine.importKv(sequence, a.pendingImport, prompt);
+        return prompt.length;
+      } catch (MeshException e) {
+        // importKv leaves the sequence empty when it throws (no blocks, wrong shape): recompute
+        LOG.fine(() -> "KV import failed, recomputing: " + e.getMessage());
+        return engine.reusePrefix(sequence, context);
+      }
+    }
+    return engine.reusePrefix(sequence, context);
   }
 
   private boolean decode() {
@@ -279,6 +299,13 @@ public final class ContinuousBatcher implements AutoCloseable {
 
   private void complete(Active a, FinishReason reason) {
     running.remove(a);
+    if (a.request.kvSink() != null) {
+      try {
+        a.request.kvSink().accept(engine.exportKv(a.sequence));
+      } catch (RuntimeException e) {
+        LOG.log(Level.WARNING, "KV sink failed", e);
+      }
+    }
     engine.free(a.sequence);
     a.finish(reason);
   }
@@ -323,6 +350,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     long lastTokenNanos;
     int previousToken;
     TokenEvent.Token pending;
+    dev.coemesh.core.kv.KvTensor pendingImport;
     boolean done;
     volatile boolean cancelRequested;
 
@@ -331,6 +359,9 @@ public final class ContinuousBatcher implements AutoCloseable {
       this.sink = sink;
       this.arrivalNanos = arrivalNanos;
       this.sampler = new Sampler(request.sampling());
+      // continue the random stream where the tokens generated elsewhere left it
+      sampler.skip(request.resumeTokens().length);
+      this.pendingImport = request.importedKv();
       this.stop = new dev.coemesh.pool.sampler.StopMatcher(request.sampling().stopStrings());
       for (int t : request.resumeTokens()) {
         generated.add(t);

@@ -1,16 +1,28 @@
 package dev.coemesh.pool.scheduler;
 
+import dev.coemesh.core.kv.KvTensor;
 import dev.coemesh.core.request.SamplingParams;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * One sequence to generate: prompt token ids (BOS included where the model wants it) and sampling.
  *
  * @param resumeTokens tokens already generated (and delivered) elsewhere: they are appended to the
  *     prompt, count toward {@code maxTokens}, and generation continues after them with indices
- *     starting at their count; used to resume a stream after a replica failed
+ *     starting at their count; used to resume a stream after a replica failed, and by the decode
+ *     side of a disaggregated request (the prefill side sampled the first token)
+ * @param importedKv KV of the whole prompt computed elsewhere (disaggregated prefill), imported
+ *     instead of recomputed at first admission; null to compute it here
+ * @param kvSink when set, receives the sequence's KV (every position it stored) when it completes,
+ *     before its blocks are freed (the prefill side of a disaggregated request)
  */
-public record SequenceRequest(int[] promptTokens, SamplingParams sampling, int[] resumeTokens) {
+public record SequenceRequest(
+    int[] promptTokens,
+    SamplingParams sampling,
+    int[] resumeTokens,
+    KvTensor importedKv,
+    Consumer<KvTensor> kvSink) {
   public SequenceRequest {
     Objects.requireNonNull(promptTokens, "promptTokens");
     Objects.requireNonNull(sampling, "sampling");
@@ -19,9 +31,20 @@ public record SequenceRequest(int[] promptTokens, SamplingParams sampling, int[]
     if (promptTokens.length == 0) {
       throw new IllegalArgumentException("prompt must hold at least one token");
     }
+    if (importedKv != null && importedKv.tokens() != promptTokens.length) {
+      throw new IllegalArgumentException(
+          "imported KV covers "
+              + importedKv.tokens()
+              + " tokens, the prompt has "
+              + promptTokens.length);
+    }
+  }
+
+  public SequenceRequest(int[] promptTokens, SamplingParams sampling, int[] resumeTokens) {
+    this(promptTokens, sampling, resumeTokens, null, null);
   }
 
   public SequenceRequest(int[] promptTokens, SamplingParams sampling) {
-    this(promptTokens, sampling, null);
+    this(promptTokens, sampling, null, null, null);
   }
 }

@@ -1,0 +1,129 @@
+package dev.coemesh.pool.worker;
+
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.KvHandle;
+import dev.coemesh.core.kv.KvTensor;
+import dev.coemesh.core.request.FinishReason;
+import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.request.SamplingParams;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.spi.KvCodec;
+import dev.coemesh.core.spi.KvStore;
+import dev.coemesh.pool.scheduler.ContinuousBatcher;
+import dev.coemesh.pool.scheduler.SequenceRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
+
+/**
+ * The prefill half of a disaggregated request: tokenize, prefill in the continuous batcher, sample
+ * the first token, encode the prompt's KV with the codec in token chunks and write them to the KV
+ * store under the tenant's keys; the result carries the first token and the KV handle.
+ */
+public final class PrefillWorker {
+  private final ContinuousBatcher batcher;
+  private final KvCodec codec;
+  private final KvStore store;
+  private final int level;
+  private final int chunkTokens;
+  private final Duration ttl;
+
+  public PrefillWorker(
+      ContinuousBatcher batcher,
+      KvCodec codec,
+      KvStore store,
+      int level,
+      int chunkTokens,
+      Duration ttl) {
+    if (chunkTokens < 1) {
+      throw new IllegalArgumentException("chunk tokens must be >= 1");
+    }
+    this.batcher = batcher;
+    this.codec = codec;
+    this.store = store;
+    this.level = level;
+    this.chunkTokens = chunkTokens;
+    this.ttl = ttl;
+  }
+
+  public CompletableFuture<PrefillResult> prefill(GenerationRequest request) {
+    int[] prompt = batcher.engine().model().tokenizer().encode(request.prompt(), true);
+    SamplingParams s = request.sampling();
+    SamplingParams firstOnly =
+        new SamplingParams(
+            s.temperature(),
+            s.topK(),
+            s.topP(),
+            s.seed(),
+            1,
+            s.stopTokenIds(),
+            s.stopStrings(),
+            s.topLogprobs());
+    CompletableFuture<KvTensor> kv = new CompletableFuture<>();
+    CompletableFuture<TokenEvent> end = new CompletableFuture<>();
+    TokenEvent.Token[] first = new TokenEvent.Token[1];
+    long start = System.nanoTime();
+    batcher.submit(
+        new SequenceRequest(prompt, firstOnly, null, null, kv::complete),
+        event -> {
+          switch (event) {
+            case TokenEvent.Token t -> first[0] = t;
+            case TokenEvent.Finished f -> end.complete(f);
+            case TokenEvent.Failed f -> end.complete(f);
+          }
+        });
+    return end.thenCompose(
+        terminal -> {
+          double prefillMs = (System.nanoTime() - start) / 1e6;
+          if (terminal instanceof TokenEvent.Failed f) {
+            return CompletableFuture.failedFuture(new MeshException(f.code(), f.message()));
+          }
+          boolean ended =
+              first[0] == null
+                  || s.maxTokens() == 1
+                  || ((TokenEvent.Finished) terminal).reason() != FinishReason.LENGTH;
+          if (ended) {
+            return CompletableFuture.completedFuture(
+                new PrefillResult(prompt, first[0], terminal, null, prefillMs, 0, 0));
+          }
+          KvTensor promptKv =
+              kv.join(); // completed on the scheduler thread before the terminal event
+          long e0 = System.nanoTime();
+          List<byte[]> blobs = new ArrayList<>();
+          CRC32C crc = new CRC32C();
+          for (KvTensor chunk : KvChunks.split(promptKv, chunkTokens)) {
+            byte[] blob = codec.encode(chunk, level, batcher.engine().fingerprint());
+            crc.update(blob);
+            blobs.add(blob);
+          }
+          double encodeMs = (System.nanoTime() - e0) / 1e6;
+          KvHandle handle =
+              new KvHandle(
+                  batcher.engine().fingerprint(),
+                  request.tenant(),
+                  request.id(),
+                  promptKv.tokens(),
+                  blobs.size(),
+                  level,
+                  (int) crc.getValue());
+          long w0 = System.nanoTime();
+          return store
+              .putChunks(request.tenant(), request.id(), blobs, ttl)
+              .handle(
+                  (ignored, error) -> {
+                    double storeMs = (System.nanoTime() - w0) / 1e6;
+                    if (error == null) {
+                      return new PrefillResult(
+                          prompt, first[0], null, handle, prefillMs, encodeMs, storeMs);
+                    }
+                    // the store failed: no handle, the decode side recomputes (its TTL cleans any
+                    // chunk that did land)
+                    store.delete(request.tenant(), request.id(), blobs.size());
+                    return new PrefillResult(
+                        prompt, first[0], null, null, prefillMs, encodeMs, storeMs);
+                  });
+        });
+  }
+}
