@@ -91,10 +91,7 @@ public final class Transformer {
       rmsnorm(b.xb, b.x, w.ffnNorm(), t, dim);
       matmul(w.w1(), b.xb, dim, t, b.hb, hidden);
       matmul(w.w3(), b.xb, dim, t, b.hb2, hidden);
-      for (int i = 0; i < t * hidden; i++) {
-        float g = b.hb[i];
-        b.hb[i] = g / (1f + (float) Math.exp(-g)) * b.hb2[i];
-      }
+      swiGlu(b.hb, b.hb2, t * hidden);
       matmul(w.w2(), b.hb, hidden, t, b.xb, dim);
       add(b.x, b.xb, t * dim);
     }
@@ -182,12 +179,7 @@ public final class Transformer {
         max = Math.max(max, s);
       }
     }
-    float sum = 0;
-    for (int p = 0; p < count; p++) {
-      float e = (float) Math.exp(scores[p] - max);
-      scores[p] = e;
-      sum += e;
-    }
+    float sum = expInPlace(scores, count, max);
     float inv = 1f / sum;
     int outOff = i * dim + h * hs;
     float[] att = b.att;
@@ -247,6 +239,43 @@ public final class Transformer {
     for (int j = 0; j < dim; j++) {
       out[outOff + j] = weight[j] * (inv * x[xOff + j]);
     }
+  }
+
+  /**
+   * {@code gate[i] = silu(gate[i]) * up[i]}; exp on the vector unit (the scalar loop cost more than
+   * the FFN's glue).
+   */
+  private static void swiGlu(float[] gate, float[] up, int n) {
+    int i = 0;
+    for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+      var g = jdk.incubator.vector.FloatVector.fromArray(S, gate, i);
+      var sig = g.neg().lanewise(jdk.incubator.vector.VectorOperators.EXP).add(1f);
+      g.div(sig).mul(jdk.incubator.vector.FloatVector.fromArray(S, up, i)).intoArray(gate, i);
+    }
+    for (; i < n; i++) {
+      float g = gate[i];
+      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+    }
+  }
+
+  /** {@code v[i] = exp(v[i] - max)} for i < n; returns their sum. */
+  private static float expInPlace(float[] v, int n, float max) {
+    float sum = 0;
+    int i = 0;
+    for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+      var e =
+          jdk.incubator.vector.FloatVector.fromArray(S, v, i)
+              .sub(max)
+              .lanewise(jdk.incubator.vector.VectorOperators.EXP);
+      e.intoArray(v, i);
+      sum += e.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+    for (; i < n; i++) {
+      float e = (float) Math.exp(v[i] - max);
+      v[i] = e;
+      sum += e;
+    }
+    return sum;
   }
 
   private static void add(float[] x, float[] y, int n) {
