@@ -108,6 +108,43 @@ public final class ArithmeticCoder {
       byte[] symbols,
       int to,
       int stride) {
+    byte[] guess = new byte[GUESS_BUCKETS];
+    guesses(cdf, cdfOffset, lp, guess, 0);
+    decode(data, start, length, n, cdf, cdfOffset, lp, symbols, to, stride, guess, 0);
+  }
+
+  /** Buckets of the 16-bit count space in a stream's symbol-guess table. */
+  public static final int GUESS_BUCKETS = 64;
+
+  /**
+   * Fills {@code out[outOffset .. +64)} with, per bucket of 1024 counts, the largest symbol whose
+   * cumulative frequency starts at or below the bucket: the decoder's search starts there and scans
+   * up at most a few symbols instead of bisecting the whole table.
+   */
+  public static void guesses(int[] cdf, int cdfOffset, int lp, byte[] out, int outOffset) {
+    int top = lp - 2;
+    for (int b = 0; b < GUESS_BUCKETS; b++) {
+      out[outOffset + b] = (byte) search(cdf, cdfOffset, top, (long) b << 10);
+    }
+  }
+
+  /**
+   * As {@link #decode(byte[], int, int, int, int[], int, int, byte[], int, int)}, with a prepared
+   * guess table.
+   */
+  public static void decode(
+      byte[] data,
+      int start,
+      int length,
+      int n,
+      int[] cdf,
+      int cdfOffset,
+      int lp,
+      byte[] symbols,
+      int to,
+      int stride,
+      byte[] guess,
+      int guessOffset) {
     BitReader in = new BitReader(data, start, length);
     long value = 0;
     for (int i = 0; i < 32; i++) {
@@ -119,7 +156,12 @@ public final class ArithmeticCoder {
     for (int i = 0; i < n; i++) {
       long span = high - low + 1;
       long count = (((value - low + 1) * 0x10000L) - 1) / span;
-      int s = search(cdf, cdfOffset, top, count);
+      // a malformed stream can push count outside [0, 0xFFFF]; clamp so the scan stays in bounds
+      count = Math.max(0, Math.min(0xFFFF, count));
+      int s = guess[guessOffset + (int) (count >>> 10)];
+      while (s < top && cdf[cdfOffset + s + 1] <= count) {
+        s++;
+      }
       symbols[to + i * stride] = (byte) s;
       if (i == n - 1) {
         break;

@@ -333,6 +333,10 @@ public final class CacheGenCodec implements KvCodec {
     }
     byte[] symbols = new byte[2 * layers * tokens * c];
     int streams = slots * c;
+    byte[] guesses = new byte[streams * ArithmeticCoder.GUESS_BUCKETS];
+    for (int s = 0; s < streams; s++) {
+      ArithmeticCoder.guesses(cdf, s * lp, lp, guesses, s * ArithmeticCoder.GUESS_BUCKETS);
+    }
     for (int sub = 0; sub < subChunks; sub++) {
       int t0 = sub * MAX_SUBCHUNK_TOKENS;
       int n = in.getShort() & 0xFFFF;
@@ -359,7 +363,18 @@ public final class CacheGenCodec implements KvCodec {
         for (int ch = 0; ch < c; ch++) {
           int s = slot * c + ch;
           ArithmeticCoder.decode(
-              blob, at, lengths[s], n, cdf, s * lp, lp, symbols, (slot * tokens + t0) * c + ch, c);
+              blob,
+              at,
+              lengths[s],
+              n,
+              cdf,
+              s * lp,
+              lp,
+              symbols,
+              (slot * tokens + t0) * c + ch,
+              c,
+              guesses,
+              s * ArithmeticCoder.GUESS_BUCKETS);
           at += lengths[s];
         }
       }
