@@ -33,7 +33,7 @@ import java.util.logging.Logger;
  * <p>Thread-safe: {@link #submit} and cancellation may be called from any thread; the engine is
  * driven only by the scheduler thread, which also delivers the events.
  */
-public final class ContinuousBatcher implements AutoCloseable {
+public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
   private static final Logger LOG = Logger.getLogger(ContinuousBatcher.class.getName());
 
   private final LlamaEngine engine;
@@ -67,6 +67,7 @@ public final class ContinuousBatcher implements AutoCloseable {
    * terminal event. Throws {@code CONTEXT_LENGTH_EXCEEDED} or {@code CAPACITY_EXHAUSTED} at once
    * when the request can never or not now be taken.
    */
+  @Override
   public Handle submit(SequenceRequest request, Consumer<TokenEvent> sink) {
     if (closed) {
       throw new MeshException(ErrorCode.NO_HEALTHY_REPLICA, "the engine is shutting down");
@@ -94,6 +95,11 @@ public final class ContinuousBatcher implements AutoCloseable {
     submitted.add(active);
     LockSupport.unpark(thread);
     return active;
+  }
+
+  @Override
+  public String name() {
+    return thread.getName();
   }
 
   public int waiting() {
