@@ -1,0 +1,99 @@
+package dev.coemesh.router.replica;
+
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.signal.SignalEvent;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The router's picture of every replica, fed by {@code mesh.load} and {@code mesh.kv-events}
+ * signals. A replica that has not reported within the expiry window is forgotten, cache and all, so
+ * a replica that restarted (and lost its cache) is never credited with blocks it no longer has.
+ *
+ * <p>Thread-safe: signal consumers update it while request threads take snapshots.
+ */
+public final class ReplicaRegistry {
+  private static final class Entry {
+    volatile SignalEvent.LoadReport load;
+    final Set<Long> blocks = ConcurrentHashMap.newKeySet();
+    volatile long lastSeenMs;
+  }
+
+  private final Map<ReplicaId, Entry> replicas = new ConcurrentHashMap<>();
+  private final Map<ReplicaId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final Duration expiry;
+  private final Clock clock;
+  private final int breakerFailures;
+  private final Duration breakerCooldown;
+
+  public ReplicaRegistry(
+      Duration expiry, int breakerFailures, Duration breakerCooldown, Clock clock) {
+    this.expiry = expiry;
+    this.clock = clock;
+    this.breakerFailures = breakerFailures;
+    this.breakerCooldown = breakerCooldown;
+  }
+
+  public void onLoad(SignalEvent.LoadReport report) {
+    Entry e = replicas.computeIfAbsent(report.replica(), id -> new Entry());
+    e.load = report;
+    e.lastSeenMs = clock.millis();
+  }
+
+  public void onKvEvent(SignalEvent.KvBlockEvent event) {
+    Entry e = replicas.computeIfAbsent(event.replica(), id -> new Entry());
+    switch (event.kind()) {
+      case STORED -> e.blocks.addAll(event.blockHashes());
+      case EVICTED -> event.blockHashes().forEach(e.blocks::remove);
+      case CLEARED -> e.blocks.clear();
+    }
+    e.lastSeenMs = clock.millis();
+  }
+
+  /** Outcome of a request sent to a replica, for its circuit breaker. */
+  public void recordOutcome(ReplicaId replica, boolean success) {
+    CircuitBreaker breaker =
+        breakers.computeIfAbsent(
+            replica, id -> new CircuitBreaker(breakerFailures, breakerCooldown, clock));
+    if (success) {
+      breaker.onSuccess();
+    } else {
+      breaker.onFailure();
+    }
+  }
+
+  /** Live replicas of an expert; expired ones are removed on the way. */
+  public List<ReplicaView> snapshot(ExpertId expert) {
+    long now = clock.millis();
+    List<ReplicaView> out = new ArrayList<>();
+    for (Map.Entry<ReplicaId, Entry> item : replicas.entrySet()) {
+      Entry e = item.getValue();
+      if (now - e.lastSeenMs > expiry.toMillis()) {
+        replicas.remove(item.getKey(), e);
+        continue;
+      }
+      if (!item.getKey().expert().equals(expert) || e.load == null) {
+        continue;
+      }
+      SignalEvent.LoadReport load = e.load;
+      CircuitBreaker breaker = breakers.get(item.getKey());
+      out.add(
+          new ReplicaView(
+              item.getKey(),
+              load.queueDepth(),
+              load.runningSequences(),
+              load.kvBlocksUsed(),
+              load.kvBlocksFree(),
+              new HashSet<>(e.blocks),
+              breaker != null && !breaker.allowsRequest()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,43 @@
+package dev.coemesh.router.replica;
+
+import dev.coemesh.core.expert.ReplicaId;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What the router knows about one replica at decision time (an immutable snapshot).
+ *
+ * @param cachedBlocks chained hashes of the KV blocks the replica reported as stored
+ * @param breakerOpen the replica's circuit breaker refuses traffic now
+ */
+public record ReplicaView(
+    ReplicaId id,
+    int queueDepth,
+    int runningSequences,
+    int kvBlocksUsed,
+    int kvBlocksFree,
+    Set<Long> cachedBlocks,
+    boolean breakerOpen) {
+  public ReplicaView {
+    Objects.requireNonNull(id, "id");
+    cachedBlocks = Set.copyOf(cachedBlocks);
+    if (queueDepth < 0 || runningSequences < 0 || kvBlocksUsed < 0 || kvBlocksFree < 0) {
+      throw new IllegalArgumentException("load figures must be >= 0");
+    }
+  }
+
+  /** Fraction of KV blocks in use, 0 when the replica reported no pool. */
+  public double kvUtilisation() {
+    int total = kvBlocksUsed + kvBlocksFree;
+    return total == 0 ? 0 : (double) kvBlocksUsed / total;
+  }
+
+  /** Leading blocks of {@code requestBlocks} (a chained-hash prefix) that this replica holds. */
+  public int matchedPrefixBlocks(long[] requestBlocks) {
+    int matched = 0;
+    while (matched < requestBlocks.length && cachedBlocks.contains(requestBlocks[matched])) {
+      matched++;
+    }
+    return matched;
+  }
+}

@@ -1,0 +1,97 @@
+package dev.coemesh.router.replica;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.core.signal.SignalEvent;
+import dev.coemesh.router.Replicas;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ReplicaRegistryTest {
+  static final class ManualClock extends Clock {
+    long millis;
+
+    @Override
+    public long millis() {
+      return millis;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  private static final ReplicaId A = new ReplicaId(Replicas.EXPERT, ReplicaRole.COLOCATED, "a");
+
+  @Test
+  void loadAndBlockEventsBuildTheViewAndStaleReplicasExpire() {
+    ManualClock clock = new ManualClock();
+    ReplicaRegistry registry =
+        new ReplicaRegistry(Duration.ofSeconds(10), 3, Duration.ofSeconds(5), clock);
+    registry.onLoad(new SignalEvent.LoadReport(A, 2, 1, 30, 70, 10, 5, 0));
+    registry.onKvEvent(
+        new SignalEvent.KvBlockEvent(
+            A, SignalEvent.KvBlockEvent.Kind.STORED, List.of(1L, 2L, 3L), 0));
+    registry.onKvEvent(
+        new SignalEvent.KvBlockEvent(A, SignalEvent.KvBlockEvent.Kind.EVICTED, List.of(2L), 0));
+    ReplicaView view = registry.snapshot(Replicas.EXPERT).getFirst();
+    assertEquals(2, view.queueDepth());
+    assertEquals(0.3, view.kvUtilisation(), 1e-12);
+    assertEquals(Set.of(1L, 3L), view.cachedBlocks());
+
+    registry.onKvEvent(
+        new SignalEvent.KvBlockEvent(A, SignalEvent.KvBlockEvent.Kind.CLEARED, List.of(), 0));
+    assertEquals(Set.of(), registry.snapshot(Replicas.EXPERT).getFirst().cachedBlocks());
+
+    registry.onKvEvent(
+        new SignalEvent.KvBlockEvent(A, SignalEvent.KvBlockEvent.Kind.STORED, List.of(9L), 0));
+    clock.millis += 10_001; // no report for longer than the expiry: forgotten, cache included
+    assertEquals(List.of(), registry.snapshot(Replicas.EXPERT));
+    registry.onLoad(new SignalEvent.LoadReport(A, 0, 0, 0, 100, 0, 0, 0)); // restarted replica
+    assertEquals(Set.of(), registry.snapshot(Replicas.EXPERT).getFirst().cachedBlocks());
+  }
+
+  @Test
+  void theBreakerOpensAfterConsecutiveFailuresAndRecoversAfterTheCooldown() {
+    ManualClock clock = new ManualClock();
+    ReplicaRegistry registry =
+        new ReplicaRegistry(Duration.ofMinutes(1), 3, Duration.ofSeconds(5), clock);
+    registry.onLoad(new SignalEvent.LoadReport(A, 0, 0, 0, 100, 0, 0, 0));
+    registry.recordOutcome(A, false);
+    registry.recordOutcome(A, false);
+    assertFalse(registry.snapshot(Replicas.EXPERT).getFirst().breakerOpen());
+    registry.recordOutcome(A, false);
+    assertTrue(registry.snapshot(Replicas.EXPERT).getFirst().breakerOpen());
+    clock.millis += 5_000;
+    assertFalse(
+        registry.snapshot(Replicas.EXPERT).getFirst().breakerOpen(),
+        "half-open after the cooldown");
+    registry.recordOutcome(A, false);
+    assertTrue(
+        registry.snapshot(Replicas.EXPERT).getFirst().breakerOpen(), "a half-open failure reopens");
+    clock.millis += 5_000;
+    registry.recordOutcome(A, true);
+    assertFalse(registry.snapshot(Replicas.EXPERT).getFirst().breakerOpen());
+  }
+}
