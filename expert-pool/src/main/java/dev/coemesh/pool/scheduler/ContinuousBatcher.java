@@ -2,6 +2,7 @@ package dev.coemesh.pool.scheduler;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.KvTensor;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.RequestTimings;
 import dev.coemesh.core.request.TokenEvent;
@@ -9,9 +10,13 @@ import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.pool.engine.LlamaEngine;
 import dev.coemesh.pool.sampler.Sampler;
+import dev.coemesh.pool.sampler.StopMatcher;
 import dev.coemesh.pool.tokenizer.Tokenizer;
+import dev.coemesh.pool.tokenizer.Utf8Accumulator;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
@@ -208,7 +213,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
       if (a.admittedNanos == 0) {
         a.admittedNanos = System.nanoTime();
       }
-      int[] remaining = java.util.Arrays.copyOfRange(context, reused, context.length);
+      int[] remaining = Arrays.copyOfRange(context, reused, context.length);
       float[] logits = engine.step(new int[] {sequence}, new int[][] {remaining})[0];
       budget -= toCompute;
       any = true;
@@ -344,9 +349,8 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
     final Consumer<TokenEvent> sink;
     final long arrivalNanos;
     final Sampler sampler;
-    final dev.coemesh.pool.sampler.StopMatcher stop;
-    final dev.coemesh.pool.tokenizer.Utf8Accumulator utf8 =
-        new dev.coemesh.pool.tokenizer.Utf8Accumulator();
+    final StopMatcher stop;
+    final Utf8Accumulator utf8 = new Utf8Accumulator();
     final List<Integer> generated = new ArrayList<>();
     int sequence = -1;
     int nextToken = -1;
@@ -356,7 +360,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
     long lastTokenNanos;
     int previousToken;
     TokenEvent.Token pending;
-    dev.coemesh.core.kv.KvTensor pendingImport;
+    KvTensor pendingImport;
     boolean done;
     volatile boolean cancelRequested;
 
@@ -368,7 +372,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
       // continue the random stream where the tokens generated elsewhere left it
       sampler.skip(request.resumeTokens().length);
       this.pendingImport = request.importedKv();
-      this.stop = new dev.coemesh.pool.sampler.StopMatcher(request.sampling().stopStrings());
+      this.stop = new StopMatcher(request.sampling().stopStrings());
       for (int t : request.resumeTokens()) {
         generated.add(t);
       }
@@ -386,7 +390,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
      */
     int[] contextTokens() {
       int[] prompt = request.promptTokens();
-      int[] out = java.util.Arrays.copyOf(prompt, prompt.length + generated.size());
+      int[] out = Arrays.copyOf(prompt, prompt.length + generated.size());
       for (int i = 0; i < generated.size(); i++) {
         out[prompt.length + i] = generated.get(i);
       }
@@ -412,7 +416,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
         top.add(
             new TokenEvent.TopLogprob(
                 alt,
-                new String(tok.tokenBytes(-1, alt), java.nio.charset.StandardCharsets.UTF_8),
+                new String(tok.tokenBytes(-1, alt), StandardCharsets.UTF_8),
                 pick.topLogprobs()[i]));
       }
       if (pending != null) {
