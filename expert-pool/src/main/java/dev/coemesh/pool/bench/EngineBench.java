@@ -36,11 +36,22 @@ public final class EngineBench {
 
   public static void main(String[] argv) throws Exception {
     Args args = Args.parse(argv, OPTIONS);
+    // the synthetic checkpoint is ~60 MB: never leave it behind in the temp directory
+    Path dir = Files.createTempDirectory("mesh-bench-engine");
+    try {
+      run(args, dir);
+    } finally {
+      Files.deleteIfExists(dir.resolve("model.bin"));
+      Files.deleteIfExists(dir.resolve("tokenizer.bin"));
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static void run(Args args, Path dir) throws Exception {
     int steps = args.integer("steps", 128);
     int repeats = args.integer("repeats", 5);
     int prefillTokens = args.integer("prefill", 128);
     int cores = Runtime.getRuntime().availableProcessors();
-    Path dir = Files.createTempDirectory("mesh-bench-engine");
     SyntheticModel synthetic = new SyntheticModel(SyntheticModel.STORIES_15M, 1);
     Path synthBin = dir.resolve("model.bin");
     Path synthTok = dir.resolve("tokenizer.bin");
