@@ -183,9 +183,15 @@ public final class RedisServer implements AutoCloseable {
     }
   }
 
+  /** Stops the server and removes its work folder (log and any dump). */
   @Override
   public void close() {
     stop();
+    try (var files = Files.walk(workDir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a leftover temp folder is harmless
+    }
   }
 
   /** Free loopback ports, probed by binding. */
