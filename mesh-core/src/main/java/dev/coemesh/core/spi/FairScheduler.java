@@ -2,6 +2,7 @@ package dev.coemesh.core.spi;
 
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.core.tenant.TenantId;
 import java.util.function.Consumer;
 
 /**
@@ -9,31 +10,43 @@ import java.util.function.Consumer;
  * queues; when an expert has capacity the scheduler admits the waiting request whose tenant has
  * received the least weighted service, and charges the tenant as tokens are consumed.
  *
- * <p>Thread-safe. {@link #submit} never blocks: it queues or throws {@link
- * dev.coemesh.core.error.MeshException} with {@code TENANT_QUEUE_FULL} (and a retry hint) at once.
- * The admitted callback runs on a scheduler thread and must not block.
+ * <p>Thread-safe. {@link #submit} never blocks: it queues, admits at once, or throws {@link
+ * dev.coemesh.core.error.MeshException} with {@code TENANT_QUEUE_FULL} (then {@link
+ * #retryAfterSeconds} gives the {@code Retry-After} hint). The admitted callback runs exactly once
+ * per admitted ticket, on the thread whose call made room ({@code submit}, {@code complete}, {@code
+ * cancel} or {@code capacityChanged}, possibly during {@code submit} before it returns), never
+ * under the scheduler's lock; it must not block, and it may call back into the scheduler. It is not
+ * called for a ticket that was cancelled before its turn came.
  */
 public interface FairScheduler extends AutoCloseable {
 
   /**
    * Queues one request.
    *
-   * @param inputTokens prompt tokens, charged when the request is admitted
+   * @param inputTokens prompt tokens (&gt;= 0), charged when the request is admitted
    * @param onAdmitted called once when the request may start
    * @return a ticket the caller must finish exactly once ({@link Ticket#complete} or {@link
-   *     Ticket#cancel})
+   *     Ticket#cancel}); finishing it again does nothing
    */
   Ticket submit(Tenant tenant, ExpertId expert, int inputTokens, Consumer<Ticket> onAdmitted);
 
   /** The serving side's capacity changed (a request finished elsewhere, replicas scaled). */
   void capacityChanged(ExpertId expert);
 
+  /**
+   * Suggested {@code Retry-After} in seconds for {@code tenant} after {@code TENANT_QUEUE_FULL}:
+   * about how long until one of its requests finishes, at least 1.
+   */
+  default int retryAfterSeconds(TenantId tenant) {
+    return 1;
+  }
+
   @Override
   void close();
 
   /** One queued or admitted request. */
   interface Ticket {
-    /** Charges generated tokens as they stream. */
+    /** Charges generated tokens as they stream; ignored unless admitted and not yet finished. */
     void chargeOutput(int tokens);
 
     /** The request finished: frees its concurrency slot and lets the next one in. */
@@ -43,10 +56,5 @@ public interface FairScheduler extends AutoCloseable {
     void cancel();
 
     boolean admitted();
-
-    /** Suggested {@code Retry-After} when queues are full, in seconds. */
-    default int retryAfterSeconds() {
-      return 1;
-    }
   }
 }

@@ -1,0 +1,199 @@
+package dev.coemesh.gateway.api;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coemesh.core.error.ErrorBody;
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
+import dev.coemesh.gateway.error.RestErrors;
+import dev.coemesh.gateway.orchestrate.ClientRequest;
+import dev.coemesh.gateway.orchestrate.ExpertDirectory;
+import dev.coemesh.gateway.orchestrate.GenerationListener;
+import dev.coemesh.gateway.orchestrate.RequestHandle;
+import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
+import dev.coemesh.gateway.sse.StreamingResponder;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.jboss.logging.Logger;
+
+/**
+ * The OpenAI-compatible HTTP API on Vert.x Web routes: {@code POST /v1/chat/completions}, {@code
+ * POST /v1/completions}, {@code GET /v1/models}. Routes rather than JAX-RS resources because one
+ * endpoint answers either one JSON body or an event stream depending on the body, the SSE framing
+ * must be byte-exact, and a client disconnect must reach the engine as a cancel.
+ *
+ * <p>Per request: authenticate (before the body is read) → read the body up to the limit (413
+ * beyond) → parse and validate on a worker thread → start the request in the {@link
+ * RequestOrchestrator} with a buffered or streaming responder → cancel it when the connection
+ * closes before the response ended.
+ */
+@Singleton
+public class OpenAiRoutes {
+  private static final Logger LOG = Logger.getLogger(OpenAiRoutes.class);
+  private static final String TENANT = "mesh.tenant";
+  private static final String CANCEL_ON_CLOSE = "mesh.cancel";
+
+  /** Marks a connection that closed before its request was started. */
+  private static final RequestHandle CLOSED = () -> {};
+
+  private final ApiKeyAuthenticator authenticator;
+  private final RequestOrchestrator orchestrator;
+  private final ExpertDirectory experts;
+  private final ObjectMapper json;
+  private final ApiConfig config;
+  private final long started = System.currentTimeMillis() / 1000;
+
+  public OpenAiRoutes(
+      ApiKeyAuthenticator authenticator,
+      RequestOrchestrator orchestrator,
+      ExpertDirectory experts,
+      ObjectMapper json,
+      ApiConfig config) {
+    this.authenticator = authenticator;
+    this.orchestrator = orchestrator;
+    this.experts = experts;
+    this.json = json;
+    this.config = config;
+  }
+
+  void register(@Observes Router router) {
+    BodyHandler body = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
+    generation(router, "/v1/chat/completions", ApiKind.CHAT, body);
+    generation(router, "/v1/completions", ApiKind.COMPLETION, body);
+    router
+        .get("/v1/models")
+        .handler(this::authenticate)
+        .handler(this::models)
+        .failureHandler(this::failure);
+    // anything else under /v1 gets OpenAI's shape of "not found", not the framework's page
+    router.route("/v1/*").last().handler(this::unknownUrl);
+  }
+
+  private void generation(Router router, String path, ApiKind kind, BodyHandler body) {
+    // two routes because Vert.x runs body handlers first within a route: the key is checked
+    // before the body is read, so an unauthenticated client cannot make the gateway buffer it
+    router.post(path).handler(this::authenticate).failureHandler(this::failure);
+    router
+        .post(path)
+        .handler(body)
+        .handler(this::watchClose)
+        .blockingHandler(ctx -> generate(ctx, kind), false)
+        .failureHandler(this::failure);
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    try {
+      ctx.put(TENANT, authenticator.authenticateHeader(ctx.request().getHeader("authorization")));
+    } catch (MeshException e) {
+      RestErrors.write(ctx.response(), json, e, 0);
+      return;
+    }
+    ctx.next();
+  }
+
+  /** Registers the disconnect hook on the event loop, before any work starts. */
+  private void watchClose(RoutingContext ctx) {
+    AtomicReference<RequestHandle> handle = new AtomicReference<>();
+    ctx.put(CANCEL_ON_CLOSE, handle);
+    ctx.response()
+        .closeHandler(
+            v -> {
+              RequestHandle h = handle.getAndSet(CLOSED);
+              if (h != null && h != CLOSED) {
+                h.cancel();
+              }
+            });
+    ctx.next();
+  }
+
+  private void generate(RoutingContext ctx, ApiKind kind) {
+    HttpServerResponse response = ctx.response();
+    Tenant tenant = ctx.get(TENANT);
+    ApiRequest parsed;
+    try {
+      byte[] bytes = ctx.body().buffer() == null ? null : ctx.body().buffer().getBytes();
+      parsed =
+          switch (kind) {
+            case CHAT -> OpenAiRequests.chat(bytes);
+            case COMPLETION -> OpenAiRequests.completion(bytes);
+          };
+    } catch (MeshException e) {
+      RestErrors.write(response, json, e, 0);
+      return;
+    }
+    ClientRequest request = parsed.request();
+    GenerationListener responder =
+        parsed.stream()
+            ? new StreamingResponder(response, json, kind, parsed.includeUsage())
+            : new BufferedResponder(response, json, kind);
+    RequestHandle started = orchestrator.start(tenant, request, responder);
+    AtomicReference<RequestHandle> handle = ctx.get(CANCEL_ON_CLOSE);
+    if (!handle.compareAndSet(null, started) || response.closed()) {
+      started.cancel(); // the client left while the request was being parsed or queued
+    }
+  }
+
+  private void models(RoutingContext ctx) {
+    List<ModelList.Model> models = new ArrayList<>();
+    for (ExpertBackend b : experts.all()) {
+      models.add(new ModelList.Model(b.expert().value(), "model", started, "coemesh"));
+    }
+    models.add(new ModelList.Model(ClientRequest.AUTO, "model", started, "coemesh-router"));
+    ctx.response()
+        .putHeader("content-type", "application/json")
+        .end(Buffer.buffer(Json.write(json, new ModelList("list", models))));
+  }
+
+  private void unknownUrl(RoutingContext ctx) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    ErrorBody body =
+        new ErrorBody(
+            new ErrorBody.Error(
+                "Unknown request URL: "
+                    + ctx.request().method()
+                    + " "
+                    + ctx.normalizedPath()
+                    + " (this gateway serves POST /v1/chat/completions, POST /v1/completions and"
+                    + " GET /v1/models)",
+                "invalid_request_error",
+                null,
+                "unknown_url"));
+    ctx.response()
+        .setStatusCode(404)
+        .putHeader("content-type", "application/json")
+        .end(Buffer.buffer(Json.write(json, body)));
+  }
+
+  /** Failures raised by Vert.x handlers: the body limit (413) and anything unexpected (500). */
+  private void failure(RoutingContext ctx) {
+    MeshException error;
+    if (ctx.statusCode() == 413) {
+      error =
+          new MeshException(
+              ErrorCode.PAYLOAD_TOO_LARGE,
+              "The request body exceeds the limit of " + config.maxBodyBytes() + " bytes",
+              null,
+              null);
+    } else if (ctx.failure() instanceof MeshException m) {
+      error = m;
+    } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+      error = MeshException.invalid(null, "the request could not be read");
+    } else {
+      LOG.error("request failed", ctx.failure());
+      error = new MeshException(ErrorCode.INTERNAL, "internal error", ctx.failure());
+    }
+    RestErrors.write(ctx.response(), json, error, 0);
+  }
+}

@@ -1,0 +1,39 @@
+package dev.coemesh.gateway.embedded;
+
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.gateway.orchestrate.ExpertDirectory;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+/** Ready once every expert is loaded; reports each one's free KV blocks and running sequences. */
+@Readiness
+@Singleton
+public class ExpertsReadiness implements HealthCheck {
+  private final ExpertDirectory experts;
+
+  public ExpertsReadiness(ExpertDirectory experts) {
+    this.experts = experts;
+  }
+
+  @Override
+  public HealthCheckResponse call() {
+    HealthCheckResponseBuilder r = HealthCheckResponse.named("experts").up();
+    for (ExpertBackend b : experts.all()) {
+      ExpertBackend.Capacity c = b.capacity();
+      r.withData(
+          b.expert().value(),
+          c.freeKvBlocks()
+              + "/"
+              + c.totalKvBlocks()
+              + " KV blocks free, "
+              + c.runningSequences()
+              + " running, "
+              + c.waitingSequences()
+              + " waiting");
+    }
+    return r.build();
+  }
+}

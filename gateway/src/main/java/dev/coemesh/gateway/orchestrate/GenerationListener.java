@@ -1,0 +1,31 @@
+package dev.coemesh.gateway.orchestrate;
+
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.request.FinishReason;
+import dev.coemesh.core.request.RequestId;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.request.Usage;
+
+/**
+ * What a protocol adapter (SSE, buffered JSON, gRPC) receives for one request. Calls never overlap
+ * and arrive in order: at most one {@link #onRouted}, then tokens, then exactly one terminal call
+ * ({@link #onFinished} or {@link #onFailed}). They come from the request thread or a backend thread
+ * and must not block.
+ */
+public interface GenerationListener {
+
+  /** The request was validated and routed to {@code expert}; it now waits for fair admission. */
+  void onRouted(RequestId id, ExpertId expert, int promptTokens);
+
+  void onToken(TokenEvent.Token token);
+
+  void onFinished(FinishReason reason, Usage usage);
+
+  /**
+   * The request failed; nothing was generated after this.
+   *
+   * @param retryAfterSeconds when to try again (429, 503), or 0 when no hint applies
+   */
+  void onFailed(MeshException error, int retryAfterSeconds);
+}

@@ -1,0 +1,210 @@
+package dev.coemesh.gateway.orchestrate;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.request.FinishReason;
+import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.request.Usage;
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.core.spi.FairScheduler;
+import dev.coemesh.core.tenant.Tenant;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jboss.logging.Logger;
+
+/**
+ * One request from routing to its terminal event. Cancellation can race with admission (scheduler
+ * thread), submission and streaming (backend thread); the fields under {@code this} lock decide who
+ * finishes the request, and {@link #ended} makes the release and the terminal listener call happen
+ * exactly once.
+ */
+final class Inflight implements RequestHandle {
+  private static final Logger LOG = Logger.getLogger(Inflight.class);
+
+  private final Tenant tenant;
+  private final FairScheduler fair;
+  private final TokenRateLimiter rateLimiter;
+  private final RequestMetrics metrics;
+  private final GenerationListener listener;
+  private final long arrivalNanos;
+  private final AtomicBoolean ended = new AtomicBoolean();
+
+  // set once by routed(), before the request is shared with other threads
+  private ExpertBackend backend;
+  private GenerationRequest request;
+  private int promptTokens;
+
+  // guarded by this
+  private FairScheduler.Ticket ticket;
+  private ExpertBackend.Generation generation;
+  private boolean admitted;
+  private boolean cancelRequested;
+
+  Inflight(
+      Tenant tenant,
+      FairScheduler fair,
+      TokenRateLimiter rateLimiter,
+      RequestMetrics metrics,
+      GenerationListener listener,
+      long arrivalNanos) {
+    this.tenant = tenant;
+    this.fair = fair;
+    this.rateLimiter = rateLimiter;
+    this.metrics = metrics;
+    this.listener = listener;
+    this.arrivalNanos = arrivalNanos;
+  }
+
+  void routed(ExpertBackend backend, GenerationRequest request, int promptTokens) {
+    this.backend = backend;
+    this.request = request;
+    this.promptTokens = promptTokens;
+    listener.onRouted(request.id(), backend.expert(), promptTokens);
+  }
+
+  /** Called with the ticket {@code FairScheduler.submit} returned. */
+  void queued(FairScheduler.Ticket queuedTicket) {
+    boolean cancelNow;
+    synchronized (this) {
+      if (ticket == null) {
+        ticket = queuedTicket;
+      }
+      cancelNow = cancelRequested && !admitted;
+    }
+    if (cancelNow) {
+      queuedTicket.cancel();
+      endCancelledWhileQueued();
+    }
+  }
+
+  /** The fair scheduler lets the request start (scheduler thread; must not block). */
+  void admitted(FairScheduler.Ticket admittedTicket) {
+    synchronized (this) {
+      if (cancelRequested) {
+        // cancel() or queued() finishes the request; only the slot is handed back here
+        admittedTicket.complete();
+        return;
+      }
+      admitted = true;
+      ticket = admittedTicket;
+    }
+    rateLimiter.charge(tenant, promptTokens);
+    ExpertBackend.Generation started;
+    try {
+      started = backend.submit(request, event -> onEvent(admittedTicket, event));
+    } catch (MeshException e) {
+      end(e.code().wireCode(), () -> listener.onFailed(e, 0));
+      return;
+    } catch (RuntimeException e) {
+      LOG.errorf(e, "backend %s failed to start a request", backend.expert());
+      MeshException internal =
+          new MeshException(ErrorCode.INTERNAL, "the backend failed to start the request", e);
+      end(internal.code().wireCode(), () -> listener.onFailed(internal, 0));
+      return;
+    }
+    boolean cancelNow;
+    synchronized (this) {
+      generation = started;
+      cancelNow = cancelRequested;
+    }
+    if (cancelNow) {
+      started.cancel();
+    }
+  }
+
+  /** Backend thread: events arrive in order, ending with one terminal event. */
+  private void onEvent(FairScheduler.Ticket admittedTicket, TokenEvent event) {
+    switch (event) {
+      case TokenEvent.Token token -> {
+        if (token.index() == 0) {
+          metrics.firstToken(backend.expert(), System.nanoTime() - arrivalNanos);
+        }
+        admittedTicket.chargeOutput(1);
+        rateLimiter.charge(tenant, 1);
+        listener.onToken(token);
+      }
+      case TokenEvent.Finished finished -> {
+        metrics.tokens(tenant.id(), "input", finished.usage().promptTokens());
+        metrics.tokens(tenant.id(), "output", finished.usage().completionTokens());
+        if (finished.reason() == FinishReason.CANCELLED && !clientCancelled()) {
+          // nobody here cancelled it: the backend's deadline did
+          MeshException late =
+              new MeshException(
+                  ErrorCode.DEADLINE_EXCEEDED,
+                  "the request did not finish before its deadline; "
+                      + finished.usage().completionTokens()
+                      + " tokens were generated");
+          end(late.code().wireCode(), () -> listener.onFailed(late, 0));
+          return;
+        }
+        end(
+            finished.reason().wireName(),
+            () -> listener.onFinished(finished.reason(), finished.usage()));
+      }
+      case TokenEvent.Failed failed -> {
+        MeshException error = new MeshException(failed.code(), failed.message());
+        end(failed.code().wireCode(), () -> listener.onFailed(error, 0));
+      }
+    }
+  }
+
+  private synchronized boolean clientCancelled() {
+    return cancelRequested;
+  }
+
+  /** Fails the request before it was queued. */
+  void reject(MeshException error, int retryAfterSeconds) {
+    end(error.code().wireCode(), () -> listener.onFailed(error, retryAfterSeconds));
+  }
+
+  @Override
+  public void cancel() {
+    ExpertBackend.Generation running;
+    FairScheduler.Ticket waiting;
+    synchronized (this) {
+      if (cancelRequested || ended.get()) {
+        return;
+      }
+      cancelRequested = true;
+      running = generation;
+      waiting = admitted ? null : ticket;
+    }
+    if (running != null) {
+      running.cancel(); // the backend answers with Finished(CANCELLED), which ends the request
+    } else if (waiting != null) {
+      waiting.cancel();
+      endCancelledWhileQueued();
+    }
+    // otherwise queued() or admitted() has not returned yet and sees the flag
+  }
+
+  private void endCancelledWhileQueued() {
+    end(
+        FinishReason.CANCELLED.wireName(),
+        () -> listener.onFinished(FinishReason.CANCELLED, new Usage(promptTokens, 0, 0)));
+  }
+
+  /** Releases the admission slot, records the outcome, then tells the listener; once. */
+  private void end(String outcome, Runnable terminal) {
+    if (!ended.compareAndSet(false, true)) {
+      return;
+    }
+    FairScheduler.Ticket held;
+    synchronized (this) {
+      held = ticket;
+    }
+    ExpertId expert = backend == null ? null : backend.expert();
+    try {
+      if (held != null) {
+        held.complete();
+      }
+      if (expert != null) {
+        fair.capacityChanged(expert);
+      }
+    } finally {
+      metrics.ended(expert, outcome);
+      terminal.run();
+    }
+  }
+}

@@ -1,0 +1,25 @@
+package dev.coemesh.gateway.orchestrate;
+
+import java.util.Locale;
+
+/** Who wrote a chat message; the names are OpenAI's. Tool and function roles are not supported. */
+public enum Role {
+  SYSTEM,
+  DEVELOPER,
+  USER,
+  ASSISTANT;
+
+  public String wireName() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The role of a wire name, or null when there is none by that name. */
+  public static Role ofWireName(String name) {
+    for (Role r : values()) {
+      if (r.wireName().equals(name)) {
+        return r;
+      }
+    }
+    return null;
+  }
+}

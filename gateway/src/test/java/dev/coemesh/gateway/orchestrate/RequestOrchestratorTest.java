@@ -1,0 +1,285 @@
+package dev.coemesh.gateway.orchestrate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.core.request.FinishReason;
+import dev.coemesh.core.request.Usage;
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.core.tenant.TenantId;
+import dev.coemesh.gateway.fair.BackendCapacity;
+import dev.coemesh.gateway.fair.VtcOptions;
+import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.testing.RecordingListener;
+import dev.coemesh.pool.backend.EmbeddedExpertBackend;
+import dev.coemesh.pool.engine.EngineOptions;
+import dev.coemesh.pool.model.ModelLoader;
+import dev.coemesh.pool.scheduler.SchedulerOptions;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The request lifecycle over the real stories260K model in the embedded engine. */
+class RequestOrchestratorTest {
+  static final ExpertId EXPERT = new ExpertId("stories260k");
+
+  /** Greedy continuation of "Once upon a time" (the model README's golden ids 5..30). */
+  static final String CONTINUATION =
+      ", there was a little girl named Lily. She loved to play outside in the park";
+
+  static EmbeddedExpertBackend backend;
+  static final Tenant TENANT = new Tenant(new TenantId("t"), 1, 8, 4, 0);
+
+  final VtcScheduler fair =
+      new VtcScheduler(
+          VtcOptions.defaults(), new BackendCapacity(new ExpertDirectory(List.of(backend))::get));
+  final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  final RequestOrchestrator orchestrator = orchestrator(Duration.ofMinutes(1));
+
+  @BeforeAll
+  static void loadModel() {
+    backend =
+        new EmbeddedExpertBackend(
+            EXPERT,
+            ModelLoader.load(
+                SharedModels.file(SharedModels.STORIES_260K_BIN),
+                SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)),
+            new EngineOptions(1, 16, 128),
+            new SchedulerOptions(8, 512, 64),
+            null,
+            null);
+  }
+
+  @AfterAll
+  static void close() {
+    backend.close();
+  }
+
+  RequestOrchestrator orchestrator(Duration timeout) {
+    ExpertDirectory experts = new ExpertDirectory(List.of(backend));
+    return new RequestOrchestrator(
+        new ExpertResolver(experts, EXPERT),
+        fair,
+        new TokenRateLimiter(),
+        new RequestMetrics(meters),
+        64,
+        timeout);
+  }
+
+  static ClientRequest greedy(String model, String prompt, int maxTokens, List<String> stop) {
+    return new ClientRequest(model, new PromptInput.Text(prompt), maxTokens, 0, 1, null, stop);
+  }
+
+  @Test
+  void greedyCompletionOfTheRealModelMatchesItsGoldenOutput() throws Exception {
+    RecordingListener r = new RecordingListener();
+    orchestrator.start(TENANT, greedy(null, "Once upon a time", 26, List.of()), r);
+    r.await();
+    assertNull(r.error);
+    assertEquals(EXPERT, r.expert);
+    assertEquals(CONTINUATION, r.text());
+    assertEquals(FinishReason.LENGTH, r.reason);
+    assertEquals(new Usage(5, 26, 0).promptTokens(), r.usage.promptTokens());
+    assertEquals(26, r.usage.completionTokens());
+    assertEquals(1, r.terminalCalls);
+    awaitIdle();
+  }
+
+  @Test
+  void pinningTheExpertByNameServesTheSameTokens() throws Exception {
+    RecordingListener r = new RecordingListener();
+    orchestrator.start(TENANT, greedy("stories260k", "Once upon a time", 26, List.of()), r);
+    assertEquals(CONTINUATION, r.await().text());
+  }
+
+  @Test
+  void aStopSequenceEndsTheTextBeforeIt() throws Exception {
+    RecordingListener r = new RecordingListener();
+    orchestrator.start(TENANT, greedy(null, "Once upon a time", 26, List.of("Lily")), r);
+    r.await();
+    assertEquals(", there was a little girl named ", r.text());
+    assertEquals(FinishReason.STOP, r.reason);
+  }
+
+  @Test
+  void anUnknownModelIsNotFound() throws Exception {
+    RecordingListener r = new RecordingListener();
+    orchestrator.start(TENANT, greedy("gpt-4o", "x", 1, List.of()), r);
+    r.await();
+    assertEquals(ErrorCode.MODEL_NOT_FOUND, r.error.code());
+    assertEquals("model", r.error.param());
+    assertEquals(0, orchestrator.inflight());
+  }
+
+  @Test
+  void promptsThatLeaveNoRoomExceedTheContext() throws Exception {
+    RecordingListener tooLong = new RecordingListener();
+    orchestrator.start(TENANT, greedy(null, "the cat sat. ".repeat(400), 0, List.of()), tooLong);
+    tooLong.await();
+    assertEquals(ErrorCode.CONTEXT_LENGTH_EXCEEDED, tooLong.error.code());
+    assertEquals("prompt", tooLong.error.param());
+
+    RecordingListener tooMany = new RecordingListener();
+    orchestrator.start(TENANT, greedy(null, "Once upon a time", 508, List.of()), tooMany);
+    tooMany.await();
+    assertEquals(ErrorCode.CONTEXT_LENGTH_EXCEEDED, tooMany.error.code());
+    assertEquals("max_tokens", tooMany.error.param());
+    assertTrue(tooMany.error.getMessage().contains("513 tokens (5 in the prompt, 508 in"));
+  }
+
+  @Test
+  void theDefaultMaxTokensIsCappedByWhatTheContextLeaves() throws Exception {
+    RecordingListener r = new RecordingListener();
+    // 5 prompt tokens, context 512: room 507 > default 64, so 64
+    orchestrator.start(TENANT, greedy(null, "Once upon a time", 0, List.of()), r);
+    r.await();
+    assertEquals(64, r.usage.completionTokens());
+  }
+
+  @Test
+  void cancellingMidStreamStopsTheEngineAndReturnsEverythingToBaseline() throws Exception {
+    int baseline = backend.capacity().totalKvBlocks();
+    AtomicReference<RequestHandle> handle = new AtomicReference<>();
+    RecordingListener r =
+        new RecordingListener(
+            t -> {
+              if (t.index() == 2) {
+                while (handle.get() == null) {
+                  Thread.onSpinWait(); // start() has not returned yet
+                }
+                handle.get().cancel();
+              }
+            });
+    handle.set(orchestrator.start(TENANT, greedy(null, "Once upon a time", 400, List.of()), r));
+    r.await();
+    assertEquals(FinishReason.CANCELLED, r.reason);
+    assertTrue(r.usage.completionTokens() < 10, "stopped at " + r.usage.completionTokens());
+    assertEquals(1, r.terminalCalls);
+    awaitIdle();
+    assertEquals(baseline, backend.capacity().freeKvBlocks());
+  }
+
+  @Test
+  void cancellingAQueuedRequestTakesItOutOfItsTenantsQueue() throws Exception {
+    Tenant single = new Tenant(new TenantId("single"), 1, 4, 1, 0);
+    AtomicReference<RequestHandle> first = new AtomicReference<>();
+    RecordingListener running = new RecordingListener();
+    RecordingListener queued = new RecordingListener();
+    // the first request holds the tenant's only slot until the end of the test
+    first.set(
+        orchestrator.start(single, greedy(null, "Once upon a time", 400, List.of()), running));
+    RequestHandle second =
+        orchestrator.start(single, greedy(null, "Once upon a time", 5, List.of()), queued);
+    second.cancel();
+    queued.await();
+    assertEquals(FinishReason.CANCELLED, queued.reason);
+    assertEquals(0, queued.usage.completionTokens());
+    assertTrue(queued.tokens.isEmpty());
+    first.get().cancel();
+    running.await();
+    awaitIdle();
+  }
+
+  @Test
+  void aClosedBackendIsNoHealthyReplica() throws Exception {
+    EmbeddedExpertBackend closed =
+        new EmbeddedExpertBackend(
+            new ExpertId("gone"),
+            ModelLoader.load(
+                SharedModels.file(SharedModels.STORIES_260K_BIN),
+                SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)),
+            new EngineOptions(1, 16, 16),
+            new SchedulerOptions(1, 64, 4),
+            null,
+            null);
+    closed.close();
+    ExpertDirectory gone = new ExpertDirectory(List.<ExpertBackend>of(closed));
+    RequestOrchestrator o =
+        new RequestOrchestrator(
+            new ExpertResolver(gone, new ExpertId("gone")),
+            new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(gone::get)),
+            new TokenRateLimiter(),
+            new RequestMetrics(meters),
+            8,
+            Duration.ofMinutes(1));
+    RecordingListener r = new RecordingListener();
+    o.start(TENANT, greedy(null, "Once", 4, List.of()), r);
+    r.await();
+    assertEquals(ErrorCode.NO_HEALTHY_REPLICA, r.error.code());
+    assertEquals(503, r.error.code().httpStatus());
+    assertEquals(0, o.inflight());
+  }
+
+  @Test
+  void aTenantOverItsTokensPerMinuteIsRateLimitedWithARetryHint() throws Exception {
+    Tenant metered = new Tenant(new TenantId("metered"), 1, 8, 4, 20);
+    RecordingListener first = new RecordingListener();
+    orchestrator.start(metered, greedy(null, "Once upon a time", 26, List.of()), first);
+    first.await();
+    assertNull(first.error); // 5 + 26 tokens: over the limit only after it ran
+    RecordingListener second = new RecordingListener();
+    orchestrator.start(metered, greedy(null, "Once upon a time", 26, List.of()), second);
+    second.await();
+    assertEquals(ErrorCode.RATE_LIMITED, second.error.code());
+    assertTrue(second.retryAfter >= 1 && second.retryAfter <= 60, "" + second.retryAfter);
+  }
+
+  @Test
+  void aPassedDeadlineEndsTheRequestAsDeadlineExceeded() throws Exception {
+    RequestOrchestrator hurried = orchestrator(Duration.ofNanos(1));
+    RecordingListener r = new RecordingListener();
+    hurried.start(TENANT, greedy(null, "Once upon a time", 26, List.of()), r);
+    r.await();
+    assertEquals(ErrorCode.DEADLINE_EXCEEDED, r.error.code());
+  }
+
+  @Test
+  void outcomesAreCountedPerExpert() throws Exception {
+    RecordingListener r = new RecordingListener();
+    orchestrator.start(TENANT, greedy(null, "Once upon a time", 3, List.of()), r);
+    r.await();
+    assertEquals(
+        1.0,
+        meters
+            .get("mesh.gateway.requests")
+            .tag("expert", "stories260k")
+            .tag("outcome", "length")
+            .counter()
+            .count());
+  }
+
+  /** Waits until the engine and the orchestrator hold nothing for finished requests. */
+  void awaitIdle() throws InterruptedException {
+    long end = System.nanoTime() + 5_000_000_000L;
+    while (System.nanoTime() < end) {
+      ExpertBackend.Capacity c = backend.capacity();
+      if (orchestrator.inflight() == 0
+          && c.runningSequences() == 0
+          && c.waitingSequences() == 0
+          && c.freeKvBlocks() == c.totalKvBlocks()
+          && fair.open() == 0) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+    ExpertBackend.Capacity c = backend.capacity();
+    assertFalse(
+        true,
+        "not idle: inflight "
+            + orchestrator.inflight()
+            + ", "
+            + c
+            + ", scheduler open "
+            + fair.open());
+  }
+}
