@@ -15,7 +15,7 @@ import java.util.zip.CRC32C;
  * (layer of K or V, channel) shipped inline, and one arithmetic-coded stream per (layer of K or V,
  * channel, sub-chunk of at most 256 tokens); or, at level 0, the float32 bits unchanged.
  *
- * <p>Envelope (little-endian), version 1:
+ * <p>Envelope (little-endian), version 2:
  *
  * <pre>
  * magic "CGKV" u32 | version u16 | level u8 | reserved u8 | model fingerprint u64
@@ -24,13 +24,15 @@ import java.util.zip.CRC32C;
  * level 1-3: maxBins u8 | bins u8[2*layers] | scales bf16[2*layers*tokens] (rounded up)
  *            flags bit 0 clear (inline tables): means f32[2*layers*kvDim] | cdf u16[2*layers*kvDim*(maxBins+1)]
  *            flags bit 0 set (calibrated tables): table id u64
- *            subChunks u16 | per sub-chunk: tokens u16 | lengths u32[2*layers*kvDim] | stream bytes
+ *            subChunks u16 | per sub-chunk: tokens u16 | lengths varint[2*layers*kvDim] | stream bytes
  * crc32c u32 over everything before it
  * </pre>
  *
- * The flags are the header's reserved byte. Values are quantized after subtracting a per-channel
- * mean (see {@link CodecTables}). Thread-safe (stateless apart from per-call buffers; the registry
- * is concurrent).
+ * The flags are the header's reserved byte. Stream lengths are unsigned LEB128 varints (version 1
+ * had u32): streams of small models are a few dozen bytes, so four bytes of length each cost more
+ * than the coder's termination. Values are quantized after subtracting a per-channel mean (see
+ * {@link CodecTables}). Thread-safe (stateless apart from per-call buffers; the registry is
+ * concurrent).
  */
 public final class CacheGenCodec implements KvCodec {
   static final int FLAG_TABLE_BY_ID = 1;
@@ -47,7 +49,7 @@ public final class CacheGenCodec implements KvCodec {
   }
 
   static final int MAGIC = 0x564B4743; // "CGKV" little-endian
-  static final short VERSION = 1;
+  static final short VERSION = 2;
   static final int MAX_SUBCHUNK_TOKENS = 256;
   private static final int HEADER_BYTES = 4 + 2 + 1 + 1 + 8 + 2 + 4 + 4;
 
@@ -113,29 +115,34 @@ public final class CacheGenCodec implements KvCodec {
       cdf = calibrated.cdf();
     } else {
       cdf = new int[slots * c * lp];
+      int[] counts = new int[c * lp]; // [channel][symbol + 1], one slot at a time
       for (int slot = 0; slot < slots; slot++) {
-        for (int ch = 0; ch < c; ch++) {
-          ArithmeticCoder.cdf(
-              symbols, slot * tokens * c + ch, c, tokens, maxBins, cdf, (slot * c + ch) * lp);
-        }
+        ArithmeticCoder.cdfs(
+            symbols, slot * tokens * c, tokens, c, maxBins, counts, cdf, slot * c * lp);
       }
     }
-    ArithmeticCoder coder = new ArithmeticCoder();
+    ArithmeticEncoder coder = new ArithmeticEncoder();
     int subChunks = (tokens + MAX_SUBCHUNK_TOKENS - 1) / MAX_SUBCHUNK_TOKENS;
-    byte[][][] streams = new byte[subChunks][slots * c][];
+    int[][] lengths = new int[subChunks][slots * c];
+    byte[][] payloads = new byte[subChunks][]; // a sub-chunk's streams, back to back
     long payload = 0;
     for (int sub = 0; sub < subChunks; sub++) {
       int t0 = sub * MAX_SUBCHUNK_TOKENS;
       int n = Math.min(MAX_SUBCHUNK_TOKENS, tokens - t0);
+      coder.reset();
+      int[] sizes = lengths[sub];
       for (int slot = 0; slot < slots; slot++) {
+        int from = (slot * tokens + t0) * c;
         for (int ch = 0; ch < c; ch++) {
-          byte[] stream =
-              coder.encode(
-                  symbols, (slot * tokens + t0) * c + ch, c, n, cdf, (slot * c + ch) * lp, lp);
-          streams[sub][slot * c + ch] = stream;
-          payload += stream.length;
+          sizes[slot * c + ch] =
+              coder.append(symbols, from + ch, c, n, cdf, (slot * c + ch) * lp, lp);
         }
       }
+      for (int length : sizes) {
+        payload += varintBytes(length);
+      }
+      payloads[sub] = java.util.Arrays.copyOf(coder.buffer(), coder.size());
+      payload += coder.size();
     }
     long tableBytes = calibrated != null ? 8 : 4L * means.length + 2L * cdf.length;
     long size =
@@ -145,7 +152,7 @@ public final class CacheGenCodec implements KvCodec {
             + 2L * scales.length
             + tableBytes
             + 2
-            + subChunks * (2 + 4L * slots * c)
+            + subChunks * 2L
             + payload
             + 4;
     ByteBuffer out = allocate(size);
@@ -173,12 +180,10 @@ public final class CacheGenCodec implements KvCodec {
     out.putShort((short) subChunks);
     for (int sub = 0; sub < subChunks; sub++) {
       out.putShort((short) Math.min(MAX_SUBCHUNK_TOKENS, tokens - sub * MAX_SUBCHUNK_TOKENS));
-      for (byte[] stream : streams[sub]) {
-        out.putInt(stream.length);
+      for (int length : lengths[sub]) {
+        putVarint(out, length);
       }
-      for (byte[] stream : streams[sub]) {
-        out.put(stream);
-      }
+      out.put(payloads[sub]);
     }
     return out;
   }
@@ -333,26 +338,20 @@ public final class CacheGenCodec implements KvCodec {
     }
     byte[] symbols = new byte[2 * layers * tokens * c];
     int streams = slots * c;
-    byte[] guesses = new byte[streams * ArithmeticCoder.GUESS_BUCKETS];
-    for (int s = 0; s < streams; s++) {
-      ArithmeticCoder.guesses(cdf, s * lp, lp, guesses, s * ArithmeticCoder.GUESS_BUCKETS);
-    }
+    byte[] guess = new byte[2 * ArithmeticDecoder.GUESS_BUCKETS]; // guesses of the pair in flight
+    int[] lengths = new int[streams];
     for (int sub = 0; sub < subChunks; sub++) {
       int t0 = sub * MAX_SUBCHUNK_TOKENS;
       int n = in.getShort() & 0xFFFF;
       if (n != Math.min(MAX_SUBCHUNK_TOKENS, tokens - t0)) {
         throw corrupt("KV blob sub-chunk " + sub + " claims " + n + " tokens");
       }
-      if (in.remaining() < 4L * streams) {
+      if (in.remaining() < streams) {
         throw corrupt("KV blob is too short for its stream lengths");
       }
-      int[] lengths = new int[streams];
       long total = 0;
       for (int s = 0; s < streams; s++) {
-        lengths[s] = in.getInt();
-        if (lengths[s] < 0) {
-          throw corrupt("KV blob has a negative stream length");
-        }
+        lengths[s] = getVarint(in);
         total += lengths[s];
       }
       if (total > in.remaining()) {
@@ -360,9 +359,31 @@ public final class CacheGenCodec implements KvCodec {
       }
       int at = in.position();
       for (int slot = 0; slot < slots; slot++) {
-        for (int ch = 0; ch < c; ch++) {
+        int ch = 0;
+        for (; ch + 1 < c; ch += 2) { // two channels at a time (see ArithmeticDecoder.decodePair)
           int s = slot * c + ch;
-          ArithmeticCoder.decode(
+          ArithmeticDecoder.guesses(cdf, s * lp, lp, guess, 0);
+          ArithmeticDecoder.guesses(cdf, (s + 1) * lp, lp, guess, ArithmeticDecoder.GUESS_BUCKETS);
+          ArithmeticDecoder.decodePair(
+              blob,
+              at,
+              lengths[s],
+              lengths[s + 1],
+              n,
+              cdf,
+              s * lp,
+              lp,
+              symbols,
+              (slot * tokens + t0) * c + ch,
+              c,
+              guess,
+              0);
+          at += lengths[s] + lengths[s + 1];
+        }
+        if (ch < c) {
+          int s = slot * c + ch;
+          ArithmeticDecoder.guesses(cdf, s * lp, lp, guess, 0);
+          ArithmeticDecoder.decode(
               blob,
               at,
               lengths[s],
@@ -373,8 +394,8 @@ public final class CacheGenCodec implements KvCodec {
               symbols,
               (slot * tokens + t0) * c + ch,
               c,
-              guesses,
-              s * ArithmeticCoder.GUESS_BUCKETS);
+              guess,
+              0);
           at += lengths[s];
         }
       }
@@ -403,6 +424,35 @@ public final class CacheGenCodec implements KvCodec {
         }
       }
     }
+  }
+
+  static int varintBytes(int value) {
+    return value < 1 << 7 ? 1 : value < 1 << 14 ? 2 : value < 1 << 21 ? 3 : value < 1 << 28 ? 4 : 5;
+  }
+
+  /** Unsigned LEB128: seven bits a byte, low bits first, the high bit set on all but the last. */
+  static void putVarint(ByteBuffer out, int value) {
+    while ((value & ~0x7F) != 0) {
+      out.put((byte) ((value & 0x7F) | 0x80));
+      value >>>= 7;
+    }
+    out.put((byte) value);
+  }
+
+  /** Reads a varint of at most 5 bytes that fits in 31 bits, or throws {@code KV_CORRUPT}. */
+  static int getVarint(ByteBuffer in) {
+    long value = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      int b = in.get() & 0xFF;
+      value |= (long) (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        if (value > Integer.MAX_VALUE) {
+          break;
+        }
+        return (int) value;
+      }
+    }
+    throw corrupt("KV blob has a malformed stream length");
   }
 
   private static MeshException corrupt(String message) {

@@ -42,7 +42,7 @@ public final class CoderComparison {
       ArithmeticCoder.cdf(symbols, slot * tokens * c + s % c, c, tokens, maxBins, cdf, s * lp);
     }
     byte[] back = new byte[symbols.length];
-    ArithmeticCoder ac = new ArithmeticCoder();
+    ArithmeticEncoder ac = new ArithmeticEncoder();
     RansCoder rans = new RansCoder();
     long acBytes = 0;
     long ransBytes = 0;
@@ -55,7 +55,7 @@ public final class CoderComparison {
         int from = ((s / c) * tokens + t0) * c + s % c;
         long a = System.nanoTime();
         byte[] coded = ac.encode(symbols, from, c, n, cdf, s * lp, lp);
-        ArithmeticCoder.decode(coded, 0, coded.length, n, cdf, s * lp, lp, back, from, c);
+        ArithmeticDecoder.decode(coded, 0, coded.length, n, cdf, s * lp, lp, back, from, c);
         long b = System.nanoTime();
         byte[] rcoded = rans.encode(symbols, from, c, n, cdf, s * lp, lp);
         RansCoder.decode(rcoded, n, cdf, s * lp, lp, back, from, c);

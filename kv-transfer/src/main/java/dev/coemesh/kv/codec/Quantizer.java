@@ -24,14 +24,17 @@ final class Quantizer {
     for (int t = 0; t < tokens; t++) {
       int base = (slot * tokens + t) * c;
       float scale = 0;
-      for (int ch = 0; ch < c; ch++) {
-        scale = Math.max(scale, Math.abs(data[base + ch] - means[m + ch]));
+      for (int ch = 0; ch < c; ch++) { // a compare, not Math.max: NaN-exact max is much slower
+        float d = Math.abs(data[base + ch] - means[m + ch]);
+        scale = d > scale ? d : scale;
       }
       scale = bf16RoundUp(scale);
       scales[slot * tokens + t] = scale;
       float factor = scale == 0 || !Float.isFinite(scale) ? 0 : max / scale;
+      float centre = max + 0.5f; // v + 0.5 truncated is round-half-up for v >= 0
       for (int ch = 0; ch < c; ch++) {
-        int s = Math.round((data[base + ch] - means[m + ch]) * factor + max);
+        // (int) of NaN (a NaN input) is 0, and the clamp keeps float rounding inside the alphabet
+        int s = (int) ((data[base + ch] - means[m + ch]) * factor + centre);
         symbols[base + ch] = (byte) Math.max(0, Math.min(2 * max, s));
       }
     }

@@ -29,9 +29,9 @@ class ArithmeticCoderTest {
     }
     int[] cdf = new int[maxBins + 1];
     ArithmeticCoder.cdf(symbols, 0, 1, n, maxBins, cdf, 0);
-    byte[] stream = new ArithmeticCoder().encode(symbols, 0, 1, n, cdf, 0, maxBins + 1);
+    byte[] stream = new ArithmeticEncoder().encode(symbols, 0, 1, n, cdf, 0, maxBins + 1);
     byte[] back = new byte[n];
-    ArithmeticCoder.decode(stream, 0, stream.length, n, cdf, 0, maxBins + 1, back, 0, 1);
+    ArithmeticDecoder.decode(stream, 0, stream.length, n, cdf, 0, maxBins + 1, back, 0, 1);
     assertArrayEquals(symbols, back);
     // entropy of a sd-2 Gaussian is ~3 bits; 5 bits raw per symbol
     assertTrue(stream.length * 8 < n * 4, "coded " + stream.length * 8 + " bits");
@@ -43,10 +43,132 @@ class ArithmeticCoderTest {
     java.util.Arrays.fill(symbols, (byte) 7);
     int[] cdf = new int[17];
     ArithmeticCoder.cdf(symbols, 0, 1, 256, 16, cdf, 0);
-    byte[] stream = new ArithmeticCoder().encode(symbols, 0, 1, 256, cdf, 0, 17);
+    byte[] stream = new ArithmeticEncoder().encode(symbols, 0, 1, 256, cdf, 0, 17);
     assertTrue(stream.length <= 4, "length " + stream.length);
     byte[] back = new byte[256];
-    ArithmeticCoder.decode(stream, 0, stream.length, 256, cdf, 0, 17, back, 0, 1);
+    ArithmeticDecoder.decode(stream, 0, stream.length, 256, cdf, 0, 17, back, 0, 1);
     assertEquals(7, back[255]);
+  }
+
+  @Test
+  void bulkRenormalisationMatchesTheReferenceCoderBitForBit() {
+    SplittableRandom r = new SplittableRandom(11);
+    ArithmeticEncoder coder = new ArithmeticEncoder();
+    for (int trial = 0; trial < 3_000; trial++) {
+      int maxBins = new int[] {12, 16, 32, 47}[trial % 4];
+      int lp = maxBins + 1;
+      int n = r.nextInt(257);
+      // from near-constant to near-uniform streams, with the top symbol (upper bound 0x10000)
+      double spread = 0.01 + r.nextDouble() * maxBins / 2.0;
+      double centre = r.nextDouble() * (maxBins - 1);
+      byte[] symbols = new byte[n];
+      for (int i = 0; i < n; i++) {
+        long s = Math.round(centre + r.nextGaussian() * spread);
+        symbols[i] = (byte) Math.max(0, Math.min(maxBins - 1, s));
+      }
+      int[] cdf = new int[lp];
+      if (trial % 5 == 0) {
+        // a table from other data: symbols it rates unlikely cost many bits and long E3 runs
+        byte[] other = new byte[64];
+        java.util.Arrays.fill(other, (byte) (trial % maxBins));
+        ArithmeticCoder.cdf(other, 0, 1, other.length, maxBins, cdf, 0);
+      } else {
+        ArithmeticCoder.cdf(symbols, 0, 1, n, maxBins, cdf, 0);
+      }
+      byte[] expected = ReferenceArithmeticCoder.encode(symbols, n, cdf, lp);
+      byte[] actual = coder.encode(symbols, 0, 1, n, cdf, 0, lp);
+      assertArrayEquals(expected, actual, "trial " + trial);
+      byte[] back = new byte[n];
+      ArithmeticDecoder.decode(actual, 0, actual.length, n, cdf, 0, lp, back, 0, 1);
+      assertArrayEquals(symbols, back, "trial " + trial);
+      assertArrayEquals(ReferenceArithmeticCoder.decode(actual, n, cdf, lp), back);
+    }
+  }
+
+  @Test
+  void appendedStreamsDecodeFromTheirOffsets() {
+    byte[] symbols = new byte[3 * 100]; // [token][channel] with 3 channels
+    SplittableRandom r = new SplittableRandom(5);
+    for (int i = 0; i < symbols.length; i++) {
+      symbols[i] = (byte) r.nextInt(15);
+    }
+    int[] cdf = new int[17];
+    ArithmeticCoder.cdf(symbols, 0, 1, symbols.length, 16, cdf, 0);
+    ArithmeticEncoder coder = new ArithmeticEncoder();
+    int[] lengths = new int[3];
+    for (int ch = 0; ch < 3; ch++) {
+      lengths[ch] = coder.append(symbols, ch, 3, 100, cdf, 0, 17);
+    }
+    assertEquals(lengths[0] + lengths[1] + lengths[2], coder.size());
+    byte[] back = new byte[symbols.length];
+    for (int ch = 0, at = 0; ch < 3; at += lengths[ch], ch++) {
+      ArithmeticDecoder.decode(coder.buffer(), at, lengths[ch], 100, cdf, 0, 17, back, ch, 3);
+    }
+    assertArrayEquals(symbols, back);
+  }
+
+  @Test
+  void decodingTwoStreamsInLockstepEqualsDecodingEachAlone() {
+    SplittableRandom r = new SplittableRandom(17);
+    ArithmeticEncoder coder = new ArithmeticEncoder();
+    int lp = 33;
+    for (int trial = 0; trial < 500; trial++) {
+      int n = 1 + r.nextInt(256);
+      byte[] symbols = new byte[2 * n]; // [token][channel], two channels
+      for (int i = 0; i < symbols.length; i++) {
+        symbols[i] =
+            (byte) Math.max(0, Math.min(31, Math.round(16 + r.nextGaussian() * (1 + i % 2 * 4))));
+      }
+      int[] cdf = new int[2 * lp];
+      ArithmeticCoder.cdf(symbols, 0, 2, n, 32, cdf, 0);
+      ArithmeticCoder.cdf(symbols, 1, 2, n, 32, cdf, lp);
+      coder.reset();
+      int lengthA = coder.append(symbols, 0, 2, n, cdf, 0, lp);
+      int lengthB = coder.append(symbols, 1, 2, n, cdf, lp, lp);
+      byte[] data = java.util.Arrays.copyOf(coder.buffer(), coder.size());
+      if (trial % 3 == 0) {
+        // garbage in the streams (and one stream cut short): still equal, still in bounds
+        for (int i = 0; i < 4; i++) {
+          data[r.nextInt(data.length)] = (byte) r.nextInt(256);
+        }
+        lengthB = Math.max(0, lengthB - r.nextInt(4));
+      }
+      byte[] guess = new byte[2 * ArithmeticDecoder.GUESS_BUCKETS];
+      ArithmeticDecoder.guesses(cdf, 0, lp, guess, 0);
+      ArithmeticDecoder.guesses(cdf, lp, lp, guess, ArithmeticDecoder.GUESS_BUCKETS);
+      byte[] paired = new byte[2 * n];
+      ArithmeticDecoder.decodePair(
+          data, 0, lengthA, lengthB, n, cdf, 0, lp, paired, 0, 2, guess, 0);
+      byte[] single = new byte[2 * n];
+      ArithmeticDecoder.decode(data, 0, lengthA, n, cdf, 0, lp, single, 0, 2);
+      ArithmeticDecoder.decode(data, lengthA, lengthB, n, cdf, lp, lp, single, 1, 2);
+      assertArrayEquals(single, paired, "trial " + trial);
+      if (trial % 3 != 0) {
+        assertArrayEquals(symbols, paired, "trial " + trial);
+      }
+    }
+  }
+
+  @Test
+  void longUnderflowRunsMatchTheReferenceCoder() {
+    // symbol 1 is a sliver around one half: coding it keeps the interval straddling the midpoint,
+    // so its bits pile up as pending underflow bits (well over 32 before they resolve)
+    int[] cdf = {0, 0x7FF0, 0x8010, 0xFFFF};
+    int lp = cdf.length;
+    SplittableRandom r = new SplittableRandom(23);
+    ArithmeticEncoder coder = new ArithmeticEncoder();
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 1 + r.nextInt(64);
+      byte[] symbols = new byte[n];
+      for (int i = 0; i < n; i++) {
+        symbols[i] = (byte) (r.nextInt(8) == 0 ? r.nextInt(3) : 1);
+      }
+      byte[] expected = ReferenceArithmeticCoder.encode(symbols, n, cdf, lp);
+      byte[] actual = coder.encode(symbols, 0, 1, n, cdf, 0, lp);
+      assertArrayEquals(expected, actual, "trial " + trial);
+      byte[] back = new byte[n];
+      ArithmeticDecoder.decode(actual, 0, actual.length, n, cdf, 0, lp, back, 0, 1);
+      assertArrayEquals(symbols, back, "trial " + trial);
+    }
   }
 }

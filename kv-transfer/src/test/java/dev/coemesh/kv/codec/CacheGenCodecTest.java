@@ -70,27 +70,7 @@ class CacheGenCodecTest {
     byte[] blob = codec.encode(kv, levelId, MODEL);
     KvTensor back = codec.decode(blob, MODEL);
     assertEquals(kv.tokens(), back.tokens());
-    float[] means =
-        CodecTables.means(java.util.List.of(kv), layers, c); // inline tables centre on these
-    for (int l = 0; l < layers; l++) {
-      for (int kvi = 0; kvi < 2; kvi++) {
-        int bins = level.bins(kvi, l, layers);
-        for (int t = 0; t < tokens; t++) {
-          int o = kv.offset(l, kvi, t);
-          float scale = 0;
-          for (int ch = 0; ch < c; ch++) {
-            scale = Math.max(scale, Math.abs(kv.data()[o + ch] - means[(l * 2 + kvi) * c + ch]));
-          }
-          float bound = Quantizer.errorBound(Quantizer.bf16RoundUp(scale), bins) * 1.0001f + 1e-7f;
-          for (int ch = 0; ch < c; ch++) {
-            float err = Math.abs(kv.data()[o + ch] - back.data()[o + ch]);
-            assertTrue(
-                err <= bound,
-                "level " + levelId + " layer " + l + " token " + t + ": " + err + " > " + bound);
-          }
-        }
-      }
-    }
+    assertWithinQuantizationBound(kv, back, level);
     assertTrue(blob.length < 2 * kv.data().length, "a quantized level is smaller than fp16");
   }
 
@@ -135,15 +115,52 @@ class CacheGenCodecTest {
     assertEquals(
         ErrorCode.KV_CORRUPT,
         assertThrows(MeshException.class, () -> codec.decode(cut, MODEL)).code());
-    byte[] v2 = blob.clone();
-    ByteBuffer.wrap(v2).order(ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 2);
-    assertTrue(
-        assertThrows(MeshException.class, () -> codec.decode(withCrc(v2), MODEL))
-            .getMessage()
-            .contains("version 2"));
+    for (short other : new short[] {1, 3}) { // the u32-length envelope, and a future one
+      byte[] wrongVersion = blob.clone();
+      ByteBuffer.wrap(wrongVersion).order(ByteOrder.LITTLE_ENDIAN).putShort(4, other);
+      assertTrue(
+          assertThrows(MeshException.class, () -> codec.decode(withCrc(wrongVersion), MODEL))
+              .getMessage()
+              .contains("version " + other + " is not supported"));
+    }
     assertEquals(
         ErrorCode.KV_CORRUPT,
         assertThrows(MeshException.class, () -> codec.decode(new byte[3], MODEL)).code());
+  }
+
+  @Test
+  void streamsLongerThan127BytesCarryMultiByteLengths() {
+    // near-uniform values over 256 tokens: about 5 bits a symbol, 160 bytes a stream
+    KvTensor kv = KvTensor.zeros(1, 256, 8);
+    SplittableRandom r = new SplittableRandom(9);
+    for (int i = 0; i < kv.data().length; i++) {
+      kv.data()[i] = (float) (r.nextDouble() * 2 - 1);
+    }
+    byte[] blob = codec.encode(kv, 3, MODEL);
+    assertTrue(blob.length > 2 * 8 * 128, "blob of " + blob.length + " bytes");
+    assertWithinQuantizationBound(kv, codec.decode(blob, MODEL), CodecLevel.LEVEL_3);
+  }
+
+  @Test
+  void streamLengthVarintsAreBoundedAndRejectedWhenMalformed() {
+    ByteBuffer b = ByteBuffer.allocate(16);
+    for (int v : new int[] {0, 127, 128, 16_383, 16_384, Integer.MAX_VALUE}) {
+      b.clear();
+      CacheGenCodec.putVarint(b, v);
+      assertEquals(CacheGenCodec.varintBytes(v), b.position());
+      b.flip();
+      assertEquals(v, CacheGenCodec.getVarint(b));
+    }
+    byte[][] malformed = {
+      {(byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, 1}, // six bytes
+      {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x0F}, // 2^32 - 1
+    };
+    for (byte[] m : malformed) {
+      assertEquals(
+          ErrorCode.KV_CORRUPT,
+          assertThrows(MeshException.class, () -> CacheGenCodec.getVarint(ByteBuffer.wrap(m)))
+              .code());
+    }
   }
 
   /** Random mutations, with the checksum recomputed so they reach the parser: typed errors only. */
@@ -196,5 +213,31 @@ class CacheGenCodecTest {
         .order(ByteOrder.LITTLE_ENDIAN)
         .putInt((int) crc.getValue());
     return out;
+  }
+
+  /** Every value within half a step of its token's scale (inline tables centre on the means). */
+  static void assertWithinQuantizationBound(KvTensor kv, KvTensor back, CodecLevel level) {
+    int layers = kv.layers();
+    int c = kv.kvDim();
+    float[] means = CodecTables.means(java.util.List.of(kv), layers, c);
+    for (int l = 0; l < layers; l++) {
+      for (int kvi = 0; kvi < 2; kvi++) {
+        int bins = level.bins(kvi, l, layers);
+        for (int t = 0; t < kv.tokens(); t++) {
+          int o = kv.offset(l, kvi, t);
+          float scale = 0;
+          for (int ch = 0; ch < c; ch++) {
+            scale = Math.max(scale, Math.abs(kv.data()[o + ch] - means[(l * 2 + kvi) * c + ch]));
+          }
+          float bound = Quantizer.errorBound(Quantizer.bf16RoundUp(scale), bins) * 1.0001f + 1e-7f;
+          for (int ch = 0; ch < c; ch++) {
+            float err = Math.abs(kv.data()[o + ch] - back.data()[o + ch]);
+            assertTrue(
+                err <= bound,
+                "level " + level + " layer " + l + " token " + t + ": " + err + " > " + bound);
+          }
+        }
+      }
+    }
   }
 }
