@@ -28,9 +28,14 @@ import java.util.function.Consumer;
 /**
  * An expert replica served in this JVM by the embedded engine and its continuous batcher. Prompts
  * are tokenized with BOS; deadlines cancel the sequence; KV blocks entering and leaving the prefix
- * cache are published as {@code mesh.kv-events} so routers can score prefix affinity.
+ * cache are published as {@code mesh.kv-events} and the replica's load as {@code mesh.load} every
+ * {@link #LOAD_REPORT_PERIOD}, so routers can score prefix affinity and load and expire a replica
+ * that stopped reporting.
  */
 public final class EmbeddedExpertBackend implements ExpertBackend {
+  /** Well inside a router's replica expiry (seconds), cheap (one small event per period). */
+  public static final Duration LOAD_REPORT_PERIOD = Duration.ofMillis(500);
+
   private final ExpertId expert;
   private final ContinuousBatcher batcher;
   private final LlamaEngine engine;
@@ -52,6 +57,27 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
     this.deadlines =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("deadlines-" + expert).unstarted(r));
+    if (signals != null && replica != null) {
+      // the first report before any request, so a router can route to the replica at once
+      signals.publish(loadReport(replica));
+      long period = LOAD_REPORT_PERIOD.toMillis();
+      deadlines.scheduleAtFixedRate(
+          () -> signals.publish(loadReport(replica)), period, period, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** The replica's load now; latencies are not tracked here (0). */
+  private SignalEvent.LoadReport loadReport(ReplicaId replica) {
+    Capacity c = capacity();
+    return new SignalEvent.LoadReport(
+        replica,
+        c.waitingSequences(),
+        c.runningSequences(),
+        c.totalKvBlocks() - c.freeKvBlocks(),
+        c.freeKvBlocks(),
+        0,
+        0,
+        System.currentTimeMillis());
   }
 
   public ContinuousBatcher batcher() {

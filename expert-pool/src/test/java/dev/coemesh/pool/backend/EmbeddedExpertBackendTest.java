@@ -79,6 +79,53 @@ class EmbeddedExpertBackendTest {
   }
 
   @Test
+  void reportsItsLoadPeriodicallyWithTheBlocksARunningSequenceHolds() throws Exception {
+    ReplicaId replica = new ReplicaId(STORIES, ReplicaRole.COLOCATED, "local-0");
+    try (InProcessSignalBus bus = new InProcessSignalBus(1024);
+        EmbeddedExpertBackend backend =
+            new EmbeddedExpertBackend(
+                STORIES,
+                Stories.bin(),
+                EngineOptions.defaults().withKvBlocks(64),
+                SchedulerOptions.defaults(),
+                replica,
+                bus)) {
+      List<SignalEvent.LoadReport> reports = new CopyOnWriteArrayList<>();
+      bus.subscribe(SignalEvent.LoadReport.class, reports::add);
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      while (reports.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      SignalEvent.LoadReport idle = reports.getFirst();
+      assertEquals(replica, idle.replica());
+      assertEquals(0, idle.runningSequences());
+      assertEquals(0, idle.kvBlocksUsed());
+      assertEquals(64, idle.kvBlocksFree());
+      // a long generation holds blocks: some report sees it running
+      CompletableFuture<TokenEvent> end = new CompletableFuture<>();
+      var generation =
+          backend.submit(
+              request("Once upon a time", 400, Instant.now().plusSeconds(60)),
+              e -> {
+                if (!(e instanceof TokenEvent.Token)) {
+                  end.complete(e);
+                }
+              });
+      while (reports.stream().noneMatch(r -> r.runningSequences() == 1 && r.kvBlocksUsed() > 0)
+          && !end.isDone()
+          && System.nanoTime() < deadline + 5_000_000_000L) {
+        Thread.sleep(10);
+      }
+      generation.cancel();
+      end.get(10, TimeUnit.SECONDS);
+      assertTrue(
+          reports.stream().anyMatch(r -> r.runningSequences() == 1 && r.kvBlocksUsed() > 0),
+          "no report saw the running sequence: " + reports);
+      assertTrue(reports.stream().allMatch(r -> r.kvBlocksUsed() + r.kvBlocksFree() == 64));
+    }
+  }
+
+  @Test
   void aDeadlineCancelsTheGeneration() throws Exception {
     try (EmbeddedExpertBackend backend =
         new EmbeddedExpertBackend(

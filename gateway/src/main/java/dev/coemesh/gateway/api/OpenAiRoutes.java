@@ -13,6 +13,7 @@ import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.GenerationListener;
 import dev.coemesh.gateway.orchestrate.RequestHandle;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
+import dev.coemesh.gateway.orchestrate.RoutingHints;
 import dev.coemesh.gateway.sse.StreamingResponder;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -131,7 +132,13 @@ public class OpenAiRoutes {
       RestErrors.write(response, json, e, 0);
       return;
     }
-    ClientRequest request = parsed.request();
+    ClientRequest request =
+        parsed
+            .request()
+            .withHints(
+                new RoutingHints(
+                    ctx.request().getHeader(MeshHeaders.CATEGORY),
+                    ctx.request().getHeader(MeshHeaders.SESSION)));
     GenerationListener responder =
         parsed.stream()
             ? new StreamingResponder(response, json, kind, parsed.includeUsage())

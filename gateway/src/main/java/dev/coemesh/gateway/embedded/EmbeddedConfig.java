@@ -2,44 +2,34 @@ package dev.coemesh.gateway.embedded;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import java.util.Map;
-import java.util.Optional;
 
 /**
- * The experts served in this JVM ({@code mesh.embedded.*}), each by the embedded engine.
+ * Engine limits of the experts served in this JVM ({@code mesh.embedded.*}). Which experts exist
+ * and their model files come from the routing config ({@code mesh.routing.config}); these limits
+ * apply to each embedded one.
  *
  * <pre>
- * mesh.embedded.experts.stories260k.model=stories260K.bin   # relative to the models folder
- * mesh.embedded.experts.stories260k.tokenizer=tok512.bin
+ * mesh.embedded.engine.kv-blocks=1024
+ * mesh.embedded.engine.max-running=32
  * </pre>
  */
 @ConfigMapping(prefix = "mesh.embedded")
 public interface EmbeddedConfig {
 
-  /** Experts by id (the {@code model} clients send). */
-  Map<String, Expert> experts();
-
   /** Events the in-process signal bus buffers before dropping. */
   @WithDefault("4096")
   int signalBusCapacity();
 
-  /** One expert's model files and engine limits. */
-  interface Expert {
-    /** Model file (llama2.c {@code .bin} or GGUF), absolute or relative to the models folder. */
-    String model();
+  /** Each embedded expert's engine and batcher limits. */
+  Engine engine();
 
-    /** llama2.c tokenizer file, required with a {@code .bin} model. */
-    Optional<String> tokenizer();
-
+  /** Engine and continuous-batcher limits of one embedded expert. */
+  interface Engine {
     /** Engine worker threads; the tiny default model runs best on one. */
     @WithDefault("1")
     int threads();
 
-    /** Positions per KV block. */
-    @WithDefault("16")
-    int blockSize();
-
-    /** KV blocks in the pool. */
+    /** KV blocks in the pool (of the routing config's {@code kv_block_size} positions each). */
     @WithDefault("512")
     int kvBlocks();
 

@@ -2,7 +2,6 @@ package dev.coemesh.gateway.embedded;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
-import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.model.SharedModels;
@@ -15,20 +14,25 @@ import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
+import dev.coemesh.pool.upstream.OpenAiUpstreamBackend;
+import dev.coemesh.pool.upstream.UpstreamOptions;
+import dev.coemesh.router.Router;
+import dev.coemesh.router.config.RoutingConfig;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * Wires the embedded mesh: every configured expert served in this JVM by an {@link
- * EmbeddedExpertBackend} over the real model files (from {@link SharedModels}), and the in-process
- * signal bus their KV-block events go to. Requests are served colocated (one replica does prefill
- * and decode), so no KV store is needed on this path.
+ * Starts the experts the routing config lists: an embedded source runs in this JVM on an {@link
+ * EmbeddedExpertBackend} over the real model files (relative names from {@link SharedModels}), an
+ * upstream source is reached through an {@link OpenAiUpstreamBackend}. Embedded experts publish
+ * their load and KV-block events on the in-process signal bus the router reads. Requests are served
+ * colocated (one replica does prefill and decode), so no KV store is needed on this path.
  */
 @Singleton
 public class EmbeddedMesh {
@@ -46,17 +50,15 @@ public class EmbeddedMesh {
 
   @Produces
   @Singleton
-  ExpertDirectory experts(EmbeddedConfig config, SignalBus signals) {
-    if (config.experts().isEmpty()) {
-      throw new MeshException(
-          ErrorCode.CONFIG_INVALID, "no experts configured (mesh.embedded.experts.<id>.model)");
-    }
+  ExpertDirectory experts(Router router, EmbeddedConfig config, SignalBus signals) {
     List<ExpertBackend> backends = new ArrayList<>();
     try {
-      // sorted so that listings are stable (configuration maps have no order)
-      for (Map.Entry<String, EmbeddedConfig.Expert> e :
-          new java.util.TreeMap<>(config.experts()).entrySet()) {
-        backends.add(start(e.getKey(), e.getValue(), signals));
+      for (RoutingConfig.Expert e : router.config().experts()) {
+        backends.add(
+            switch (e.source()) {
+              case RoutingConfig.ModelSource.Embedded m -> embedded(e, m, config.engine(), signals);
+              case RoutingConfig.ModelSource.Upstream u -> upstream(e, u, System::getenv);
+            });
       }
     } catch (RuntimeException e) {
       backends.forEach(ExpertBackend::close);
@@ -69,29 +71,66 @@ public class EmbeddedMesh {
     experts.all().forEach(ExpertBackend::close);
   }
 
-  private static ExpertBackend start(String id, EmbeddedConfig.Expert c, SignalBus signals) {
-    String where = "mesh.embedded.experts." + id;
-    ExpertId expert;
+  private static ExpertBackend embedded(
+      RoutingConfig.Expert e,
+      RoutingConfig.ModelSource.Embedded source,
+      EmbeddedConfig.Engine c,
+      SignalBus signals) {
     EngineOptions engine;
     SchedulerOptions scheduler;
     try {
-      expert = new ExpertId(id);
-      engine = new EngineOptions(c.threads(), c.blockSize(), c.kvBlocks());
+      engine = new EngineOptions(c.threads(), e.kvBlockSize(), c.kvBlocks());
       scheduler = new SchedulerOptions(c.maxRunning(), c.maxPrefillTokensPerStep(), c.maxWaiting());
-    } catch (IllegalArgumentException e) {
-      throw new MeshException(ErrorCode.CONFIG_INVALID, where + ": " + e.getMessage(), e);
+    } catch (IllegalArgumentException x) {
+      throw new MeshException(
+          ErrorCode.CONFIG_INVALID, "mesh.embedded.engine: " + x.getMessage(), x);
     }
-    Path model = resolve(c.model());
-    Path tokenizer = c.tokenizer().map(EmbeddedMesh::resolve).orElse(null);
+    Path model = resolve(source.model());
+    Path tokenizer = source.tokenizer() == null ? null : resolve(source.tokenizer());
     Model loaded = ModelLoader.load(model, tokenizer);
-    LOG.infof("expert %s: %s on %d thread(s), %d KV blocks", id, model, c.threads(), c.kvBlocks());
+    LOG.infof(
+        "expert %s: %s on %d thread(s), %d KV blocks", e.name(), model, c.threads(), c.kvBlocks());
     return new EmbeddedExpertBackend(
-        expert,
+        e.name(),
         loaded,
         engine,
         scheduler,
-        new ReplicaId(expert, ReplicaRole.COLOCATED, "embedded-0"),
+        new ReplicaId(e.name(), ReplicaRole.COLOCATED, "embedded-0"),
         signals);
+  }
+
+  /** An upstream expert; its API key is read from the environment variable the config names. */
+  static ExpertBackend upstream(
+      RoutingConfig.Expert e,
+      RoutingConfig.ModelSource.Upstream source,
+      Function<String, String> environment) {
+    String key = "";
+    if (source.apiKeyEnv() != null) {
+      key = environment.apply(source.apiKeyEnv());
+      if (key == null || key.isBlank()) {
+        throw new MeshException(
+            ErrorCode.CONFIG_INVALID,
+            "expert "
+                + e.name()
+                + ": environment variable "
+                + source.apiKeyEnv()
+                + " (its api_key_env) is not set");
+      }
+    }
+    UpstreamOptions defaults =
+        UpstreamOptions.of(e.name(), source.url(), source.model(), e.contextLength(), 1);
+    LOG.infof("expert %s: upstream %s model %s", e.name(), source.url(), source.model());
+    return new OpenAiUpstreamBackend(
+        new UpstreamOptions(
+            e.name(),
+            source.url(),
+            source.model(),
+            key,
+            e.contextLength(),
+            source.maxConcurrent(),
+            defaults.connectTimeout(),
+            defaults.headersTimeout(),
+            defaults.idleTimeout()));
   }
 
   /** Absolute paths as they are; names relative to the shared models folder. */

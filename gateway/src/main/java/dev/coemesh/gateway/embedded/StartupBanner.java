@@ -2,7 +2,7 @@ package dev.coemesh.gateway.embedded;
 
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
-import dev.coemesh.gateway.orchestrate.OrchestrationConfig;
+import dev.coemesh.router.Router;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigUtils;
 import jakarta.enterprise.event.Observes;
@@ -22,8 +22,7 @@ public class StartupBanner {
   @ConfigProperty(name = "quarkus.grpc.server.port")
   int grpcPort;
 
-  void announce(
-      @Observes StartupEvent started, ExpertDirectory experts, OrchestrationConfig config) {
+  void announce(@Observes StartupEvent started, ExpertDirectory experts, Router router) {
     if (ConfigUtils.getProfiles().contains("test")) {
       return;
     }
@@ -43,7 +42,10 @@ public class StartupBanner {
             + grpcPort
             + "; experts: "
             + served
-            + "; \"model\": \"auto\" -> "
-            + config.defaultExpert());
+            + "; \"model\": \"auto\" -> CoE router ("
+            + router.config().categories().size()
+            + " categories, fallback "
+            + router.config().fallbackExpert()
+            + ")");
   }
 }

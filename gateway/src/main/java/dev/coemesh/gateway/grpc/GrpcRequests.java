@@ -6,6 +6,7 @@ import dev.coemesh.gateway.orchestrate.ChatMessage;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.PromptInput;
 import dev.coemesh.gateway.orchestrate.Role;
+import dev.coemesh.gateway.orchestrate.RoutingHints;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -65,6 +66,7 @@ public final class GrpcRequests {
         temperature,
         topP,
         r.hasSeed() ? r.getSeed() : null,
-        r.getStopList());
+        r.getStopList(),
+        new RoutingHints(r.getCategory(), r.getSession()));
   }
 }

@@ -13,6 +13,7 @@ import java.util.Objects;
  * @param topP nucleus mass in (0, 1]
  * @param seed sampling seed; null for a fresh random one
  * @param stop strings that end the generation (not included in the output)
+ * @param hints the client's category hint and session for the router
  */
 public record ClientRequest(
     String model,
@@ -21,7 +22,8 @@ public record ClientRequest(
     double temperature,
     double topP,
     Long seed,
-    List<String> stop) {
+    List<String> stop,
+    RoutingHints hints) {
 
   /** The routing alias: the router picks the expert. */
   public static final String AUTO = "auto";
@@ -29,11 +31,28 @@ public record ClientRequest(
   public ClientRequest {
     Objects.requireNonNull(input, "input");
     stop = List.copyOf(stop);
+    hints = hints == null ? RoutingHints.NONE : hints;
     if (AUTO.equals(model)) {
       model = null;
     }
     if (maxTokens < 0) {
       throw new IllegalArgumentException("maxTokens must be >= 0");
     }
+  }
+
+  /** A request without routing hints. */
+  public ClientRequest(
+      String model,
+      PromptInput input,
+      int maxTokens,
+      double temperature,
+      double topP,
+      Long seed,
+      List<String> stop) {
+    this(model, input, maxTokens, temperature, topP, seed, stop, RoutingHints.NONE);
+  }
+
+  public ClientRequest withHints(RoutingHints value) {
+    return new ClientRequest(model, input, maxTokens, temperature, topP, seed, stop, value);
   }
 }

@@ -8,10 +8,6 @@ import java.time.Duration;
 @ConfigMapping(prefix = "mesh.gateway")
 public interface OrchestrationConfig {
 
-  /** The expert that {@code "model": "auto"} (or no model) gets until the router decides. */
-  @WithDefault("stories260k")
-  String defaultExpert();
-
   /** Generated tokens when the client sets no limit (capped by what the context leaves). */
   @WithDefault("256")
   int defaultMaxTokens();

@@ -2,10 +2,10 @@ package dev.coemesh.gateway.orchestrate;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
-import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.router.Router;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -17,15 +17,8 @@ public class OrchestrationWiring {
 
   @Produces
   @Singleton
-  ExpertResolver resolver(ExpertDirectory experts, OrchestrationConfig config) {
-    ExpertId fallback;
-    try {
-      fallback = new ExpertId(config.defaultExpert());
-    } catch (IllegalArgumentException e) {
-      throw new MeshException(
-          ErrorCode.CONFIG_INVALID, "mesh.gateway.default-expert: " + e.getMessage(), e);
-    }
-    return new ExpertResolver(experts, fallback);
+  ExpertResolver resolver(ExpertDirectory experts, Router router) {
+    return new ExpertResolver(experts, router);
   }
 
   /**

@@ -59,17 +59,13 @@ public final class RequestOrchestrator {
     Inflight inflight = new Inflight(tenant, fair, rateLimiter, metrics, listener, arrival);
     try {
       String prompt = ChatTemplate.render(request.input());
-      ExpertBackend backend = resolver.resolve(request.model(), prompt);
+      RequestId id = RequestId.random();
+      ExpertBackend backend = resolver.resolve(id, request);
       int promptTokens = backend.countTokens(prompt);
       SamplingParams sampling = sampling(request, promptTokens, backend.contextLength());
       GenerationRequest generation =
           new GenerationRequest(
-              RequestId.random(),
-              tenant.id(),
-              backend.expert(),
-              prompt,
-              sampling,
-              Instant.now().plus(timeout));
+              id, tenant.id(), backend.expert(), prompt, sampling, Instant.now().plus(timeout));
       inflight.routed(backend, generation, promptTokens);
       int wait = rateLimiter.retryAfterSeconds(tenant);
       if (wait > 0) {

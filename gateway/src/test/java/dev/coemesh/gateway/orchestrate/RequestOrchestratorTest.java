@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.Usage;
+import dev.coemesh.core.signal.InProcessSignalBus;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
@@ -17,10 +20,12 @@ import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
 import dev.coemesh.gateway.testing.RecordingListener;
+import dev.coemesh.gateway.testing.TestRouting;
 import dev.coemesh.pool.backend.EmbeddedExpertBackend;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
+import dev.coemesh.router.Router;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +42,8 @@ class RequestOrchestratorTest {
   static final String CONTINUATION =
       ", there was a little girl named Lily. She loved to play outside in the park";
 
+  static final InProcessSignalBus SIGNALS = new InProcessSignalBus(4096);
+  static final Router ROUTER = TestRouting.singleExpert(EXPERT.value(), SIGNALS);
   static EmbeddedExpertBackend backend;
   static final Tenant TENANT = new Tenant(new TenantId("t"), 1, 8, 4, 0);
 
@@ -56,19 +63,21 @@ class RequestOrchestratorTest {
                 SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)),
             new EngineOptions(1, 16, 128),
             new SchedulerOptions(8, 512, 64),
-            null,
-            null);
+            new ReplicaId(EXPERT, ReplicaRole.COLOCATED, "test-0"),
+            SIGNALS);
   }
 
   @AfterAll
   static void close() {
     backend.close();
+    ROUTER.close();
+    SIGNALS.close();
   }
 
   RequestOrchestrator orchestrator(Duration timeout) {
     ExpertDirectory experts = new ExpertDirectory(List.of(backend));
     return new RequestOrchestrator(
-        new ExpertResolver(experts, EXPERT),
+        new ExpertResolver(experts, ROUTER),
         fair,
         new TokenRateLimiter(),
         new RequestMetrics(meters),
@@ -200,13 +209,13 @@ class RequestOrchestratorTest {
                 SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)),
             new EngineOptions(1, 16, 16),
             new SchedulerOptions(1, 64, 4),
-            null,
-            null);
-    closed.close();
+            new ReplicaId(new ExpertId("gone"), ReplicaRole.COLOCATED, "test-0"),
+            SIGNALS);
+    closed.close(); // after its first load report: the router still believes in it
     ExpertDirectory gone = new ExpertDirectory(List.<ExpertBackend>of(closed));
     RequestOrchestrator o =
         new RequestOrchestrator(
-            new ExpertResolver(gone, new ExpertId("gone")),
+            new ExpertResolver(gone, TestRouting.singleExpert("gone", SIGNALS)),
             new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(gone::get)),
             new TokenRateLimiter(),
             new RequestMetrics(meters),

@@ -136,7 +136,17 @@ public sealed interface SignalEvent {
     }
   }
 
-  /** One routing decision, for offline evaluation of the router. */
+  /**
+   * One routing decision, for offline evaluation of the router.
+   *
+   * @param category the classifier's (or the hint's) category; null when an explicit model chose
+   *     the expert
+   * @param replica the chosen replica, null when the expert is an upstream without reported
+   *     replicas
+   * @param reason why this expert: classified, low-confidence (fallback), explicit-model or
+   *     category-hint
+   * @param scores each replica scorer's score of the chosen replica, in [0, 1]
+   */
   record RoutingDecision(
       String requestId,
       String category,
@@ -144,11 +154,15 @@ public sealed interface SignalEvent {
       String expert,
       String replica,
       String mode,
+      String reason,
+      java.util.Map<String, Double> scores,
       long timestampMs)
       implements SignalEvent {
     public RoutingDecision {
       Objects.requireNonNull(requestId, "requestId");
       Objects.requireNonNull(expert, "expert");
+      Objects.requireNonNull(reason, "reason");
+      scores = java.util.Map.copyOf(scores);
     }
 
     @Override

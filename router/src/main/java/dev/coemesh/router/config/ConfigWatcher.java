@@ -17,8 +17,9 @@ import java.util.logging.Logger;
  * Hot reload of a routing config file. The current config is swapped atomically, so requests in
  * flight keep the config they started with and new ones see the new one; nothing is dropped. A new
  * file that fails validation leaves the old config in force and its error readable in {@link
- * #lastError()}. Polls the modification time (works on every file system, including the volumes
- * Kubernetes mounts ConfigMaps on).
+ * #lastError()}; so does a change the consumer rejects by throwing {@code MeshException}. Polls the
+ * modification time (works on every file system, including the volumes Kubernetes mounts ConfigMaps
+ * on).
  */
 public final class ConfigWatcher implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(ConfigWatcher.class.getName());
@@ -67,9 +68,9 @@ public final class ConfigWatcher implements AutoCloseable {
     seenSize = size;
     try {
       RoutingConfig next = RoutingConfigLoader.load(file);
+      onChange.accept(next); // first, so a consumer that cannot apply it keeps both on the old one
       current.set(next);
       lastError.set(null);
-      onChange.accept(next);
     } catch (MeshException e) {
       lastError.set(e.getMessage());
       LOG.warning("routing config not reloaded, keeping the previous one: " + e.getMessage());

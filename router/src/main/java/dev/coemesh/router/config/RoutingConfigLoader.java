@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,12 +39,40 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  */
 public final class RoutingConfigLoader {
   public static final int MIN_EXAMPLES_PER_CATEGORY = 3;
-  public static final Set<String> SCORERS =
-      Set.of("queue", "kv-utilisation", "prefix-affinity", "session-affinity");
   private static final Pattern CATEGORY_NAME = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
   private static final int MAX_FILE_BYTES = 4 << 20;
 
+  /** The routing config shipped with the project, on the class path. */
+  public static final String DEFAULT_RESOURCE = "routing/default-routing.yaml";
+
+  /** The engine's default KV block size (positions), used when an expert does not name one. */
+  public static final int DEFAULT_KV_BLOCK_SIZE = 16;
+
   private RoutingConfigLoader() {}
+
+  /** The default config shipped as {@link #DEFAULT_RESOURCE}. */
+  public static RoutingConfig loadDefault() {
+    try (var in =
+        RoutingConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULT_RESOURCE)) {
+      if (in == null) {
+        throw new MeshException(
+            ErrorCode.CONFIG_INVALID, DEFAULT_RESOURCE + ": not on the class path");
+      }
+      return parse("default-routing.yaml", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new MeshException(
+          ErrorCode.CONFIG_INVALID, DEFAULT_RESOURCE + ": cannot read: " + e.getMessage(), e);
+    }
+  }
+
+  /** The config's name for an enum constant: lower case with dashes ({@code nearest-centroid}). */
+  public static String typeName(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  private static Set<String> ordered(String... keys) {
+    return new LinkedHashSet<>(List.of(keys));
+  }
 
   public static RoutingConfig load(Path file) {
     try {
@@ -133,6 +164,35 @@ public final class RoutingConfigLoader {
       return d;
     }
 
+    int integer(Node node, String field, int min, int max) {
+      double d = number(node, field, min, max);
+      if (d != Math.rint(d)) {
+        throw error(node, field, "must be a whole number, got " + scalar(node, field));
+      }
+      return (int) d;
+    }
+
+    boolean bool(Node node, String field) {
+      String v = scalar(node, field);
+      return switch (v) {
+        case "true" -> true;
+        case "false" -> false;
+        default -> throw error(node, field, "must be true or false, got '" + v + "'");
+      };
+    }
+
+    <E extends Enum<E>> E enumValue(Node node, String field, Class<E> type) {
+      String v = scalar(node, field);
+      List<String> names = new ArrayList<>();
+      for (E e : type.getEnumConstants()) {
+        if (typeName(e).equals(v)) {
+          return e;
+        }
+        names.add(typeName(e));
+      }
+      throw error(node, field, "must be one of " + String.join(", ", names) + ", got '" + v + "'");
+    }
+
     List<Node> sequence(Node node, String field) {
       if (!(node instanceof SequenceNode s)) {
         throw error(node, field, "must be a list");
@@ -148,14 +208,19 @@ public final class RoutingConfigLoader {
           mapping(
               root,
               "",
-              Set.of(
+              ordered(
                   "version",
                   "categories",
                   "experts",
                   "routes",
                   "fallback_expert",
                   "confidence_threshold",
+                  "classifier",
+                  "overrides",
+                  "filters",
                   "scorers",
+                  "picker",
+                  "decider",
                   "disaggregate_at_tokens"),
               Set.of("version", "categories", "experts", "routes", "fallback_expert"));
       if (number(top.get("version"), "version", 1, 1) != 1) {
@@ -165,36 +230,104 @@ public final class RoutingConfigLoader {
       List<RoutingConfig.Expert> experts = experts(top.get("experts"));
       Set<ExpertId> expertNames = new HashSet<>();
       experts.forEach(e -> expertNames.add(e.name()));
-      Map<String, ExpertId> routes = routes(top.get("routes"), categories, expertNames);
+      Map<String, RoutingConfig.Route> routes = routes(top.get("routes"), categories, expertNames);
       ExpertId fallback = expertRef(top.get("fallback_expert"), "fallback_expert", expertNames);
       double threshold =
           top.containsKey("confidence_threshold")
               ? number(top.get("confidence_threshold"), "confidence_threshold", 0, 1)
               : 0.5;
-      Map<String, Double> weights =
-          new HashMap<>(
-              Map.of(
-                  "queue",
-                  1.0,
-                  "kv-utilisation",
-                  1.0,
-                  "prefix-affinity",
-                  2.0,
-                  "session-affinity",
-                  1.0));
-      if (top.containsKey("scorers")) {
-        for (Map.Entry<String, Node> e :
-            mapping(top.get("scorers"), "scorers", SCORERS, Set.of()).entrySet()) {
-          weights.put(e.getKey(), number(e.getValue(), "scorers." + e.getKey(), 0, 1000));
+      RoutingConfig.ClassifierSpec classifier =
+          top.containsKey("classifier")
+              ? classifier(top.get("classifier"))
+              : RoutingConfig.ClassifierSpec.DEFAULT;
+      RoutingConfig.Overrides overrides =
+          top.containsKey("overrides")
+              ? overrides(top.get("overrides"))
+              : RoutingConfig.Overrides.DEFAULT;
+      return new RoutingConfig(
+          categories, experts, routes, fallback, threshold, classifier, overrides, pipeline(top));
+    }
+
+    RoutingConfig.ClassifierSpec classifier(Node node) {
+      Map<String, Node> m = mapping(node, "classifier", ordered("type", "k", "folds"), Set.of());
+      RoutingConfig.ClassifierSpec d = RoutingConfig.ClassifierSpec.DEFAULT;
+      return new RoutingConfig.ClassifierSpec(
+          m.containsKey("type")
+              ? enumValue(m.get("type"), "classifier.type", RoutingConfig.ClassifierType.class)
+              : d.type(),
+          m.containsKey("k") ? integer(m.get("k"), "classifier.k", 1, 100) : d.k(),
+          m.containsKey("folds") ? integer(m.get("folds"), "classifier.folds", 2, 20) : d.folds());
+    }
+
+    RoutingConfig.Overrides overrides(Node node) {
+      Map<String, Node> m =
+          mapping(
+              node,
+              "overrides",
+              ordered("explicit_model", "category_hint", "auto_model"),
+              Set.of());
+      RoutingConfig.Overrides d = RoutingConfig.Overrides.DEFAULT;
+      return new RoutingConfig.Overrides(
+          m.containsKey("explicit_model")
+              ? bool(m.get("explicit_model"), "overrides.explicit_model")
+              : d.explicitModel(),
+          m.containsKey("category_hint")
+              ? bool(m.get("category_hint"), "overrides.category_hint")
+              : d.categoryHint(),
+          m.containsKey("auto_model")
+              ? nonBlank(m.get("auto_model"), "overrides.auto_model")
+              : d.autoModel());
+    }
+
+    RoutingConfig.Pipeline pipeline(Map<String, Node> top) {
+      List<RoutingConfig.FilterType> filters =
+          new ArrayList<>(List.of(RoutingConfig.FilterType.values()));
+      if (top.containsKey("filters")) {
+        filters.clear();
+        Node node = top.get("filters");
+        List<Node> items = sequence(node, "filters");
+        for (int i = 0; i < items.size(); i++) {
+          RoutingConfig.FilterType f =
+              enumValue(items.get(i), "filters[" + i + "]", RoutingConfig.FilterType.class);
+          if (filters.contains(f)) {
+            throw error(
+                items.get(i), "filters[" + i + "]", "duplicate filter '" + typeName(f) + "'");
+          }
+          filters.add(f);
         }
       }
+      Map<RoutingConfig.ScorerType, Double> weights = new EnumMap<>(RoutingConfig.ScorerType.class);
+      weights.put(RoutingConfig.ScorerType.QUEUE, 1.0);
+      weights.put(RoutingConfig.ScorerType.KV_UTILISATION, 1.0);
+      weights.put(RoutingConfig.ScorerType.PREFIX_AFFINITY, 2.0);
+      weights.put(RoutingConfig.ScorerType.SESSION_AFFINITY, 1.0);
+      if (top.containsKey("scorers")) {
+        Set<String> known = new java.util.LinkedHashSet<>();
+        for (RoutingConfig.ScorerType t : RoutingConfig.ScorerType.values()) {
+          known.add(t.key());
+        }
+        for (Map.Entry<String, Node> e :
+            mapping(top.get("scorers"), "scorers", known, Set.of()).entrySet()) {
+          for (RoutingConfig.ScorerType t : RoutingConfig.ScorerType.values()) {
+            if (t.key().equals(e.getKey())) {
+              weights.put(t, number(e.getValue(), "scorers." + e.getKey(), 0, 1000));
+            }
+          }
+        }
+      }
+      RoutingConfig.PickerType picker =
+          top.containsKey("picker")
+              ? enumValue(top.get("picker"), "picker", RoutingConfig.PickerType.class)
+              : RoutingConfig.PickerType.MAX_SCORE;
+      RoutingConfig.DeciderType decider =
+          top.containsKey("decider")
+              ? enumValue(top.get("decider"), "decider", RoutingConfig.DeciderType.class)
+              : RoutingConfig.DeciderType.UNCACHED_PROMPT;
       int disaggregateAt =
           top.containsKey("disaggregate_at_tokens")
-              ? (int)
-                  number(top.get("disaggregate_at_tokens"), "disaggregate_at_tokens", 1, 1_000_000)
+              ? integer(top.get("disaggregate_at_tokens"), "disaggregate_at_tokens", 1, 1_000_000)
               : 256;
-      return new RoutingConfig(
-          categories, experts, routes, fallback, threshold, weights, disaggregateAt);
+      return new RoutingConfig.Pipeline(filters, weights, picker, decider, disaggregateAt);
     }
 
     List<RoutingConfig.Category> categories(Node node) {
@@ -207,7 +340,7 @@ public final class RoutingConfigLoader {
             mapping(
                 items.get(i),
                 field,
-                Set.of("name", "description", "examples"),
+                ordered("name", "description", "examples", "strong_examples"),
                 Set.of("name", "examples"));
         String name = nonBlank(m.get("name"), field + ".name");
         if (!CATEGORY_NAME.matcher(name).matches()) {
@@ -216,11 +349,7 @@ public final class RoutingConfigLoader {
         if (!names.add(name)) {
           throw error(m.get("name"), field + ".name", "duplicate category '" + name + "'");
         }
-        List<String> examples = new ArrayList<>();
-        List<Node> exampleNodes = sequence(m.get("examples"), field + ".examples");
-        for (int j = 0; j < exampleNodes.size(); j++) {
-          examples.add(nonBlank(exampleNodes.get(j), field + ".examples[" + j + "]"));
-        }
+        List<String> examples = prompts(m.get("examples"), field + ".examples");
         if (examples.size() < MIN_EXAMPLES_PER_CATEGORY) {
           throw error(
               m.get("examples"),
@@ -234,7 +363,20 @@ public final class RoutingConfigLoader {
             m.containsKey("description")
                 ? scalar(m.get("description"), field + ".description")
                 : "";
-        out.add(new RoutingConfig.Category(name, description, examples));
+        List<String> strong =
+            m.containsKey("strong_examples")
+                ? prompts(m.get("strong_examples"), field + ".strong_examples")
+                : List.of();
+        out.add(new RoutingConfig.Category(name, description, examples, strong));
+      }
+      return out;
+    }
+
+    List<String> prompts(Node node, String field) {
+      List<String> out = new ArrayList<>();
+      List<Node> items = sequence(node, field);
+      for (int j = 0; j < items.size(); j++) {
+        out.add(nonBlank(items.get(j), field + "[" + j + "]"));
       }
       return out;
     }
@@ -249,7 +391,13 @@ public final class RoutingConfigLoader {
             mapping(
                 items.get(i),
                 field,
-                Set.of("name", "source", "mode", "cost_per_1k_tokens", "context_length"),
+                ordered(
+                    "name",
+                    "source",
+                    "mode",
+                    "cost_per_1k_tokens",
+                    "context_length",
+                    "kv_block_size"),
                 Set.of("name", "source"));
         ExpertId name;
         try {
@@ -278,11 +426,19 @@ public final class RoutingConfigLoader {
                 : 0;
         int context =
             m.containsKey("context_length")
-                ? (int) number(m.get("context_length"), field + ".context_length", 1, 10_000_000)
+                ? integer(m.get("context_length"), field + ".context_length", 1, 10_000_000)
                 : 0;
-        out.add(
-            new RoutingConfig.Expert(
-                name, source(m.get("source"), field + ".source"), mode, cost, context));
+        int blockSize =
+            m.containsKey("kv_block_size")
+                ? integer(m.get("kv_block_size"), field + ".kv_block_size", 1, 4096)
+                : DEFAULT_KV_BLOCK_SIZE;
+        RoutingConfig.ModelSource source = source(m.get("source"), field + ".source");
+        if (source instanceof RoutingConfig.ModelSource.Upstream && context == 0) {
+          // an embedded model states its context in its file; a remote one cannot be asked
+          throw error(
+              items.get(i), field + ".context_length", "is required for an upstream source");
+        }
+        out.add(new RoutingConfig.Expert(name, source, mode, cost, context, blockSize));
       }
       return out;
     }
@@ -290,12 +446,20 @@ public final class RoutingConfigLoader {
     RoutingConfig.ModelSource source(Node node, String field) {
       Map<String, Node> m =
           mapping(
-              node, field, Set.of("type", "model", "tokenizer", "url"), Set.of("type", "model"));
+              node,
+              field,
+              ordered("type", "model", "tokenizer", "url", "api_key_env", "max_concurrent"),
+              Set.of("type", "model"));
       String type = scalar(m.get("type"), field + ".type");
       return switch (type) {
         case "embedded" -> {
-          if (m.containsKey("url")) {
-            throw error(m.get("url"), field + ".url", "only an upstream source has a url");
+          for (String upstreamOnly : List.of("url", "api_key_env", "max_concurrent")) {
+            if (m.containsKey(upstreamOnly)) {
+              throw error(
+                  m.get(upstreamOnly),
+                  field + "." + upstreamOnly,
+                  "only an upstream source has " + upstreamOnly);
+            }
           }
           yield new RoutingConfig.ModelSource.Embedded(
               nonBlank(m.get("model"), field + ".model"),
@@ -319,8 +483,22 @@ public final class RoutingConfigLoader {
             throw error(
                 m.get("url"), field + ".url", "must be an http(s) URL with a host, got " + url);
           }
+          String keyEnv = null;
+          if (m.containsKey("api_key_env")) {
+            keyEnv = nonBlank(m.get("api_key_env"), field + ".api_key_env");
+            if (!keyEnv.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+              throw error(
+                  m.get("api_key_env"),
+                  field + ".api_key_env",
+                  "must name an environment variable (letters, digits, _), got '" + keyEnv + "'");
+            }
+          }
+          int maxConcurrent =
+              m.containsKey("max_concurrent")
+                  ? integer(m.get("max_concurrent"), field + ".max_concurrent", 1, 100_000)
+                  : RoutingConfig.ModelSource.Upstream.DEFAULT_MAX_CONCURRENT;
           yield new RoutingConfig.ModelSource.Upstream(
-              uri, nonBlank(m.get("model"), field + ".model"));
+              uri, nonBlank(m.get("model"), field + ".model"), keyEnv, maxConcurrent);
         }
         default ->
             throw error(
@@ -328,14 +506,46 @@ public final class RoutingConfigLoader {
       };
     }
 
-    Map<String, ExpertId> routes(
+    Map<String, RoutingConfig.Route> routes(
         Node node, List<RoutingConfig.Category> categories, Set<ExpertId> experts) {
-      Set<String> categoryNames = new HashSet<>();
+      Set<String> categoryNames = new LinkedHashSet<>();
       categories.forEach(c -> categoryNames.add(c.name()));
       Map<String, Node> m = mapping(node, "routes", categoryNames, Set.of());
-      Map<String, ExpertId> out = new HashMap<>();
+      Map<String, RoutingConfig.Route> out = new HashMap<>();
       for (Map.Entry<String, Node> e : m.entrySet()) {
-        out.put(e.getKey(), expertRef(e.getValue(), "routes." + e.getKey(), experts));
+        String field = "routes." + e.getKey();
+        if (e.getValue() instanceof ScalarNode) {
+          out.put(
+              e.getKey(), new RoutingConfig.Route.Single(expertRef(e.getValue(), field, experts)));
+          continue;
+        }
+        Map<String, Node> pair =
+            mapping(
+                e.getValue(),
+                field,
+                ordered("strong", "weak", "strong_fraction"),
+                Set.of("strong", "weak", "strong_fraction"));
+        ExpertId strong = expertRef(pair.get("strong"), field + ".strong", experts);
+        ExpertId weak = expertRef(pair.get("weak"), field + ".weak", experts);
+        if (strong.equals(weak)) {
+          throw error(pair.get("weak"), field + ".weak", "must differ from the strong expert");
+        }
+        double fraction = number(pair.get("strong_fraction"), field + ".strong_fraction", 0, 1);
+        for (RoutingConfig.Category c : categories) {
+          if (c.name().equals(e.getKey())
+              && c.strongExamples().size() < MIN_EXAMPLES_PER_CATEGORY) {
+            throw error(
+                e.getValue(),
+                field,
+                "a strong/weak route needs at least "
+                    + MIN_EXAMPLES_PER_CATEGORY
+                    + " strong_examples in category '"
+                    + c.name()
+                    + "' to estimate win rates, has "
+                    + c.strongExamples().size());
+          }
+        }
+        out.put(e.getKey(), new RoutingConfig.Route.StrongWeak(strong, weak, fraction));
       }
       for (RoutingConfig.Category c : categories) {
         if (!out.containsKey(c.name())) {

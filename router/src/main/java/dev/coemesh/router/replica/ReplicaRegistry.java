@@ -6,7 +6,6 @@ import dev.coemesh.core.signal.SignalEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -91,7 +90,7 @@ public final class ReplicaRegistry {
               load.runningSequences(),
               load.kvBlocksUsed(),
               load.kvBlocksFree(),
-              new HashSet<>(e.blocks),
+              e.blocks,
               breaker != null && !breaker.allowsRequest()));
     }
     return out;

@@ -1,13 +1,16 @@
 package dev.coemesh.router.replica;
 
 import dev.coemesh.core.expert.ReplicaId;
+import java.util.Collections;
 import java.util.Objects;
 import java.util.Set;
 
 /**
  * What the router knows about one replica at decision time (an immutable snapshot).
  *
- * @param cachedBlocks chained hashes of the KV blocks the replica reported as stored
+ * @param cachedBlocks chained hashes of the KV blocks the replica reported as stored; a read-only
+ *     and possibly live view of the registry's set (copying every replica's blocks per request
+ *     would cost more than the match), so a concurrent KV event may show through
  * @param breakerOpen the replica's circuit breaker refuses traffic now
  */
 public record ReplicaView(
@@ -20,7 +23,7 @@ public record ReplicaView(
     boolean breakerOpen) {
   public ReplicaView {
     Objects.requireNonNull(id, "id");
-    cachedBlocks = Set.copyOf(cachedBlocks);
+    cachedBlocks = Collections.unmodifiableSet(cachedBlocks);
     if (queueDepth < 0 || runningSequences < 0 || kvBlocksUsed < 0 || kvBlocksFree < 0) {
       throw new IllegalArgumentException("load figures must be >= 0");
     }

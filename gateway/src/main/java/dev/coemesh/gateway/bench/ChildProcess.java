@@ -1,0 +1,73 @@
+package dev.coemesh.gateway.bench;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A server the benchmark starts (nginx, Portkey, the packaged gateway): output to a log file,
+ * readiness polled, stopped with SIGTERM then SIGKILL, and killed with the JVM if the benchmark
+ * dies first.
+ */
+final class ChildProcess implements AutoCloseable {
+  private final String name;
+  private final Process process;
+  private final Path log;
+  private final Thread reaper;
+
+  ChildProcess(String name, List<String> command, Map<String, String> env, Path log)
+      throws IOException {
+    this.name = name;
+    this.log = log;
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+    pb.redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    this.process = pb.start();
+    this.reaper = new Thread(process::destroyForcibly);
+    Runtime.getRuntime().addShutdownHook(reaper);
+  }
+
+  /** Polls {@code ready} every 100 ms; throws with the log's path if it is not ready in time. */
+  void awaitReady(BooleanSupplier ready, long timeoutMs) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    while (System.nanoTime() < end) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            name + " exited with " + process.exitValue() + "; see " + log);
+      }
+      if (ready.getAsBoolean()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException(name + " not ready within " + timeoutMs + " ms; see " + log);
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  static boolean listening(int port) {
+    try (var s = new java.net.Socket("127.0.0.1", port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(5, TimeUnit.SECONDS);
+    }
+    Runtime.getRuntime().removeShutdownHook(reaper);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.coemesh.gateway.routing;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.spi.SignalBus;
+import dev.coemesh.router.Router;
+import dev.coemesh.router.classify.MiniLmEmbedder;
+import dev.coemesh.router.config.ConfigWatcher;
+import dev.coemesh.router.config.RoutingConfig;
+import dev.coemesh.router.config.RoutingConfigLoader;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.jboss.logging.Logger;
+
+/**
+ * The CoE router in process: the routing config (file, resource or the shipped default), the MiniLM
+ * prompt embedder, the classifier trained on the config's examples at start-up, replica state from
+ * the in-process signal bus, decisions published back to it. A config file is watched: categories,
+ * examples, routes, thresholds and scorer weights reload live; a change to the experts is refused
+ * (they are started once, see {@code EmbeddedMesh}) and the old config stays in force.
+ */
+@Singleton
+public class RoutingWiring {
+  private static final Logger LOG = Logger.getLogger(RoutingWiring.class);
+
+  private ConfigWatcher watcher;
+
+  @Produces
+  @Singleton
+  MiniLmEmbedder embedder(RoutingSettings settings) {
+    return new MiniLmEmbedder(settings.embedderThreads(), MiniLmEmbedder.DEFAULT_MAX_CHARS);
+  }
+
+  void closeEmbedder(@Disposes MiniLmEmbedder embedder) {
+    embedder.close();
+  }
+
+  @Produces
+  @Singleton
+  Router router(RoutingSettings settings, MiniLmEmbedder embedder, SignalBus signals) {
+    RoutingConfig config = load(settings.config());
+    Router router =
+        Router.builder(config, embedder)
+            .signalBus(signals)
+            .openTelemetry(GlobalOpenTelemetry.get())
+            .build();
+    router.subscribe(signals);
+    LOG.infof(
+        "routing: %d categories, %d experts, fallback %s; classifier %s",
+        config.categories().size(),
+        config.experts().size(),
+        config.fallbackExpert(),
+        router.evaluation());
+    return router;
+  }
+
+  void closeRouter(@Disposes Router router) {
+    if (watcher != null) {
+      watcher.close();
+    }
+    router.close();
+  }
+
+  /** Starts watching a config file once the router exists. */
+  void watch(@Observes StartupEvent started, RoutingSettings settings, Router router) {
+    Optional<Path> file =
+        settings.config().filter(c -> !c.startsWith(RoutingSettings.CLASSPATH)).map(Path::of);
+    if (file.isEmpty()) {
+      return;
+    }
+    watcher =
+        new ConfigWatcher(
+            file.get(),
+            settings.reloadInterval(),
+            next -> {
+              requireSameExperts(router.config(), next);
+              router.reload(next);
+              LOG.infof("routing config %s reloaded", file.get());
+            });
+  }
+
+  /** Experts are started once; a reload may change everything else. */
+  static void requireSameExperts(RoutingConfig current, RoutingConfig next) {
+    if (!current.experts().equals(next.experts())) {
+      throw new MeshException(
+          ErrorCode.CONFIG_INVALID,
+          "the experts changed; restart the mesh to start or stop experts (categories, routes,"
+              + " thresholds and scorer weights reload live)");
+    }
+  }
+
+  static RoutingConfig load(Optional<String> source) {
+    if (source.isEmpty()) {
+      return RoutingConfigLoader.loadDefault();
+    }
+    String value = source.get();
+    if (!value.startsWith(RoutingSettings.CLASSPATH)) {
+      return RoutingConfigLoader.load(Path.of(value));
+    }
+    String resource = value.substring(RoutingSettings.CLASSPATH.length());
+    try (InputStream in =
+        Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new MeshException(
+            ErrorCode.CONFIG_INVALID, "mesh.routing.config: no resource " + resource);
+      }
+      return RoutingConfigLoader.parse(
+          resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new MeshException(
+          ErrorCode.CONFIG_INVALID, "mesh.routing.config: cannot read " + resource, e);
+    }
+  }
+}

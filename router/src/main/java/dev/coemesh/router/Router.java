@@ -1,0 +1,471 @@
+package dev.coemesh.router;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.core.expert.ServingMode;
+import dev.coemesh.core.kv.BlockHashes;
+import dev.coemesh.core.signal.SignalEvent;
+import dev.coemesh.core.spi.SignalBus;
+import dev.coemesh.router.classify.CategoryModel;
+import dev.coemesh.router.classify.Embedder;
+import dev.coemesh.router.classify.StrongWinRate;
+import dev.coemesh.router.config.ConfigWatcher;
+import dev.coemesh.router.config.RoutingConfig;
+import dev.coemesh.router.decide.DisaggregationDecider;
+import dev.coemesh.router.replica.ReplicaRegistry;
+import dev.coemesh.router.replica.ReplicaView;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.random.RandomGenerator;
+
+/**
+ * The Composition-of-Experts router as a library: {@link #route} decides, per request, the expert
+ * (step 1: overrides, else the embedding classifier with its confidence threshold and fallback,
+ * then the category's route, possibly a calibrated strong/weak pair) and the replica(s) (step 2:
+ * filters, weighted scorers, picker, disaggregation decider), and records the decision as span
+ * attributes and a {@code mesh.routing} signal.
+ *
+ * <p>Thread-safe and lock-free on the request path: {@link #route} reads one immutable state
+ * (config, trained classifier, plugins) that {@link #reload} replaces atomically, so requests in
+ * flight finish on the config they started with. The prompt embedding runs on the caller's thread
+ * outside any lock. Replica state comes from {@link #onSignal} (load reports and KV-block events)
+ * and {@link #recordOutcome} (circuit breakers).
+ */
+public final class Router implements AutoCloseable {
+  private static final String INSTRUMENTATION = "dev.coemesh.router";
+
+  /** Everything a decision reads, swapped as a whole on reload. */
+  private record State(
+      RoutingConfig config,
+      CategoryModel model,
+      ReplicaSelector selector,
+      DisaggregationDecider decider) {}
+
+  /** Step 1's outcome. */
+  private record ExpertChoice(
+      String category,
+      double confidence,
+      RouteReason reason,
+      ExpertId expert,
+      RouteDecision.Tier tier,
+      double winRate) {}
+
+  private final Embedder embedder;
+  private final ReplicaRegistry registry;
+  private final RandomGenerator random;
+  private final Tracer tracer;
+  private final DecisionRecorder recorder;
+  private final AtomicReference<State> state = new AtomicReference<>();
+  private final Object reloadLock = new Object();
+  private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
+
+  private Router(Builder b) {
+    this.embedder = b.embedder;
+    this.registry =
+        new ReplicaRegistry(b.replicaExpiry, b.breakerFailures, b.breakerCooldown, b.clock);
+    this.random = b.random;
+    this.tracer = b.openTelemetry.getTracer(INSTRUMENTATION);
+    this.recorder = new DecisionRecorder(b.signalBus, b.clock);
+    this.state.set(compile(b.config));
+  }
+
+  public static Builder builder(RoutingConfig config, Embedder embedder) {
+    return new Builder(config, embedder);
+  }
+
+  /** Options of a router; the defaults suit the embedded mesh. */
+  public static final class Builder {
+    private final RoutingConfig config;
+    private final Embedder embedder;
+    private SignalBus signalBus;
+    private OpenTelemetry openTelemetry = OpenTelemetry.noop();
+    private Clock clock = Clock.systemUTC();
+    private RandomGenerator random = new ThreadLocalRandomGenerator();
+    private Duration replicaExpiry = Duration.ofSeconds(10);
+    private int breakerFailures = 5;
+    private Duration breakerCooldown = Duration.ofSeconds(10);
+
+    private Builder(RoutingConfig config, Embedder embedder) {
+      this.config = Objects.requireNonNull(config, "config");
+      this.embedder = Objects.requireNonNull(embedder, "embedder");
+    }
+
+    /** Where decisions are published as {@code SignalEvent.RoutingDecision}; none by default. */
+    public Builder signalBus(SignalBus bus) {
+      this.signalBus = bus;
+      return this;
+    }
+
+    public Builder openTelemetry(OpenTelemetry otel) {
+      this.openTelemetry = Objects.requireNonNull(otel);
+      return this;
+    }
+
+    public Builder clock(Clock value) {
+      this.clock = Objects.requireNonNull(value);
+      return this;
+    }
+
+    /** The picker's tie-breaking source; must be thread-safe ({@link java.util.Random} is). */
+    public Builder random(RandomGenerator value) {
+      this.random = Objects.requireNonNull(value);
+      return this;
+    }
+
+    /** A replica not heard from for this long is forgotten with its cache. */
+    public Builder replicaExpiry(Duration value) {
+      this.replicaExpiry = Objects.requireNonNull(value);
+      return this;
+    }
+
+    /** Consecutive failures that open a replica's breaker, and how long it stays open. */
+    public Builder breaker(int failures, Duration cooldown) {
+      this.breakerFailures = failures;
+      this.breakerCooldown = Objects.requireNonNull(cooldown);
+      return this;
+    }
+
+    /** Trains the classifier on the config's examples (blocks for their embedding). */
+    public Router build() {
+      return new Router(this);
+    }
+  }
+
+  /**
+   * Decides the expert and replica(s) of one request; throws {@link MeshException} on bad input.
+   */
+  public RouteDecision route(RouteRequest request) {
+    State s = state.get();
+    Span span = tracer.spanBuilder(DecisionRecorder.SPAN_NAME).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      ExpertChoice choice = chooseExpert(s, request);
+      RouteDecision decision = chooseReplica(s, request, choice);
+      recorder.record(span, decision);
+      return decision;
+    } catch (MeshException e) {
+      span.setAttribute(DecisionRecorder.ERROR, e.code().wireCode());
+      span.setStatus(StatusCode.ERROR, e.code().wireCode());
+      throw e;
+    } finally {
+      span.end();
+    }
+  }
+
+  private ExpertChoice chooseExpert(State s, RouteRequest request) {
+    RoutingConfig config = s.config();
+    String model = request.model();
+    if (model != null && !model.isBlank() && !model.equals(config.overrides().autoModel())) {
+      ExpertId named = knownExpert(config, model);
+      if (config.overrides().explicitModel()) {
+        return new ExpertChoice(null, 1, RouteReason.EXPLICIT_MODEL, named, null, Double.NaN);
+      }
+    }
+    String hint = request.categoryHint();
+    if (hint != null && !hint.isBlank() && config.overrides().categoryHint()) {
+      if (!config.routes().containsKey(hint)) {
+        throw new MeshException(
+            ErrorCode.INVALID_REQUEST,
+            "unknown category hint '" + hint + "' (known: " + s.model().categories() + ")");
+      }
+      return byRoute(s, request, hint, 1, RouteReason.CATEGORY_HINT, null);
+    }
+    float[] embedding = embed(request);
+    CategoryModel.Prediction p = s.model().predict(embedding);
+    if (p.confidence() < config.confidenceThreshold()) {
+      return new ExpertChoice(
+          p.category(),
+          p.confidence(),
+          RouteReason.LOW_CONFIDENCE,
+          config.fallbackExpert(),
+          null,
+          Double.NaN);
+    }
+    return byRoute(s, request, p.category(), p.confidence(), RouteReason.CLASSIFIED, embedding);
+  }
+
+  private ExpertChoice byRoute(
+      State s,
+      RouteRequest request,
+      String category,
+      double confidence,
+      RouteReason reason,
+      float[] embedding) {
+    return switch (s.config().routes().get(category)) {
+      case RoutingConfig.Route.Single single ->
+          new ExpertChoice(category, confidence, reason, single.expert(), null, Double.NaN);
+      case RoutingConfig.Route.StrongWeak pair -> {
+        StrongWinRate model = s.model().strongWeak(category);
+        double winRate = model.winRate(embedding != null ? embedding : embed(request));
+        boolean strong = model.prefersStrong(winRate);
+        yield new ExpertChoice(
+            category,
+            confidence,
+            reason,
+            strong ? pair.strong() : pair.weak(),
+            strong ? RouteDecision.Tier.STRONG : RouteDecision.Tier.WEAK,
+            winRate);
+      }
+    };
+  }
+
+  private float[] embed(RouteRequest request) {
+    if (request.prompt().isBlank()) {
+      throw new MeshException(
+          ErrorCode.INVALID_REQUEST, "the prompt is empty: nothing to route on");
+    }
+    return embedder.embed(request.prompt());
+  }
+
+  private static ExpertId knownExpert(RoutingConfig config, String model) {
+    ExpertId id = null;
+    try {
+      id = new ExpertId(model);
+    } catch (IllegalArgumentException e) {
+      // not a valid name, so not an expert: reported below
+    }
+    if (id == null || !config.hasExpert(id)) {
+      List<String> names = new java.util.ArrayList<>();
+      config.experts().forEach(x -> names.add(x.name().value()));
+      throw new MeshException(
+          ErrorCode.MODEL_NOT_FOUND,
+          "The model '"
+              + (model.length() <= 128 ? model : model.substring(0, 128) + "...")
+              + "' does not exist; use '"
+              + config.overrides().autoModel()
+              + "' to route or one of the experts: "
+              + String.join(", ", names),
+          "model",
+          null);
+    }
+    return id;
+  }
+
+  private RouteDecision chooseReplica(State s, RouteRequest request, ExpertChoice choice) {
+    RoutingConfig.Expert expert = s.config().expert(choice.expert());
+    List<ReplicaView> replicas = registry.snapshot(expert.name());
+    if (replicas.isEmpty()) {
+      return switch (expert.source()) {
+        case RoutingConfig.ModelSource.Upstream _ ->
+            decision(request, choice, expert, ServingMode.COLOCATED, null, null, 0, Map.of());
+        case RoutingConfig.ModelSource.Embedded _ ->
+            throw new MeshException(
+                ErrorCode.NO_HEALTHY_REPLICA,
+                "no replica of " + expert.name() + " has reported its load recently");
+      };
+    }
+    long[] hashes =
+        request.blockHashes().length > 0
+            ? request.blockHashes()
+            : BlockHashes.chain(
+                request.tokenIds(), request.tokenIds().length, expert.kvBlockSize());
+    return switch (expert.mode()) {
+      case COLOCATED -> colocated(s, request, choice, expert, hashes, replicas);
+      case DISAGGREGATED -> {
+        int cached = 0;
+        for (ReplicaView r : replicas) {
+          if (r.id().role() != ReplicaRole.DECODE) {
+            cached = Math.max(cached, r.matchedPrefixBlocks(hashes));
+          }
+        }
+        RouteContext probe = context(request, expert, ReplicaRole.COLOCATED, hashes);
+        ServingMode preferred = s.decider().decide(probe, cached);
+        try {
+          yield preferred == ServingMode.DISAGGREGATED
+              ? disaggregated(s, request, choice, expert, hashes, replicas)
+              : colocated(s, request, choice, expert, hashes, replicas);
+        } catch (MeshException first) {
+          if (first.code() != ErrorCode.NO_HEALTHY_REPLICA) {
+            throw first;
+          }
+          try { // the pool may run only one of the two shapes, or one may be down
+            yield preferred == ServingMode.DISAGGREGATED
+                ? colocated(s, request, choice, expert, hashes, replicas)
+                : disaggregated(s, request, choice, expert, hashes, replicas);
+          } catch (MeshException _) {
+            throw first;
+          }
+        }
+      }
+    };
+  }
+
+  private RouteDecision colocated(
+      State s,
+      RouteRequest request,
+      ExpertChoice choice,
+      RoutingConfig.Expert expert,
+      long[] hashes,
+      List<ReplicaView> replicas) {
+    ReplicaSelector.Selection sel =
+        s.selector().select(context(request, expert, ReplicaRole.COLOCATED, hashes), replicas);
+    return decision(
+        request,
+        choice,
+        expert,
+        ServingMode.COLOCATED,
+        sel.replica().id(),
+        null,
+        sel.replica().matchedPrefixBlocks(hashes),
+        sel.scores());
+  }
+
+  private RouteDecision disaggregated(
+      State s,
+      RouteRequest request,
+      ExpertChoice choice,
+      RoutingConfig.Expert expert,
+      long[] hashes,
+      List<ReplicaView> replicas) {
+    ReplicaSelector.Selection prefill =
+        s.selector().select(context(request, expert, ReplicaRole.PREFILL, hashes), replicas);
+    // The decode replica imports the whole prompt's KV, so it needs room for all of it.
+    ReplicaSelector.Selection decode =
+        s.selector().select(context(request, expert, ReplicaRole.DECODE, new long[0]), replicas);
+    return decision(
+        request,
+        choice,
+        expert,
+        ServingMode.DISAGGREGATED,
+        prefill.replica().id(),
+        decode.replica().id(),
+        prefill.replica().matchedPrefixBlocks(hashes),
+        prefill.scores());
+  }
+
+  private static RouteContext context(
+      RouteRequest request, RoutingConfig.Expert expert, ReplicaRole role, long[] hashes) {
+    return new RouteContext(
+        expert.name(),
+        role,
+        hashes,
+        Math.max(request.promptTokens(), hashes.length * expert.kvBlockSize()),
+        expert.kvBlockSize(),
+        request.sessionKey());
+  }
+
+  private static RouteDecision decision(
+      RouteRequest request,
+      ExpertChoice choice,
+      RoutingConfig.Expert expert,
+      ServingMode mode,
+      ReplicaId replica,
+      ReplicaId decode,
+      int cachedBlocks,
+      Map<String, Double> scores) {
+    return new RouteDecision(
+        request.requestId(),
+        choice.category(),
+        choice.confidence(),
+        choice.reason(),
+        expert.name(),
+        expert.source(),
+        choice.tier(),
+        choice.winRate(),
+        mode,
+        replica,
+        decode,
+        cachedBlocks,
+        scores);
+  }
+
+  /** Feeds replica state: load reports and KV-block events; other signals are ignored. */
+  public void onSignal(SignalEvent event) {
+    switch (event) {
+      case SignalEvent.LoadReport load -> registry.onLoad(load);
+      case SignalEvent.KvBlockEvent kv -> registry.onKvEvent(kv);
+      case SignalEvent.UsageCharge _, SignalEvent.SloReport _, SignalEvent.RoutingDecision _ -> {}
+    }
+  }
+
+  /** Subscribes {@link #onSignal} to a bus's load and KV-block events until the router closes. */
+  public void subscribe(SignalBus bus) {
+    resources.add(bus.subscribe(SignalEvent.LoadReport.class, this::onSignal));
+    resources.add(bus.subscribe(SignalEvent.KvBlockEvent.class, this::onSignal));
+  }
+
+  /** The outcome of a request sent to a replica, for its circuit breaker. */
+  public void recordOutcome(ReplicaId replica, boolean success) {
+    registry.recordOutcome(replica, success);
+  }
+
+  /**
+   * Trains on a new config and swaps it in; requests keep routing on the old one meanwhile and
+   * those in flight finish on it. Reloads are serialised.
+   */
+  public void reload(RoutingConfig config) {
+    synchronized (reloadLock) {
+      state.set(compile(config));
+    }
+  }
+
+  /**
+   * Hot reload from a file: loads it now (a bad file throws {@code CONFIG_INVALID}), then polls it
+   * every {@code interval}; a bad change keeps the current config and is reported by the watcher's
+   * {@link ConfigWatcher#lastError()}. Closed with the router.
+   */
+  public ConfigWatcher watch(Path file, Duration interval) {
+    ConfigWatcher watcher = new ConfigWatcher(file, interval, this::reload);
+    if (!watcher.current().equals(config())) {
+      reload(watcher.current());
+    }
+    resources.add(watcher);
+    return watcher;
+  }
+
+  public RoutingConfig config() {
+    return state.get().config();
+  }
+
+  /** How the current classifier was chosen (cross-validated accuracies, temperature). */
+  public CategoryModel.Evaluation evaluation() {
+    return state.get().model().evaluation();
+  }
+
+  /** The current trained step-1 model (for evaluation). */
+  public CategoryModel categoryModel() {
+    return state.get().model();
+  }
+
+  private State compile(RoutingConfig config) {
+    return new State(
+        config,
+        CategoryModel.train(config, embedder),
+        Plugins.selector(config.pipeline(), random),
+        Plugins.decider(config.pipeline()));
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        // closing is best effort: a subscription or watcher that fails to stop holds nothing
+      }
+    }
+    resources.clear();
+  }
+
+  /** Tie-breaking randomness that needs no lock: each thread uses its own generator. */
+  private static final class ThreadLocalRandomGenerator implements RandomGenerator {
+    @Override
+    public long nextLong() {
+      return ThreadLocalRandom.current().nextLong();
+    }
+  }
+}
