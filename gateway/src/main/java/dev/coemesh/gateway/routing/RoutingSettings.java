@@ -18,8 +18,6 @@ import java.util.Optional;
  */
 @ConfigMapping(prefix = "mesh.routing")
 public interface RoutingSettings {
-  String CLASSPATH = "classpath:";
-
   /** A file path, or {@code classpath:NAME}; the shipped default config when absent. */
   Optional<String> config();
 

@@ -14,9 +14,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -47,7 +44,7 @@ public class RoutingWiring {
   @Produces
   @Singleton
   Router router(RoutingSettings settings, MiniLmEmbedder embedder, SignalBus signals) {
-    RoutingConfig config = load(settings.config());
+    RoutingConfig config = RoutingConfigLoader.load(settings.config().orElse(null));
     Router router =
         Router.builder(config, embedder)
             .signalBus(signals)
@@ -72,8 +69,7 @@ public class RoutingWiring {
 
   /** Starts watching a config file once the router exists. */
   void watch(@Observes StartupEvent started, RoutingSettings settings, Router router) {
-    Optional<Path> file =
-        settings.config().filter(c -> !c.startsWith(RoutingSettings.CLASSPATH)).map(Path::of);
+    Optional<Path> file = RoutingConfigLoader.watchable(settings.config().orElse(null));
     if (file.isEmpty()) {
       return;
     }
@@ -95,29 +91,6 @@ public class RoutingWiring {
           ErrorCode.CONFIG_INVALID,
           "the experts changed; restart the mesh to start or stop experts (categories, routes,"
               + " thresholds and scorer weights reload live)");
-    }
-  }
-
-  static RoutingConfig load(Optional<String> source) {
-    if (source.isEmpty()) {
-      return RoutingConfigLoader.loadDefault();
-    }
-    String value = source.get();
-    if (!value.startsWith(RoutingSettings.CLASSPATH)) {
-      return RoutingConfigLoader.load(Path.of(value));
-    }
-    String resource = value.substring(RoutingSettings.CLASSPATH.length());
-    try (InputStream in =
-        Thread.currentThread().getContextClassLoader().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new MeshException(
-            ErrorCode.CONFIG_INVALID, "mesh.routing.config: no resource " + resource);
-      }
-      return RoutingConfigLoader.parse(
-          resource, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new MeshException(
-          ErrorCode.CONFIG_INVALID, "mesh.routing.config: cannot read " + resource, e);
     }
   }
 }

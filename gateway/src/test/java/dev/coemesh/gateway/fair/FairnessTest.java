@@ -2,6 +2,7 @@ package dev.coemesh.gateway.fair;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
@@ -294,17 +295,28 @@ class FairnessTest {
     return t[(int) Math.ceil(0.9 * t.length) - 1];
   }
 
+  /**
+   * Each attempt measures alone and then shared, back to back, so both see the same machine; up to
+   * three attempts, because another process on a 2-core host can stall one run by tens of ms. A
+   * scheduler without the VTC order fails every attempt: the light request would wait behind the
+   * heavy tenant's {@value #HEAVY_DEPTH} queued requests, many times its lone TTFT.
+   */
   @Test
   void theLightTenantsP90TimeToFirstTokenStaysWithinTwiceItsValueAlone() throws Exception {
     lightLatencies(false); // warm-up (JIT)
-    double alone = p90(lightLatencies(false));
-    List<Outcome> sh = lightLatencies(true);
-    System.out.println(Arrays.toString(sh.stream().mapToDouble(Outcome::ttftMs).toArray()));
-    double shared = p90(sh);
-    System.out.printf(
-        "light tenant p90 TTFT (%d-token prompts): alone %.2f ms, beside the heavy tenant %.2f ms"
-            + " (%.2fx)%n",
-        longTokens, alone, shared, shared / alone);
-    assertTrue(shared <= 2 * alone, "p90 TTFT " + shared + " ms > 2 × " + alone + " ms");
+    List<String> attempts = new ArrayList<>();
+    for (int attempt = 1; attempt <= 3; attempt++) {
+      double alone = p90(lightLatencies(false));
+      double shared = p90(lightLatencies(true));
+      System.out.printf(
+          "light tenant p90 TTFT (%d-token prompts), attempt %d: alone %.2f ms, beside the heavy"
+              + " tenant %.2f ms (%.2fx)%n",
+          longTokens, attempt, alone, shared, shared / alone);
+      attempts.add(String.format("%.1f ms vs 2 x %.1f ms", shared, alone));
+      if (shared <= 2 * alone) {
+        return;
+      }
+    }
+    fail("the light tenant's p90 TTFT exceeded twice its lone value in every attempt: " + attempts);
   }
 }

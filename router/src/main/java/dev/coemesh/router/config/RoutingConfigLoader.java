@@ -50,18 +50,48 @@ public final class RoutingConfigLoader {
 
   private RoutingConfigLoader() {}
 
+  /** A location prefix naming a class-path resource instead of a file. */
+  public static final String CLASSPATH = "classpath:";
+
   /** The default config shipped as {@link #DEFAULT_RESOURCE}. */
   public static RoutingConfig loadDefault() {
-    try (var in =
-        RoutingConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULT_RESOURCE)) {
+    return loadResource(DEFAULT_RESOURCE);
+  }
+
+  /**
+   * The config at {@code location}: a file path, {@code classpath:NAME}, or null / blank for the
+   * shipped default. Only a file can be watched for changes ({@link #watchable}).
+   */
+  public static RoutingConfig load(String location) {
+    if (location == null || location.isBlank()) {
+      return loadDefault();
+    }
+    return location.startsWith(CLASSPATH)
+        ? loadResource(location.substring(CLASSPATH.length()))
+        : load(Path.of(location));
+  }
+
+  /** The file behind {@code location}, when it names one. */
+  public static java.util.Optional<Path> watchable(String location) {
+    return location == null || location.isBlank() || location.startsWith(CLASSPATH)
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(Path.of(location));
+  }
+
+  private static RoutingConfig loadResource(String resource) {
+    ClassLoader loader = Thread.currentThread().getContextClassLoader();
+    if (loader == null) {
+      loader = RoutingConfigLoader.class.getClassLoader();
+    }
+    try (var in = loader.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new MeshException(
-            ErrorCode.CONFIG_INVALID, DEFAULT_RESOURCE + ": not on the class path");
+        throw new MeshException(ErrorCode.CONFIG_INVALID, resource + ": not on the class path");
       }
-      return parse("default-routing.yaml", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      String name = resource.substring(resource.lastIndexOf('/') + 1);
+      return parse(name, new String(in.readAllBytes(), StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new MeshException(
-          ErrorCode.CONFIG_INVALID, DEFAULT_RESOURCE + ": cannot read: " + e.getMessage(), e);
+          ErrorCode.CONFIG_INVALID, resource + ": cannot read: " + e.getMessage(), e);
     }
   }
 
