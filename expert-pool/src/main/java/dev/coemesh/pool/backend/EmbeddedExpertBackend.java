@@ -48,6 +48,22 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
       SchedulerOptions schedulerOptions,
       ReplicaId replica,
       SignalBus signals) {
+    this(expert, model, engineOptions, schedulerOptions, replica, signals, LOAD_REPORT_PERIOD);
+  }
+
+  /**
+   * @param replica this replica's id in signals; null (with {@code signals}) for none
+   * @param signals where KV-block events and load reports go; null for none
+   * @param loadReportPeriod how often the load is reported
+   */
+  public EmbeddedExpertBackend(
+      ExpertId expert,
+      Model model,
+      EngineOptions engineOptions,
+      SchedulerOptions schedulerOptions,
+      ReplicaId replica,
+      SignalBus signals,
+      Duration loadReportPeriod) {
     this.expert = expert;
     this.engine = new LlamaEngine(model, engineOptions);
     if (signals != null && replica != null) {
@@ -60,7 +76,7 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
     if (signals != null && replica != null) {
       // the first report before any request, so a router can route to the replica at once
       signals.publish(loadReport(replica));
-      long period = LOAD_REPORT_PERIOD.toMillis();
+      long period = Math.max(1, loadReportPeriod.toMillis());
       deadlines.scheduleAtFixedRate(
           () -> signals.publish(loadReport(replica)), period, period, TimeUnit.MILLISECONDS);
     }

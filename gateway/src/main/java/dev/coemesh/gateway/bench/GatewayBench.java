@@ -34,6 +34,7 @@ import java.util.Map;
 public final class GatewayBench {
   static final String PINNED_EXPERT = "bench-upstream";
   static final String API_KEY = "bench-key";
+  static final String PORTKEY = "@portkey-ai/gateway@1.15.2";
 
   private final Map<String, String> args;
   private final Path root;
@@ -234,10 +235,14 @@ public final class GatewayBench {
         Path.of(args.getOrDefault("portkey-dir", root.resolve("target/bench/portkey").toString()));
     Path server = dir.resolve("node_modules/@portkey-ai/gateway/build/start-server.js");
     Path node = findOnPath("node", "/usr/bin/node");
+    Path npm = findOnPath("npm", "/usr/bin/npm");
+    if (node != null && npm != null && !Files.exists(server)) {
+      installPortkey(npm, dir);
+    }
     if (node == null || !Files.exists(server)) {
       notes.put(
           "portkey",
-          "not measured: needs node and `npm install @portkey-ai/gateway@1.15.2` in " + dir);
+          "not measured: needs node and `npm install " + PORTKEY + "` in " + dir);
       return;
     }
     int port = 8787; // Portkey's fixed port
@@ -267,6 +272,21 @@ public final class GatewayBench {
         samples,
         workers,
         window);
+  }
+
+  /** {@code npm install} of the pinned Portkey version into {@code dir}, bounded in time. */
+  private static void installPortkey(Path npm, Path dir) throws Exception {
+    Files.createDirectories(dir);
+    System.out.println("installing " + PORTKEY + " into " + dir + " (npm)");
+    Process p =
+        new ProcessBuilder(
+                npm.toString(), "install", "--prefix", dir.toString(), "--no-audit", "--no-fund", PORTKEY)
+            .redirectErrorStream(true)
+            .redirectOutput(dir.resolve("npm-install.log").toFile())
+            .start();
+    if (!p.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)) {
+      p.destroyForcibly();
+    }
   }
 
   private void measureCoemesh(
