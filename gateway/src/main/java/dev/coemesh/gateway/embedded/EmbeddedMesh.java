@@ -14,6 +14,7 @@ import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
+import dev.coemesh.pool.synthetic.SyntheticModels;
 import dev.coemesh.pool.upstream.OpenAiUpstreamBackend;
 import dev.coemesh.pool.upstream.UpstreamOptions;
 import dev.coemesh.router.Router;
@@ -29,7 +30,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Starts the experts the routing config lists: an embedded source runs in this JVM on an {@link
- * EmbeddedExpertBackend} over the real model files (relative names from {@link SharedModels}), an
+ * EmbeddedExpertBackend} over the real model files (relative names from {@link SharedModels}; a
+ * {@code synthetic:SHAPE} name is a generated model of that shape, see {@link SyntheticModels}), an
  * upstream source is reached through an {@link OpenAiUpstreamBackend}. Embedded experts publish
  * their load and KV-block events on the in-process signal bus the router reads. Requests are served
  * colocated (one replica does prefill and decode), so no KV store is needed on this path.
@@ -37,6 +39,10 @@ import org.jboss.logging.Logger;
 @Singleton
 public class EmbeddedMesh {
   private static final Logger LOG = Logger.getLogger(EmbeddedMesh.class);
+
+  /** Where {@code synthetic:SHAPE} models are written once and reused. */
+  private static final Path SYNTHETIC_CACHE =
+      Path.of(System.getProperty("java.io.tmpdir"), "coemesh-synthetic-models");
 
   @Produces
   @Singleton
@@ -85,7 +91,10 @@ public class EmbeddedMesh {
       throw new MeshException(
           ErrorCode.CONFIG_INVALID, "mesh.embedded.engine: " + x.getMessage(), x);
     }
-    Path model = resolve(source.model());
+    Path model =
+        SyntheticModels.isSynthetic(source.model())
+            ? SyntheticModels.materialize(source.model(), SYNTHETIC_CACHE)
+            : resolve(source.model());
     Path tokenizer = source.tokenizer() == null ? null : resolve(source.tokenizer());
     Model loaded = ModelLoader.load(model, tokenizer);
     LOG.infof(

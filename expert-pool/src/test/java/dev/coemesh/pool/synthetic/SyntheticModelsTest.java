@@ -1,0 +1,41 @@
+package dev.coemesh.pool.synthetic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
+import dev.coemesh.pool.model.Model;
+import dev.coemesh.pool.model.ModelLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SyntheticModelsTest {
+
+  @Test
+  void aSyntheticNameIsWrittenOnceAndLoadsWithItsShape(@TempDir Path cache) throws Exception {
+    Path file = SyntheticModels.materialize("synthetic:stories15M", cache);
+    long written = Files.getLastModifiedTime(file).toMillis();
+    assertEquals(file, SyntheticModels.materialize("synthetic:stories15M", cache));
+    assertEquals(written, Files.getLastModifiedTime(file).toMillis(), "reused, not rewritten");
+    try (var files = Files.list(cache)) {
+      assertEquals(1, files.count(), "no partial file left");
+    }
+    Model model = ModelLoader.load(file, null);
+    assertEquals(288, model.config().dim());
+    assertEquals(32000, model.config().vocabSize());
+    assertTrue(model.tokenizer().encode("hello", true).length > 0);
+  }
+
+  @Test
+  void anUnknownShapeIsAConfigError(@TempDir Path cache) {
+    MeshException e =
+        assertThrows(
+            MeshException.class, () -> SyntheticModels.materialize("synthetic:gpt5", cache));
+    assertEquals(ErrorCode.CONFIG_INVALID, e.code());
+    assertTrue(e.getMessage().contains("stories15M"), e.getMessage());
+  }
+}
