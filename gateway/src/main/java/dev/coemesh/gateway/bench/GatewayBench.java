@@ -240,9 +240,7 @@ public final class GatewayBench {
       installPortkey(npm, dir);
     }
     if (node == null || !Files.exists(server)) {
-      notes.put(
-          "portkey",
-          "not measured: needs node and `npm install " + PORTKEY + "` in " + dir);
+      notes.put("portkey", "not measured: needs node and `npm install " + PORTKEY + "` in " + dir);
       return;
     }
     int port = 8787; // Portkey's fixed port
@@ -280,7 +278,13 @@ public final class GatewayBench {
     System.out.println("installing " + PORTKEY + " into " + dir + " (npm)");
     Process p =
         new ProcessBuilder(
-                npm.toString(), "install", "--prefix", dir.toString(), "--no-audit", "--no-fund", PORTKEY)
+                npm.toString(),
+                "install",
+                "--prefix",
+                dir.toString(),
+                "--no-audit",
+                "--no-fund",
+                PORTKEY)
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("npm-install.log").toFile())
             .start();
