@@ -7,8 +7,9 @@ import dev.coemesh.router.classify.MiniLmEmbedder;
 import dev.coemesh.router.config.ConfigWatcher;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
+import dev.coemesh.signals.kafka.KafkaSignalBus;
+import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.quarkus.arc.DefaultBean;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -27,11 +28,25 @@ import org.jboss.logging.Logger;
 public class RouterWiring {
   private static final Logger LOG = Logger.getLogger(RouterWiring.class);
 
+  /**
+   * Kafka when {@code mesh.signals.kafka.bootstrap-servers} is set (replicas anywhere publish their
+   * load and KV-block events there), otherwise an in-process bus.
+   */
   @Produces
   @Singleton
-  @DefaultBean
-  SignalBus signalBus() {
-    return new InProcessSignalBus(4096);
+  SignalBus signalBus(SignalSettings settings) {
+    return settings
+        .kafka()
+        .bootstrapServers()
+        .<SignalBus>map(
+            servers -> {
+              LOG.infof("signals over Kafka at %s", servers);
+              return new KafkaSignalBus(
+                  KafkaSignalOptions.of(servers, settings.kafka().clientId())
+                      .withGroupId(settings.kafka().groupId())
+                      .withTopicPrefix(settings.kafka().topicPrefix().orElse("")));
+            })
+        .orElseGet(() -> new InProcessSignalBus(4096));
   }
 
   void closeSignalBus(@Disposes SignalBus bus) {

@@ -1,0 +1,108 @@
+package dev.coemesh.routerservice;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.core.signal.SignalEvent;
+import dev.coemesh.core.spi.SignalBus;
+import dev.coemesh.signals.kafka.KafkaSignalBus;
+import dev.coemesh.signals.kafka.KafkaSignalOptions;
+import dev.coemesh.testkit.quarkus.KafkaTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The router service with its signals on a real Kafka broker: a replica that reports its load from
+ * another process (here another bus instance) becomes routable, and decisions come back on {@code
+ * mesh.routing}.
+ */
+@QuarkusTest
+@TestProfile(KafkaSignalsTest.OnKafka.class)
+class KafkaSignalsTest {
+  public static final class OnKafka implements QuarkusTestProfile {
+    @Override
+    public Map<String, String> getConfigOverrides() {
+      return Map.of("mesh.signals.kafka.bootstrap-servers", "${kafka.bootstrap.servers}");
+    }
+
+    @Override
+    public List<TestResourceEntry> testResources() {
+      return List.of(new TestResourceEntry(KafkaTestResource.class));
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ReplicaId REMOTE =
+      new ReplicaId(new ExpertId("stories"), ReplicaRole.COLOCATED, "remote-0");
+
+  @TestHTTPResource("/")
+  URI base;
+
+  @ConfigProperty(name = "kafka.bootstrap.servers")
+  String bootstrap;
+
+  @Inject SignalBus serviceBus;
+
+  @Test
+  void aReplicaReportingOverKafkaIsRoutedToAndTheDecisionIsPublished() throws Exception {
+    KafkaSignalBus service = assertInstanceOf(KafkaSignalBus.class, serviceBus);
+    service.awaitAssignment(Duration.ofSeconds(30));
+    HttpClient http = HttpClient.newHttpClient();
+    List<SignalEvent.RoutingDecision> decisions = new CopyOnWriteArrayList<>();
+    try (KafkaSignalBus replica =
+            new KafkaSignalBus(
+                KafkaSignalOptions.of(bootstrap, "test-replica").withGroupId("test-observer"));
+        AutoCloseable sub = replica.subscribe(SignalEvent.RoutingDecision.class, decisions::add)) {
+      replica.awaitAssignment(Duration.ofSeconds(30));
+      JsonNode decision = null;
+      long end = System.nanoTime() + 30_000_000_000L;
+      while (decision == null && System.nanoTime() < end) {
+        replica.publish(
+            new SignalEvent.LoadReport(REMOTE, 0, 0, 0, 64, 0, 0, System.currentTimeMillis()));
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(base.resolve("/v1/route"))
+                    .header("content-type", "application/json")
+                    .POST(
+                        HttpRequest.BodyPublishers.ofString(
+                            "{\"request_id\":\"k1\",\"prompt\":\"Tell me a story about a"
+                                + " dragon.\"}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          decision = JSON.readTree(r.body());
+        } else {
+          assertEquals(503, r.statusCode(), r.body()); // not yet: the report is on its way
+          Thread.sleep(100);
+        }
+      }
+      assertEquals(REMOTE.toString(), decision.get("replica").asText());
+      while (decisions.stream().noneMatch(d -> d.requestId().equals("k1"))
+          && System.nanoTime() < end) {
+        Thread.sleep(50);
+      }
+      SignalEvent.RoutingDecision published =
+          decisions.stream().filter(d -> d.requestId().equals("k1")).findFirst().orElseThrow();
+      assertEquals("stories", published.expert());
+      assertEquals(REMOTE.toString(), published.replica());
+    }
+  }
+}

@@ -1,0 +1,331 @@
+package dev.coemesh.signals.kafka;
+
+import static java.lang.System.Logger.Level.INFO;
+import static java.lang.System.Logger.Level.WARNING;
+
+import dev.coemesh.core.signal.SignalEvent;
+import dev.coemesh.core.signal.SignalEvent.Topic;
+import dev.coemesh.core.spi.SignalBus;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * The distributed mode's {@link SignalBus}: each signal is one JSON record ({@link SignalCodec}) on
+ * its topic ({@code mesh.load}, ...), keyed by {@link SignalEvent#key()} so one replica's, tenant's
+ * or pool's events stay in order.
+ *
+ * <p>Publishing is at most once and never holds the caller for long: the send is asynchronous, a
+ * full buffer or missing topic metadata costs at most {@link KafkaSignalOptions#maxBlock()}, and
+ * after a broker timeout further publishes drop at once (one probe per second) until the broker
+ * answers again. Every lost event is counted in {@link #droppedCount()}, never thrown. Topic
+ * metadata is fetched in the background from construction on, so first publishes rarely wait.
+ *
+ * <p>Subscribing starts one consumer per bus, created on the first {@code subscribe}, that polls
+ * every subscribed topic on one daemon thread and calls the subscribers there. It starts at the end
+ * of each topic (or at the group's committed offsets), so a subscriber sees events published after
+ * it joined; {@link #awaitAssignment} tells when that is. Undecodable records are skipped and
+ * counted; a subscriber that throws is logged and counted, and delivery goes on.
+ *
+ * <p>Thread-safe.
+ */
+public final class KafkaSignalBus implements SignalBus {
+  private static final System.Logger LOG = System.getLogger(KafkaSignalBus.class.getName());
+  private static final Duration OUTAGE_BACKOFF = Duration.ofSeconds(1);
+  private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration METADATA_WARM_UP = Duration.ofSeconds(30);
+  // A signal that took longer than this to reach the broker describes a past state; drop it.
+  private static final int DELIVERY_TIMEOUT_MS = 10_000;
+  private static final int REQUEST_TIMEOUT_MS = 5_000;
+
+  private record Subscription<E extends SignalEvent>(
+      Class<E> type, Consumer<? super E> subscriber, Set<String> topics) {
+    void offer(SignalEvent event) {
+      if (type.isInstance(event)) {
+        subscriber.accept(type.cast(event));
+      }
+    }
+  }
+
+  private final KafkaSignalOptions options;
+  private final Map<Topic, String> topicNames = new EnumMap<>(Topic.class);
+  private final SignalCodec codec = new SignalCodec();
+  private final KafkaProducer<String, byte[]> producer;
+  private final OutageGate gate = new OutageGate(OUTAGE_BACKOFF);
+  private final List<Subscription<?>> subscriptions = new CopyOnWriteArrayList<>();
+
+  private final LongAdder published = new LongAdder();
+  private final LongAdder dropped = new LongAdder();
+  private final LongAdder delivered = new LongAdder();
+  private final LongAdder undecodable = new LongAdder();
+  private final LongAdder subscriberFailures = new LongAdder();
+
+  private final Object lifecycle = new Object();
+  private SignalPoller poller; // guarded by lifecycle; created by the first subscribe
+  private volatile boolean closed;
+
+  public KafkaSignalBus(KafkaSignalOptions options) {
+    this.options = Objects.requireNonNull(options, "options");
+    for (Topic topic : Topic.values()) {
+      topicNames.put(topic, options.topicName(topic));
+    }
+    this.producer =
+        new KafkaProducer<>(
+            producerConfig(options), new StringSerializer(), new ByteArraySerializer());
+    Thread.ofVirtual().name("signals-kafka-metadata-" + options.clientId()).start(this::warmUp);
+  }
+
+  @Override
+  public void publish(SignalEvent event) {
+    Objects.requireNonNull(event, "event");
+    if (closed || !gate.tryPass()) {
+      dropped.increment();
+      return;
+    }
+    try {
+      var record =
+          new ProducerRecord<>(topicNames.get(event.topic()), event.key(), codec.encode(event));
+      producer.send(record, this::onSendCompleted);
+    } catch (RuntimeException e) {
+      // send() reports its own timeouts to the callback; what lands here is a closed producer, an
+      // interrupt or a bug. None may reach a request thread.
+      dropped.increment();
+      LOG.log(WARNING, "could not hand a " + event.topic() + " signal to Kafka", e);
+    }
+  }
+
+  @Override
+  public <E extends SignalEvent> AutoCloseable subscribe(
+      Class<E> type, Consumer<? super E> subscriber) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(subscriber, "subscriber");
+    Set<String> topics = new HashSet<>();
+    for (Topic topic : SignalType.topicsOf(type)) {
+      topics.add(topicNames.get(topic));
+    }
+    Subscription<E> subscription = new Subscription<>(type, subscriber, Set.copyOf(topics));
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("the Kafka signal bus is closed");
+      }
+      subscriptions.add(subscription);
+      if (poller == null) {
+        poller =
+            new SignalPoller(
+                consumerConfig(options),
+                this::wantedTopics,
+                this::deliver,
+                options.pollTimeout(),
+                "signals-kafka-" + options.clientId());
+      }
+      poller.topicsChanged();
+    }
+    return () -> unsubscribe(subscription);
+  }
+
+  /**
+   * Waits until the consumer owns its partitions of every topic subscribed so far, with start
+   * offsets fixed: events published after this returns true reach the subscribers. For readiness
+   * checks and tests. True at once when nothing is subscribed.
+   */
+  public boolean awaitAssignment(Duration timeout) throws InterruptedException {
+    SignalPoller current;
+    synchronized (lifecycle) {
+      current = poller;
+    }
+    return current == null || current.awaitAssignment(timeout);
+  }
+
+  /** Events the broker acknowledged. */
+  public long publishedCount() {
+    return published.sum();
+  }
+
+  /** Events lost on the way out: broker down or slow, buffer full, gate closed or bus closed. */
+  public long droppedCount() {
+    return dropped.sum();
+  }
+
+  /** Consumed events decoded and handed to the subscribers. */
+  public long deliveredCount() {
+    return delivered.sum();
+  }
+
+  /** Consumed records skipped because they were not a signal this build can read. */
+  public long undecodableCount() {
+    return undecodable.sum();
+  }
+
+  /** Subscriber calls that threw. */
+  public long subscriberFailureCount() {
+    return subscriberFailures.sum();
+  }
+
+  /**
+   * Stops consuming and flushes what is still being sent, each bounded by a couple of seconds, so
+   * shutdown stays quick even with the broker gone; what cannot be sent in time is dropped.
+   */
+  @Override
+  public void close() {
+    SignalPoller current;
+    synchronized (lifecycle) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      current = poller;
+    }
+    // The consumer leaves its group on its own thread while this one flushes the producer.
+    if (current != null) {
+      current.beginClose();
+    }
+    try {
+      producer.close(PRODUCER_CLOSE_TIMEOUT);
+    } catch (RuntimeException e) {
+      LOG.log(WARNING, "signal producer did not close cleanly", e);
+    }
+    if (current != null) {
+      current.awaitClosed();
+    }
+  }
+
+  /**
+   * Fetches every topic's metadata off the request path, so the first publishes find it cached
+   * instead of waiting for it, and a slow first contact (say, the broker creating the topics) does
+   * not drop them and close the gate on a healthy broker. Timeouts here never touch the gate.
+   */
+  private void warmUp() {
+    long deadline = System.nanoTime() + METADATA_WARM_UP.toNanos();
+    for (String topic : topicNames.values()) {
+      while (!closed && System.nanoTime() < deadline) {
+        try {
+          producer.partitionsFor(topic);
+          break;
+        } catch (TimeoutException e) {
+          // The broker is slow or away; ask again until the deadline.
+        } catch (RuntimeException e) {
+          return; // closed under us, or not authorised: publish will count what follows
+        }
+      }
+    }
+  }
+
+  private void onSendCompleted(RecordMetadata metadata, Exception failure) {
+    if (failure == null) {
+      published.increment();
+      if (gate.onSuccess()) {
+        LOG.log(INFO, "Kafka answers again; publishing signals");
+      }
+      return;
+    }
+    dropped.increment();
+    if (failure instanceof TimeoutException && gate.onTimeout()) {
+      LOG.log(
+          WARNING,
+          "Kafka at "
+              + options.bootstrapServers()
+              + " did not answer in time ("
+              + failure.getMessage()
+              + "); dropping signals, probing every "
+              + OUTAGE_BACKOFF.toMillis()
+              + " ms");
+    }
+  }
+
+  private void unsubscribe(Subscription<?> subscription) {
+    synchronized (lifecycle) {
+      if (subscriptions.remove(subscription) && poller != null && !closed) {
+        poller.topicsChanged();
+      }
+    }
+  }
+
+  private Set<String> wantedTopics() {
+    Set<String> topics = new HashSet<>();
+    for (Subscription<?> subscription : subscriptions) {
+      topics.addAll(subscription.topics());
+    }
+    return topics;
+  }
+
+  /** Runs on the poll thread; must not throw, as that would lose the rest of the batch. */
+  private void deliver(ConsumerRecord<String, byte[]> record) {
+    SignalEvent event;
+    try {
+      event = codec.decode(record.value());
+    } catch (SignalDecodeException e) {
+      undecodable.increment();
+      logSometimes(
+          undecodable,
+          "skipped an undecodable record at "
+              + record.topic()
+              + "-"
+              + record.partition()
+              + "@"
+              + record.offset()
+              + ": "
+              + e.getMessage(),
+          null);
+      return;
+    }
+    for (Subscription<?> subscription : subscriptions) {
+      try {
+        subscription.offer(event);
+      } catch (RuntimeException e) {
+        subscriberFailures.increment();
+        logSometimes(subscriberFailures, "a subscriber to " + event.topic() + " failed", e);
+      }
+    }
+    delivered.increment();
+  }
+
+  /** Logs the 1st, 2nd, 4th, 8th... occurrence, so a flood stays visible without filling disks. */
+  private static void logSometimes(LongAdder count, String message, Throwable cause) {
+    long n = count.sum();
+    if (Long.bitCount(n) == 1) {
+      LOG.log(WARNING, message + " (" + n + " so far)", cause);
+    }
+  }
+
+  private static Map<String, Object> producerConfig(KafkaSignalOptions options) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, options.clientId());
+    // Idempotence (which needs acks=all) keeps one key's events in order across retries.
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, options.maxBlock().toMillis());
+    config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, options.bufferBytes());
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, REQUEST_TIMEOUT_MS);
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, DELIVERY_TIMEOUT_MS);
+    return config;
+  }
+
+  private static Map<String, Object> consumerConfig(KafkaSignalOptions options) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrapServers());
+    config.put(ConsumerConfig.CLIENT_ID_CONFIG, options.clientId());
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, options.groupId());
+    // A new group starts at the end: old load reports would only mislead a fresh replica.
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+    return config;
+  }
+}
