@@ -118,13 +118,18 @@ final class UpstreamGeneration implements ExpertBackend.Generation {
     }
   }
 
+  /**
+   * The slot is released before the terminal event is delivered: whoever reacts to it (the fair
+   * scheduler admitting the next request) must find the capacity free.
+   */
   private void run() {
+    TokenEvent terminal;
     try {
-      TokenEvent terminal = stream();
-      sink.accept(terminal);
+      terminal = stream();
     } finally {
       onEnd.run();
     }
+    sink.accept(terminal);
   }
 
   /** Runs the exchange and returns its terminal event; never throws. */
