@@ -63,6 +63,24 @@ public final class DecodeWorker implements AutoCloseable {
    */
   public ExpertBackend.Generation decode(
       GenerationRequest request, PrefillResult prefill, Consumer<TokenEvent> sink) {
+    return decode(request, prefill, new int[] {prefill.first().tokenId()}, sink, reason -> {});
+  }
+
+  /**
+   * Continues {@code request} after {@code resumeTokens} (the first token from prefill, plus any
+   * delivered by a decode replica that failed since); token indices start at their count. {@code
+   * onFallback} hears, before any token, why this request's KV was not used.
+   */
+  public ExpertBackend.Generation decode(
+      GenerationRequest request,
+      PrefillResult prefill,
+      int[] resumeTokens,
+      Consumer<TokenEvent> sink,
+      Consumer<FallbackReason> onFallback) {
+    if (resumeTokens.length == 0) {
+      throw new IllegalArgumentException("decode resumes after at least the first token");
+    }
+    int[] resume = resumeTokens.clone();
     AtomicBoolean cancelled = new AtomicBoolean();
     AtomicReference<ContinuousBatcher.Handle> running = new AtomicReference<>();
     KvHandle handle = prefill.handle();
@@ -72,7 +90,7 @@ public final class DecodeWorker implements AutoCloseable {
           double waitMs = Double.NaN;
           double decodeMs = Double.NaN;
           if (handle == null) {
-            fallbacks.get(FallbackReason.STORE_UNAVAILABLE).incrementAndGet();
+            fallback(FallbackReason.STORE_UNAVAILABLE, onFallback);
           } else {
             try {
               List<KvTensor> chunks = new ArrayList<>();
@@ -87,10 +105,10 @@ public final class DecodeWorker implements AutoCloseable {
                       chunks.isEmpty() ? 1 : chunks.getFirst().kvDim());
               kv = joined.tokens() == prefill.promptTokens().length ? joined : null;
               if (kv == null) {
-                fallbacks.get(FallbackReason.KV_CORRUPT).incrementAndGet();
+                fallback(FallbackReason.KV_CORRUPT, onFallback);
               }
             } catch (MeshException e) {
-              fallbacks.get(reasonOf(e)).incrementAndGet();
+              fallback(reasonOf(e), onFallback);
             }
           }
           if (cancelled.get()) {
@@ -98,7 +116,7 @@ public final class DecodeWorker implements AutoCloseable {
             sink.accept(
                 new TokenEvent.Finished(
                     FinishReason.CANCELLED,
-                    new Usage(prefill.promptTokens().length, 1, 0),
+                    new Usage(prefill.promptTokens().length, resume.length, 0),
                     RequestTimings.colocated(Double.NaN, Double.NaN, Double.NaN)));
             return;
           }
@@ -108,11 +126,7 @@ public final class DecodeWorker implements AutoCloseable {
             running.set(
                 batcher.submit(
                     new SequenceRequest(
-                        prefill.promptTokens(),
-                        request.sampling(),
-                        new int[] {prefill.first().tokenId()},
-                        kv,
-                        null),
+                        prefill.promptTokens(), request.sampling(), resume, kv, null),
                     event -> {
                       if (event instanceof TokenEvent.Token) {
                         sink.accept(event);
@@ -148,6 +162,11 @@ public final class DecodeWorker implements AutoCloseable {
         h.cancel();
       }
     };
+  }
+
+  private void fallback(FallbackReason reason, Consumer<FallbackReason> onFallback) {
+    fallbacks.get(reason).incrementAndGet();
+    onFallback.accept(reason);
   }
 
   private static FallbackReason reasonOf(MeshException e) {

@@ -11,7 +11,8 @@ import dev.coemesh.core.request.TokenEvent;
  * @param end the terminal event when generation already ended on the prefill side (end of sequence
  *     first, or a one-token request), else null
  * @param handle where the encoded KV is, or null when none was stored
- * @param prefillMs engine time from admission to the first token
+ * @param queueMs time the sequence waited for admission to the engine
+ * @param prefillMs time from submission to the engine until the first token (queueing included)
  * @param encodeMs codec time
  * @param storeMs store write time
  */
@@ -20,6 +21,7 @@ public record PrefillResult(
     TokenEvent.Token first,
     TokenEvent end,
     KvHandle handle,
+    double queueMs,
     double prefillMs,
     double encodeMs,
     double storeMs) {}

@@ -5,8 +5,11 @@ import dev.coemesh.core.kv.KvHandle;
 import dev.coemesh.core.kv.KvTensor;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.request.RequestTimings;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.request.Usage;
+import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.KvCodec;
 import dev.coemesh.core.spi.KvStore;
 import dev.coemesh.pool.scheduler.ContinuousBatcher;
@@ -15,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.zip.CRC32C;
 
 /**
@@ -48,8 +52,23 @@ public final class PrefillWorker {
     this.ttl = ttl;
   }
 
+  /**
+   * A prefill in flight.
+   *
+   * @param result completes with the first token and the KV handle; after a cancel, with a {@code
+   *     Finished(CANCELLED)} end and no handle
+   * @param generation cancels the engine sequence, or deletes the KV when it was already written
+   */
+  public record Prefilling(
+      CompletableFuture<PrefillResult> result, ExpertBackend.Generation generation) {}
+
   public CompletableFuture<PrefillResult> prefill(GenerationRequest request) {
-    int[] prompt = batcher.engine().model().tokenizer().encode(request.prompt(), true);
+    return start(request, batcher.engine().model().tokenizer().encode(request.prompt(), true))
+        .result();
+  }
+
+  /** Prefills {@code prompt} (already tokenized, BOS included); {@code request.prompt()} unused. */
+  public Prefilling start(GenerationRequest request, int[] prompt) {
     SamplingParams s = request.sampling();
     SamplingParams firstOnly =
         new SamplingParams(
@@ -65,65 +84,93 @@ public final class PrefillWorker {
     CompletableFuture<TokenEvent> end = new CompletableFuture<>();
     TokenEvent.Token[] first = new TokenEvent.Token[1];
     long start = System.nanoTime();
-    batcher.submit(
-        new SequenceRequest(prompt, firstOnly, null, null, kv::complete),
-        event -> {
-          switch (event) {
-            case TokenEvent.Token t -> first[0] = t;
-            case TokenEvent.Finished f -> end.complete(f);
-            case TokenEvent.Failed f -> end.complete(f);
-          }
-        });
-    return end.thenCompose(
-        terminal -> {
-          double prefillMs = (System.nanoTime() - start) / 1e6;
-          if (terminal instanceof TokenEvent.Failed f) {
-            return CompletableFuture.failedFuture(new MeshException(f.code(), f.message()));
-          }
-          boolean ended =
-              first[0] == null
-                  || s.maxTokens() == 1
-                  || ((TokenEvent.Finished) terminal).reason() != FinishReason.LENGTH;
-          if (ended) {
-            return CompletableFuture.completedFuture(
-                new PrefillResult(prompt, first[0], terminal, null, prefillMs, 0, 0));
-          }
-          KvTensor promptKv =
-              kv.join(); // completed on the scheduler thread before the terminal event
-          long e0 = System.nanoTime();
-          List<byte[]> blobs = new ArrayList<>();
-          CRC32C crc = new CRC32C();
-          for (KvTensor chunk : KvChunks.split(promptKv, chunkTokens)) {
-            byte[] blob = codec.encode(chunk, level, batcher.engine().fingerprint());
-            crc.update(blob);
-            blobs.add(blob);
-          }
-          double encodeMs = (System.nanoTime() - e0) / 1e6;
-          KvHandle handle =
-              new KvHandle(
-                  batcher.engine().fingerprint(),
-                  request.tenant(),
-                  request.id(),
-                  promptKv.tokens(),
-                  blobs.size(),
-                  level,
-                  (int) crc.getValue());
-          long w0 = System.nanoTime();
-          return store
-              .putChunks(request.tenant(), request.id(), blobs, ttl)
-              .handle(
-                  (ignored, error) -> {
-                    double storeMs = (System.nanoTime() - w0) / 1e6;
-                    if (error == null) {
-                      return new PrefillResult(
-                          prompt, first[0], null, handle, prefillMs, encodeMs, storeMs);
-                    }
-                    // the store failed: no handle, the decode side recomputes (its TTL cleans any
-                    // chunk that did land)
-                    store.delete(request.tenant(), request.id(), blobs.size());
-                    return new PrefillResult(
-                        prompt, first[0], null, null, prefillMs, encodeMs, storeMs);
-                  });
+    AtomicBoolean cancelled = new AtomicBoolean();
+    ContinuousBatcher.Handle sequence =
+        batcher.submit(
+            new SequenceRequest(prompt, firstOnly, null, null, kv::complete),
+            event -> {
+              switch (event) {
+                case TokenEvent.Token t -> first[0] = t;
+                case TokenEvent.Finished f -> end.complete(f);
+                case TokenEvent.Failed f -> end.complete(f);
+              }
+            });
+    CompletableFuture<PrefillResult> result =
+        end.thenCompose(
+            terminal -> {
+              double prefillMs = (System.nanoTime() - start) / 1e6;
+              if (terminal instanceof TokenEvent.Failed f) {
+                return CompletableFuture.failedFuture(new MeshException(f.code(), f.message()));
+              }
+              double queueMs = ((TokenEvent.Finished) terminal).timings().queueMs();
+              boolean ended =
+                  first[0] == null
+                      || s.maxTokens() == 1
+                      || ((TokenEvent.Finished) terminal).reason() != FinishReason.LENGTH;
+              if (ended) {
+                return CompletableFuture.completedFuture(
+                    new PrefillResult(prompt, first[0], terminal, null, queueMs, prefillMs, 0, 0));
+              }
+              KvTensor promptKv =
+                  kv.join(); // completed on the scheduler thread before the terminal event
+              long e0 = System.nanoTime();
+              List<byte[]> blobs = new ArrayList<>();
+              CRC32C crc = new CRC32C();
+              for (KvTensor chunk : KvChunks.split(promptKv, chunkTokens)) {
+                byte[] blob = codec.encode(chunk, level, batcher.engine().fingerprint());
+                crc.update(blob);
+                blobs.add(blob);
+              }
+              double encodeMs = (System.nanoTime() - e0) / 1e6;
+              KvHandle handle =
+                  new KvHandle(
+                      batcher.engine().fingerprint(),
+                      request.tenant(),
+                      request.id(),
+                      promptKv.tokens(),
+                      blobs.size(),
+                      level,
+                      (int) crc.getValue());
+              long w0 = System.nanoTime();
+              return store
+                  .putChunks(request.tenant(), request.id(), blobs, ttl)
+                  .handle(
+                      (ignored, error) -> {
+                        double storeMs = (System.nanoTime() - w0) / 1e6;
+                        if (error == null && cancelled.get()) {
+                          // cancelled while encoding or writing: nobody will consume this KV
+                          store.delete(request.tenant(), request.id(), blobs.size());
+                          return new PrefillResult(
+                              prompt,
+                              first[0],
+                              new TokenEvent.Finished(
+                                  FinishReason.CANCELLED,
+                                  new Usage(prompt.length, 1, 0),
+                                  RequestTimings.colocated(Double.NaN, Double.NaN, Double.NaN)),
+                              null,
+                              queueMs,
+                              prefillMs,
+                              encodeMs,
+                              storeMs);
+                        }
+                        if (error == null) {
+                          return new PrefillResult(
+                              prompt, first[0], null, handle, queueMs, prefillMs, encodeMs,
+                              storeMs);
+                        }
+                        // the store failed: no handle, the decode side recomputes (its TTL cleans
+                        // any
+                        // chunk that did land)
+                        store.delete(request.tenant(), request.id(), blobs.size());
+                        return new PrefillResult(
+                            prompt, first[0], null, null, queueMs, prefillMs, encodeMs, storeMs);
+                      });
+            });
+    return new Prefilling(
+        result,
+        () -> {
+          cancelled.set(true);
+          sequence.cancel();
         });
   }
 }

@@ -1,0 +1,14 @@
+package dev.coemesh.decode;
+
+import dev.coemesh.worker.server.DecodeRpc;
+import dev.coemesh.worker.server.WorkerMetrics;
+import dev.coemesh.worker.server.WorkerRuntime;
+import io.quarkus.grpc.GrpcService;
+
+/** {@code coemesh.worker.v1.Decode} on this app's gRPC server. */
+@GrpcService
+public class DecodeEndpoint extends DecodeRpc {
+  public DecodeEndpoint(WorkerRuntime runtime, WorkerMetrics metrics) {
+    super(runtime, metrics);
+  }
+}

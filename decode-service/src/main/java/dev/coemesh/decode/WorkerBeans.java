@@ -1,0 +1,28 @@
+package dev.coemesh.decode;
+
+import dev.coemesh.worker.server.WorkerMetrics;
+import dev.coemesh.worker.server.WorkerRole;
+import dev.coemesh.worker.server.WorkerRuntime;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+/** The decode worker's engine and store client, built once from config and closed at shutdown. */
+final class WorkerBeans {
+  @Produces
+  @Singleton
+  WorkerRuntime runtime(DecodeServiceConfig config) {
+    return WorkerRuntime.start(config.settings(WorkerRole.DECODE));
+  }
+
+  void close(@Disposes WorkerRuntime runtime) {
+    runtime.close();
+  }
+
+  @Produces
+  @Singleton
+  WorkerMetrics metrics(MeterRegistry registry, WorkerRuntime runtime) {
+    return new WorkerMetrics(registry, runtime.batcher());
+  }
+}

@@ -1,0 +1,14 @@
+package dev.coemesh.prefill;
+
+import dev.coemesh.worker.server.PrefillRpc;
+import dev.coemesh.worker.server.WorkerMetrics;
+import dev.coemesh.worker.server.WorkerRuntime;
+import io.quarkus.grpc.GrpcService;
+
+/** {@code coemesh.worker.v1.Prefill} on this app's gRPC server. */
+@GrpcService
+public class PrefillEndpoint extends PrefillRpc {
+  public PrefillEndpoint(WorkerRuntime runtime, WorkerMetrics metrics) {
+    super(runtime, metrics);
+  }
+}

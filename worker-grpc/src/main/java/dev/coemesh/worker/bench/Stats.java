@@ -1,0 +1,28 @@
+package dev.coemesh.worker.bench;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/** Percentiles and means over samples, ignoring NaN (requests that failed). */
+final class Stats {
+  private Stats() {}
+
+  /** Nearest-rank percentile {@code p} in [0, 100]; NaN when there is no sample. */
+  static double percentile(double[] samples, double p) {
+    double[] finite = Arrays.stream(samples).filter(Double::isFinite).sorted().toArray();
+    if (finite.length == 0) {
+      return Double.NaN;
+    }
+    int rank = (int) Math.ceil(p / 100 * finite.length);
+    return finite[Math.max(0, Math.min(finite.length - 1, rank - 1))];
+  }
+
+  static double mean(double[] samples) {
+    return Arrays.stream(samples).filter(Double::isFinite).average().orElse(Double.NaN);
+  }
+
+  /** A JSON number, or null for NaN/infinite. */
+  static String json(double v) {
+    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "null";
+  }
+}

@@ -1,0 +1,133 @@
+package dev.coemesh.worker.process;
+
+import dev.coemesh.worker.client.WorkerClient;
+import dev.coemesh.worker.server.WorkerServer;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A worker as a separate JVM ({@link WorkerServer} on this JVM's classpath), as a deployment runs
+ * it: its own heap, engine and store connection; killable with SIGKILL mid-request. Used by the
+ * process tests and the disaggregation benchmark, which pins workers to cores with a {@code
+ * taskset} prefix.
+ */
+public final class WorkerProcess implements AutoCloseable {
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final String name;
+  private final Process process;
+  private final int port;
+  private final WorkerClient client;
+
+  private WorkerProcess(String name, Process process, int port, Duration callDeadline) {
+    this.name = name;
+    this.process = process;
+    this.port = port;
+    this.client = WorkerClient.connect("127.0.0.1", port, callDeadline);
+  }
+
+  /**
+   * Starts a worker and waits until it serves.
+   *
+   * @param prefix command words before {@code java} (e.g. {@code taskset -c 0}), may be empty
+   * @param jvmFlags extra JVM flags (heap, GC, processor count)
+   * @param args {@link WorkerServer} arguments ({@code --role} and the rest; the port is chosen
+   *     free)
+   * @param callDeadline the deadline of each call made through {@link #client()}
+   */
+  public static WorkerProcess start(
+      String name,
+      List<String> prefix,
+      List<String> jvmFlags,
+      List<String> args,
+      Duration callDeadline) {
+    List<String> command = new ArrayList<>(prefix);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    command.add(WorkerServer.class.getName());
+    command.addAll(args);
+    command.addAll(List.of("--port", "0"));
+    Process process;
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start " + name + ": " + e.getMessage(), e);
+    }
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    StringBuffer early = new StringBuffer();
+    CompletableFuture<Integer> listening = new CompletableFuture<>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  if (line.startsWith("LISTENING ")) {
+                    listening.complete(Integer.parseInt(line.substring(10).trim()));
+                  } else if (!listening.isDone()) {
+                    early.append(line).append('\n');
+                  }
+                }
+              } catch (IOException ignored) {
+                // the process ended
+              }
+              listening.completeExceptionally(
+                  new IllegalStateException(name + " exited before listening:\n" + early));
+            });
+    try {
+      int port = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      return new WorkerProcess(name, process, port, callDeadline);
+    } catch (Exception e) {
+      process.destroyForcibly();
+      throw new IllegalStateException(name + " did not start: " + e.getMessage(), e);
+    }
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public WorkerClient client() {
+    return client;
+  }
+
+  /** SIGKILL: the replica vanishes mid-request, as a crashed pod would. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    try {
+      process.getOutputStream().close(); // the worker exits when its stdin closes
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        process.waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (IOException | InterruptedException e) {
+      process.destroyForcibly();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return name + "@" + port;
+  }
+}

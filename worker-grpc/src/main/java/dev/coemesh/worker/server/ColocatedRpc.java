@@ -1,0 +1,65 @@
+package dev.coemesh.worker.server;
+
+import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.pool.scheduler.SequenceRequest;
+import dev.coemesh.worker.v1.ColocatedGrpc;
+import dev.coemesh.worker.v1.GenerateRequest;
+import dev.coemesh.worker.v1.TokenReply;
+import io.grpc.stub.StreamObserver;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code Generate}: both phases on this replica, streaming every token. With resume tokens it
+ * continues a sequence another replica started (failover).
+ */
+public class ColocatedRpc extends ColocatedGrpc.ColocatedImplBase {
+  private static final ExpertBackend.Generation CANCELLED = () -> {};
+
+  private final WorkerRuntime runtime;
+  private final WorkerMetrics metrics;
+
+  public ColocatedRpc(WorkerRuntime runtime, WorkerMetrics metrics) {
+    this.runtime = runtime;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void generate(GenerateRequest request, StreamObserver<TokenReply> out) {
+    Calls<TokenReply> call = new Calls<>(out);
+    AtomicReference<ExpertBackend.Generation> running = new AtomicReference<>();
+    call.onCancel(
+        () -> {
+          ExpertBackend.Generation g = running.getAndSet(CANCELLED);
+          if (g != null) {
+            g.cancel();
+          }
+        });
+    try {
+      GenerationRequest generation =
+          Requests.generation(
+              request.getRequest(), request.hasSampling(), request.getSampling(), call.deadline());
+      int[] prompt =
+          Requests.prompt(
+              runtime,
+              request.getPromptCase() == GenerateRequest.PromptCase.TEXT,
+              request.getText(),
+              request.hasTokenIds() ? request.getTokenIds() : null);
+      int[] resume =
+          request.getResumeTokenIdsCount() == 0
+              ? new int[0]
+              : Requests.nonEmpty(runtime, request.getResumeTokenIdsList(), "resume_token_ids");
+      TokenStream sink =
+          new TokenStream(call, f -> metrics.served(WorkerMetrics.Mode.COLOCATED, f.timings()));
+      ExpertBackend.Generation started =
+          runtime
+              .batcher()
+              .submit(new SequenceRequest(prompt, generation.sampling(), resume), sink);
+      if (!running.compareAndSet(null, started)) {
+        started.cancel();
+      }
+    } catch (RuntimeException e) {
+      call.fail(e);
+    }
+  }
+}

@@ -1,0 +1,78 @@
+package dev.coemesh.worker.server;
+
+import dev.coemesh.core.model.SharedModels;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The worker services' configuration keys, shared by both apps: each declares
+ * {@code @ConfigMapping(prefix = "mesh.worker")} on an interface extending this one.
+ */
+public interface WorkerConfig {
+  /** Model file: a path, or a file name in the shared models folder ({@code MESH_MODELS_DIR}). */
+  @WithDefault(SharedModels.STORIES_260K_BIN)
+  String model();
+
+  /** llama2.c tokenizer file (path or shared name); {@code none} for a GGUF model. */
+  @WithDefault(SharedModels.STORIES_260K_TOKENIZER)
+  String tokenizer();
+
+  /** Engine threads. */
+  @WithDefault("1")
+  int threads();
+
+  /** KV blocks in the engine pool (16 positions each). */
+  @WithDefault("1024")
+  int kvBlocks();
+
+  /** Sequences decoded together per step. */
+  @WithDefault("32")
+  int maxRunning();
+
+  /** The KV store: {@code redis://host:port}, or {@code memory} for one inside this process. */
+  @WithDefault("redis://127.0.0.1:6379")
+  String redisUrl();
+
+  /** CacheGen level of the KV that prefill writes: 0 lossless, 1..3 quantized (2 default). */
+  @WithDefault("2")
+  int codecLevel();
+
+  /** Tokens per stored KV chunk. */
+  @WithDefault("64")
+  int chunkTokens();
+
+  /** Lifetime of an unconsumed KV in the store. */
+  @WithDefault("60s")
+  Duration kvTtl();
+
+  /** Timeout of one store command. */
+  @WithDefault("500ms")
+  Duration storeTimeout();
+
+  /** How long decode waits for the whole KV before recomputing from the prompt. */
+  @WithDefault("2s")
+  Duration fetchTimeout();
+
+  default WorkerSettings settings(WorkerRole role) {
+    return new WorkerSettings(
+        role,
+        resolve(model()),
+        "none".equals(tokenizer()) ? null : resolve(tokenizer()),
+        threads(),
+        kvBlocks(),
+        maxRunning(),
+        redisUrl(),
+        codecLevel(),
+        chunkTokens(),
+        kvTtl(),
+        storeTimeout(),
+        fetchTimeout());
+  }
+
+  private static Path resolve(String file) {
+    Path path = Path.of(file);
+    return path.isAbsolute() || Files.isRegularFile(path) ? path : SharedModels.file(file);
+  }
+}

@@ -1,0 +1,89 @@
+package dev.coemesh.worker.server;
+
+import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.pool.cli.Args;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * A worker process without a framework: the same handlers as the Quarkus services on a plain
+ * grpc-java server. Tests and the disaggregation benchmark start it as a child process (fast start,
+ * pinnable with taskset). Prints {@code LISTENING <port>} once serving; exits when stdin closes, so
+ * a parent that dies takes its workers with it.
+ *
+ * <pre>
+ * WorkerServer --role prefill|decode [--port 0] [--model FILE --tokenizer FILE] [--threads 1]
+ *   [--kv-blocks 1024] [--max-running 32] [--redis redis://127.0.0.1:6379 | memory] [--level 2]
+ *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
+ * </pre>
+ */
+public final class WorkerServer {
+  private static final Set<String> OPTIONS =
+      Set.of(
+          "role",
+          "port",
+          "model",
+          "tokenizer",
+          "threads",
+          "kv-blocks",
+          "max-running",
+          "redis",
+          "level",
+          "chunk-tokens",
+          "kv-ttl-s",
+          "store-timeout-ms",
+          "fetch-timeout-ms");
+
+  private WorkerServer() {}
+
+  public static void main(String[] argv) throws IOException, InterruptedException {
+    Args args = Args.parse(argv, OPTIONS);
+    String model = args.get("model", null);
+    WorkerSettings settings =
+        new WorkerSettings(
+            WorkerRole.parse(args.required("role")),
+            model == null ? SharedModels.file(SharedModels.STORIES_260K_BIN) : Path.of(model),
+            model == null
+                ? SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)
+                : (args.get("tokenizer", null) == null ? null : Path.of(args.get("tokenizer", ""))),
+            args.integer("threads", 1),
+            args.integer("kv-blocks", 1024),
+            args.integer("max-running", 32),
+            args.get("redis", "redis://127.0.0.1:6379"),
+            args.integer("level", 2),
+            args.integer("chunk-tokens", 64),
+            Duration.ofSeconds(args.integer("kv-ttl-s", 60)),
+            Duration.ofMillis(args.integer("store-timeout-ms", 500)),
+            Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)));
+    WorkerRuntime runtime = WorkerRuntime.start(settings);
+    WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime.batcher());
+    NettyServerBuilder builder =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", args.integer("port", 0)))
+            .addService(new ColocatedRpc(runtime, metrics))
+            .addService(new StatusRpc(runtime));
+    switch (settings.role()) {
+      case PREFILL -> builder.addService(new PrefillRpc(runtime, metrics));
+      case DECODE -> builder.addService(new DecodeRpc(runtime, metrics));
+    }
+    Server server = builder.build().start();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.shutdownNow();
+                  runtime.close();
+                }));
+    System.out.println("LISTENING " + server.getPort());
+    System.out.flush();
+    while (System.in.read() >= 0) {
+      // a parent keeps stdin open while it wants this worker
+    }
+    System.exit(0);
+  }
+}

@@ -1,0 +1,54 @@
+package dev.coemesh.worker.server;
+
+import dev.coemesh.kv.codec.CodecLevel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a worker process is built from, whichever front (Quarkus app or plain main) read it.
+ *
+ * @param tokenizer llama2.c tokenizer file, or null for a GGUF model that embeds its own
+ * @param threads engine matmul/attention threads
+ * @param kvBlocks KV blocks in the engine's pool (16 positions each)
+ * @param maxRunning sequences decoded together per step
+ * @param redisUrl the KV store, {@code redis://host:port}; {@link #IN_MEMORY} for a store inside
+ *     this process (only useful when prefill and decode share it, e.g. in tests)
+ * @param codecLevel CacheGen level of the KV written by prefill, 0 (lossless) to 3
+ * @param chunkTokens tokens per stored KV chunk (the unit of pipelined fetch)
+ * @param kvTtl how long an unconsumed KV lives in the store (backstop for lost clients)
+ * @param storeTimeout timeout of each store command
+ * @param fetchTimeout how long decode waits for the whole KV before recomputing from the prompt
+ */
+public record WorkerSettings(
+    WorkerRole role,
+    Path model,
+    Path tokenizer,
+    int threads,
+    int kvBlocks,
+    int maxRunning,
+    String redisUrl,
+    int codecLevel,
+    int chunkTokens,
+    Duration kvTtl,
+    Duration storeTimeout,
+    Duration fetchTimeout) {
+  public static final String IN_MEMORY = "memory";
+
+  public WorkerSettings {
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(model, "model");
+    Objects.requireNonNull(redisUrl, "redisUrl");
+    CodecLevel.of(codecLevel);
+    if (threads < 1 || kvBlocks < 1 || maxRunning < 1 || chunkTokens < 1) {
+      throw new IllegalArgumentException(
+          "threads, kv-blocks, max-running and chunk-tokens must be >= 1");
+    }
+    if (kvTtl.isNegative()
+        || kvTtl.isZero()
+        || storeTimeout.isNegative()
+        || fetchTimeout.isNegative()) {
+      throw new IllegalArgumentException("kv-ttl must be > 0 and timeouts >= 0");
+    }
+  }
+}

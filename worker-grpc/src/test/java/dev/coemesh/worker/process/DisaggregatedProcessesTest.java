@@ -1,0 +1,242 @@
+package dev.coemesh.worker.process;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coemesh.core.request.FinishReason;
+import dev.coemesh.core.request.RequestId;
+import dev.coemesh.core.request.SamplingParams;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.tenant.TenantId;
+import dev.coemesh.pool.synthetic.SyntheticModel;
+import dev.coemesh.testkit.RedisServer;
+import dev.coemesh.worker.client.ColocatedClient;
+import dev.coemesh.worker.client.DisaggregatedClient;
+import dev.coemesh.worker.client.WorkerClient;
+import dev.coemesh.worker.v1.LoadReply;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Prefill and decode as separate processes handing the KV over through a real redis-server, with
+ * the lossless codec. The model is the stories15M-shape synthetic one: slow enough per token that a
+ * decode process can be killed while it is still generating.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DisaggregatedProcessesTest {
+  private static final TenantId TENANT = new TenantId("acme");
+
+  @TempDir static Path dir;
+  private static Path model;
+  private static Path tokenizer;
+  private static RedisServer redis;
+  private static WorkerProcess prefill;
+  private static WorkerProcess decode;
+  private static DisaggregatedClient disaggregated;
+  private static ColocatedClient colocated;
+
+  @BeforeAll
+  static void start() throws Exception {
+    model = dir.resolve("model.bin");
+    tokenizer = dir.resolve("tokenizer.bin");
+    new SyntheticModel(SyntheticModel.STORIES_15M, 1).writeLlama2c(model, tokenizer);
+    redis = RedisServer.startNew();
+    prefill = worker("prefill");
+    decode = worker("decode");
+    disaggregated = new DisaggregatedClient(List.of(prefill.client()), List.of(decode.client()));
+    colocated = new ColocatedClient(List.of(decode.client()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    for (AutoCloseable c : new AutoCloseable[] {prefill, decode, redis}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+    Files.deleteIfExists(model);
+    Files.deleteIfExists(tokenizer);
+  }
+
+  private static WorkerProcess worker(String role) {
+    return WorkerProcess.start(
+        role,
+        List.of(),
+        List.of("-Xmx384m", "-XX:+UseSerialGC"),
+        List.of(
+            "--role",
+            role,
+            "--model",
+            model.toString(),
+            "--tokenizer",
+            tokenizer.toString(),
+            "--redis",
+            redis.uri(),
+            "--level",
+            "0",
+            "--chunk-tokens",
+            "16"),
+        Duration.ofSeconds(60));
+  }
+
+  /** BOS, then {@code length - 1} ordinary tokens drawn from a fixed seed. */
+  private static int[] prompt(int length, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    return IntStream.range(0, length).map(i -> i == 0 ? 1 : 3 + random.nextInt(31_000)).toArray();
+  }
+
+  private static Collected run(boolean split, int[] prompt, SamplingParams sampling)
+      throws Exception {
+    Collected stream = new Collected();
+    if (split) {
+      disaggregated.generate(RequestId.random(), TENANT, prompt, sampling, stream);
+    } else {
+      colocated.generate(RequestId.random(), TENANT, prompt, sampling, stream);
+    }
+    stream.finished();
+    return stream;
+  }
+
+  @Test
+  @Order(1)
+  void greedyOutputIsIdenticalColocatedAndDisaggregatedThroughRedis() throws Exception {
+    for (int[] prompt : List.of(prompt(5, 1), prompt(40, 2), prompt(100, 3))) {
+      Collected together = run(false, prompt, SamplingParams.greedy(12));
+      Collected apart = run(true, prompt, SamplingParams.greedy(12));
+      assertEquals(12, together.ids().size());
+      assertEquals(together.ids(), apart.ids());
+      assertEquals(IntStream.range(0, 12).boxed().toList(), apart.indices());
+      TokenEvent.Finished f = apart.finished();
+      assertTrue(f.timings().ttftMs() > 0 && f.timings().tpotMs() > 0, f.timings().toString());
+      assertTrue(f.timings().kvEncodeMs() >= 0 && f.timings().kvDecodeMs() >= 0, "KV was used");
+    }
+    assertEquals(0, fallbacks(decode.client()), "the lossless KV was used every time");
+    awaitNoKvAndNoSequences();
+  }
+
+  @Test
+  @Order(2)
+  void killingTheDecodeProcessMidStreamResumesOnAnotherWithTheSameTokens() throws Exception {
+    int[] prompt = prompt(30, 4);
+    SamplingParams sampling = SamplingParams.greedy(120);
+    List<Integer> uninterrupted = run(false, prompt, sampling).ids();
+
+    try (WorkerProcess doomed = worker("decode")) {
+      DisaggregatedClient client =
+          new DisaggregatedClient(
+              List.of(prefill.client()), List.of(doomed.client(), decode.client()));
+      CountDownLatch started = new CountDownLatch(5);
+      Collected stream = new Collected();
+      client.generate(
+          RequestId.random(),
+          TENANT,
+          prompt,
+          sampling,
+          e -> {
+            stream.accept(e);
+            started.countDown();
+          });
+      assertTrue(started.await(60, TimeUnit.SECONDS));
+      doomed.kill();
+      TokenEvent.Finished f = stream.finished();
+      assertEquals(FinishReason.LENGTH, f.reason());
+      assertEquals(1, client.failovers(), "the stream moved to the second decode process");
+      assertEquals(uninterrupted, stream.ids());
+      assertEquals(IntStream.range(0, 120).boxed().toList(), stream.indices());
+    }
+    awaitNoKvAndNoSequences();
+  }
+
+  @Test
+  @Order(3)
+  void cancellingMidPrefillAndMidDecodeLeavesNoKvAndNoEngineBlocks() throws Exception {
+    Collected midDecode = new Collected();
+    CountDownLatch some = new CountDownLatch(3);
+    var generation =
+        disaggregated.generate(
+            RequestId.random(),
+            TENANT,
+            prompt(50, 5),
+            SamplingParams.greedy(200),
+            e -> {
+              midDecode.accept(e);
+              some.countDown();
+            });
+    assertTrue(some.await(60, TimeUnit.SECONDS));
+    generation.cancel();
+    assertEquals(FinishReason.CANCELLED, midDecode.finished().reason());
+    awaitNoKvAndNoSequences();
+
+    Collected midPrefill = new Collected();
+    var prefilling =
+        disaggregated.generate(
+            RequestId.random(), TENANT, prompt(240, 6), SamplingParams.greedy(8), midPrefill);
+    // a 240-token prefill runs for tens of milliseconds: poll tightly to cancel inside it
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (prefill.client().load().getLiveSequences() == 0) {
+      assertTrue(System.nanoTime() < deadline, "the prefill never reached the engine");
+      Thread.onSpinWait();
+    }
+    prefilling.cancel();
+    assertEquals(FinishReason.CANCELLED, midPrefill.finished().reason());
+    assertEquals(List.of(), midPrefill.ids());
+    awaitNoKvAndNoSequences();
+  }
+
+  @Test
+  @Order(4)
+  void withRedisStoppedRequestsCompleteThroughTheCountedTextFallback() throws Exception {
+    int[] prompt = prompt(40, 7);
+    List<Integer> expected = run(false, prompt, SamplingParams.greedy(10)).ids();
+    long before = fallbacks(decode.client());
+    redis.stop();
+    try {
+      for (int i = 0; i < 2; i++) {
+        assertEquals(expected, run(true, prompt, SamplingParams.greedy(10)).ids());
+      }
+      assertEquals(2, decode.client().load().getFallbacksOrThrow("store_unavailable") - before);
+    } finally {
+      redis.start();
+    }
+  }
+
+  private static long fallbacks(WorkerClient worker) {
+    return worker.load().getFallbacksMap().values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** The KV store holds nothing and neither engine holds a sequence (blocks all returned). */
+  private static void awaitNoKvAndNoSequences() throws InterruptedException {
+    await(() -> ":0".equals(redis.command("DBSIZE")), "KV keys left: " + redis.command("DBSIZE"));
+    for (WorkerProcess w : List.of(prefill, decode)) {
+      await(
+          () -> w.client().load().getLiveSequences() == 0,
+          w + " still holds sequences: " + w.client().load());
+      LoadReply load = w.client().load();
+      assertEquals(0, load.getRunningSequences(), w.toString());
+    }
+  }
+
+  private static void await(BooleanSupplier condition, String message) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(message);
+      }
+      Thread.sleep(20);
+    }
+  }
+}
