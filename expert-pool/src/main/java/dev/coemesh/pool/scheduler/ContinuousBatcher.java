@@ -329,6 +329,11 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
     a.emit(new TokenEvent.Failed(code, message));
   }
 
+  /** Whether {@link #close} has been called (the scheduler may still be finishing its step). */
+  public boolean closing() {
+    return closed;
+  }
+
   @Override
   public void close() {
     closed = true;

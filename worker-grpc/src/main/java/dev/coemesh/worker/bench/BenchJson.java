@@ -100,7 +100,9 @@ final class BenchJson {
         .append(goodput[0] > 0 ? Stats.json(goodput[1] / goodput[0]) : "null")
         .append(",\n");
     if (goodput.length > 2) {
-      j.append("  \"goodput_ratio_vs_colocated_1_thread\": ")
+      j.append("  \"goodput_ratio_vs_")
+          .append(modes.get(2))
+          .append("\": ")
           .append(goodput[2] > 0 ? Stats.json(goodput[1] / goodput[2]) : "null")
           .append(",\n");
     }

@@ -64,6 +64,35 @@ final class Deployment implements AutoCloseable {
         worker);
   }
 
+  /** One colocated 1-thread replica per core (pinned), requests spread round-robin. */
+  static Deployment colocatedReplicas(Target target, int cores, boolean pin) {
+    List<WorkerProcess> started = new ArrayList<>();
+    try {
+      for (int core = 0; core < cores; core++) {
+        started.add(
+            WorkerProcess.start(
+                "colocated-" + core,
+                pin(pin, core),
+                jvm(1),
+                target.args("decode", 1),
+                CALL_DEADLINE));
+      }
+      ColocatedClient client =
+          new ColocatedClient(started.stream().map(WorkerProcess::client).toList());
+      return new Deployment(
+          cores
+              + " colocated processes"
+              + (pin ? ", each pinned to its own core (taskset)" : "")
+              + ", 1 engine thread each, both phases, requests round-robin",
+          started,
+          client::generate,
+          started.getFirst());
+    } catch (RuntimeException e) {
+      started.forEach(WorkerProcess::close);
+      throw e;
+    }
+  }
+
   static Deployment disaggregated(Target target, boolean pin) {
     List<WorkerProcess> started = new ArrayList<>();
     try {

@@ -17,10 +17,12 @@ import java.util.Set;
 /**
  * {@code ./mesh bench disagg}: DistServe's experiment on this machine. A stories15M-shape synthetic
  * model serves a Poisson stream of a prompt mix (many short prompts, some long ones) at several
- * rates, (a) colocated in one process on every core and (b) disaggregated into a prefill process
- * and a decode process pinned to one core each, handing the KV over through a real redis-server.
- * Reports TTFT/TPOT percentiles, SLO attainment per rate and mode, goodput (the highest rate with
- * at least 90% attainment, interpolated) and the goodput ratio (b)/(a).
+ * rates, (a) colocated on both cores (one colocated replica pinned to each core, requests spread
+ * round-robin, as a colocated system scales out) and (b) disaggregated into a prefill process and a
+ * decode process pinned to one core each, handing the KV over through a real redis-server. A third
+ * mode, one colocated process whose engine uses both cores, is measured as a reference. Reports
+ * TTFT/TPOT percentiles, SLO attainment per rate and mode, goodput (the highest rate with at least
+ * 90% attainment, interpolated) and the goodput ratio (b)/(a).
  */
 public final class DisaggBench {
   private static final Set<String> OPTIONS =
@@ -39,7 +41,7 @@ public final class DisaggBench {
           "reference");
   static final String COLOCATED = "colocated";
   static final String DISAGGREGATED = "disaggregated";
-  static final String COLOCATED_1_THREAD = "colocated_1_thread";
+  static final String COLOCATED_2_THREADS = "colocated_2_threads";
   private static final Workload MIX =
       new Workload(0.2, new int[] {8, 48}, new int[] {160, 200}, new int[] {16, 48});
 
@@ -52,7 +54,7 @@ public final class DisaggBench {
     Args args = Args.parse(argv, OPTIONS);
     Path out = Path.of(args.get("out", "target/bench/disagg.json"));
     double[] rates =
-        Arrays.stream(args.get("rates", "2,3,4,6,8,12").split(","))
+        Arrays.stream(args.get("rates", "2,4,8,12,16,20,24").split(","))
             .mapToDouble(Double::parseDouble)
             .toArray();
     Slo slo = new Slo(args.real("ttft-ms", 250), args.real("tpot-ms", 25));
@@ -71,12 +73,12 @@ public final class DisaggBench {
     try (RedisServer redis = RedisServer.startNew()) {
       new SyntheticModel(SyntheticModel.STORIES_15M, 1).writeLlama2c(model, tokenizer);
       Deployment.Target target = new Deployment.Target(model, tokenizer, redis.uri(), level);
-      // (a) and (b) of the experiment, then a reference: colocated with one engine thread, which
-      // separates the cost of running the engine's threads beside gRPC and the client on two cores
-      // from the interference between the phases
+      // (a) and (b) of the experiment, then a reference: one colocated process whose engine
+      // splits every step over both cores (its threads wait for each other in each parallel
+      // section while sharing the cores with gRPC and the client)
       List<String> modes =
           Boolean.parseBoolean(args.get("reference", "true"))
-              ? List.of(COLOCATED, DISAGGREGATED, COLOCATED_1_THREAD)
+              ? List.of(COLOCATED, DISAGGREGATED, COLOCATED_2_THREADS)
               : List.of(COLOCATED, DISAGGREGATED);
       List<List<RatePoint>> results = new ArrayList<>();
       List<String> setups = new ArrayList<>();
@@ -86,8 +88,8 @@ public final class DisaggBench {
         for (String mode : modes) {
           Deployment d =
               switch (mode) {
-                case COLOCATED -> Deployment.colocated(target, cores);
-                case COLOCATED_1_THREAD -> Deployment.colocated(target, 1);
+                case COLOCATED -> Deployment.colocatedReplicas(target, cores, pin);
+                case COLOCATED_2_THREADS -> Deployment.colocated(target, cores);
                 default -> Deployment.disaggregated(target, pin);
               };
           deployments.add(d);
