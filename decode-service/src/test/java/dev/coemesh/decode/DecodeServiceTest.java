@@ -10,6 +10,7 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.pool.worker.PrefillResult;
+import dev.coemesh.testkit.quarkus.FreeGrpcPort;
 import dev.coemesh.testkit.quarkus.RedisTestResource;
 import dev.coemesh.worker.rpc.GrpcStatuses;
 import dev.coemesh.worker.rpc.WorkerMessages;

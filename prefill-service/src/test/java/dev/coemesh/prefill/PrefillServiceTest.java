@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coemesh.testkit.quarkus.FreeGrpcPort;
 import dev.coemesh.testkit.quarkus.RedisTestResource;
 import dev.coemesh.worker.rpc.GrpcStatuses;
 import dev.coemesh.worker.v1.ColocatedGrpc;

@@ -16,6 +16,7 @@ import dev.coemesh.gateway.grpc.v1.Model;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
 import dev.coemesh.gateway.testing.Gateway;
+import dev.coemesh.testkit.quarkus.FreeGrpcPort;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;

@@ -1,4 +1,4 @@
-package dev.coemesh.decode;
+package dev.coemesh.testkit.quarkus;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
@@ -8,7 +8,10 @@ import java.net.ServerSocket;
 import java.util.Map;
 import org.eclipse.microprofile.config.ConfigProvider;
 
-/** A free port for the test app's gRPC server (other test JVMs may hold the default one). */
+/**
+ * Gives the test app's gRPC server a free port: other modules' Quarkus tests may run on this
+ * machine at the same time and hold the default test port.
+ */
 public class FreeGrpcPort implements QuarkusTestResourceLifecycleManager {
   @Override
   public Map<String, String> start() {
@@ -22,7 +25,8 @@ public class FreeGrpcPort implements QuarkusTestResourceLifecycleManager {
   @Override
   public void stop() {}
 
-  static int port() {
+  /** The port the running test app's gRPC server listens on. */
+  public static int port() {
     return ConfigProvider.getConfig().getValue("quarkus.grpc.server.test-port", Integer.class);
   }
 }
