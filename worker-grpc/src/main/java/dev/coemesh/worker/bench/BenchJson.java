@@ -1,13 +1,22 @@
 package dev.coemesh.worker.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coemesh.core.slo.Goodput;
 import dev.coemesh.core.slo.Slo;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** The {@code target/bench/disagg.json} document. */
 final class BenchJson {
+  private static final JsonMapper JSON =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
   private BenchJson() {}
 
   static String render(
@@ -23,166 +32,106 @@ final class BenchJson {
       double[] goodput,
       String loadAverage,
       double elapsedSeconds) {
-    StringBuilder j = new StringBuilder("{\n");
-    j.append("  \"bench\": \"disagg\",\n");
-    j.append("  \"machine\": {\"cores\": ")
-        .append(cores)
-        .append(", \"load_average_before_after\": \"")
-        .append(loadAverage)
-        .append("\"},\n");
-    j.append(
-        "  \"model\": \"synthetic stories15M shape (dim 288, 6 layers, 6 heads, vocab 32000,"
-            + " context 256), random weights, f32\",\n");
-    j.append("  \"workload\": {\"arrivals\": \"poisson\", \"long_fraction\": ")
-        .append(mix.longFraction())
-        .append(", \"short_prompt_tokens\": ")
-        .append(range(mix.shortPrompt()))
-        .append(", \"long_prompt_tokens\": ")
-        .append(range(mix.longPrompt()))
-        .append(", \"output_tokens\": ")
-        .append(range(mix.output()))
-        .append(", \"sampling\": \"greedy\"},\n");
-    j.append("  \"codec_level\": ").append(level).append(",\n");
-    j.append("  \"slo\": {\"ttft_ms\": ")
-        .append(Stats.json(slo.ttftMs()))
-        .append(", \"tpot_ms\": ")
-        .append(Stats.json(slo.tpotMs()))
-        .append(", \"attainment_target\": ")
-        .append(Goodput.DEFAULT_TARGET)
-        .append("},\n");
-    j.append("  \"rates_rps\": ").append(numbers(rates)).append(",\n");
-    j.append("  \"attainment\": {");
+    ObjectNode j = JSON.createObjectNode();
+    j.put("bench", "disagg");
+    j.putObject("machine").put("cores", cores).put("load_average_before_after", loadAverage);
+    j.put(
+        "model",
+        "synthetic stories15M shape (dim 288, 6 layers, 6 heads, vocab 32000, context 256), random"
+            + " weights, f32");
+    ObjectNode workload = j.putObject("workload");
+    workload.put("arrivals", "poisson").put("long_fraction", mix.longFraction());
+    range(workload.putArray("short_prompt_tokens"), mix.shortPrompt());
+    range(workload.putArray("long_prompt_tokens"), mix.longPrompt());
+    range(workload.putArray("output_tokens"), mix.output());
+    workload.put("sampling", "greedy");
+    j.put("codec_level", level);
+    j.putObject("slo")
+        .put("ttft_ms", slo.ttftMs())
+        .put("tpot_ms", slo.tpotMs())
+        .put("attainment_target", Goodput.DEFAULT_TARGET);
+    ArrayNode rateList = j.putArray("rates_rps");
+    Arrays.stream(rates).forEach(rateList::add);
+
+    ObjectNode attainment = j.putObject("attainment");
+    ObjectNode goodputs = j.putObject("goodput_rps");
+    ObjectNode best = j.putObject("max_rate_meeting_target_rps");
+    ObjectNode lowerBound = j.putObject("goodput_is_lower_bound");
     for (int m = 0; m < modes.size(); m++) {
-      j.append(m == 0 ? "\n" : ",\n").append("    \"").append(modes.get(m)).append("\": {");
       List<DisaggBench.RatePoint> points = results.get(m);
-      for (int r = 0; r < points.size(); r++) {
-        j.append(r == 0 ? "" : ", ")
-            .append('"')
-            .append(rate(points.get(r).rate()))
-            .append("\": ")
-            .append(Stats.json(points.get(r).attainment()));
-      }
-      j.append('}');
-    }
-    j.append("\n  },\n");
-    j.append("  \"goodput_rps\": {");
-    for (int m = 0; m < modes.size(); m++) {
-      j.append(m == 0 ? "" : ", ")
-          .append('"')
-          .append(modes.get(m))
-          .append("\": ")
-          .append(Stats.json(goodput[m]));
-    }
-    j.append("},\n");
-    j.append("  \"max_rate_meeting_target_rps\": {");
-    for (int m = 0; m < modes.size(); m++) {
-      double best =
-          results.get(m).stream()
+      ObjectNode perRate = attainment.putObject(modes.get(m));
+      points.forEach(p -> number(perRate, label(p.rate()), p.attainment()));
+      number(goodputs, modes.get(m), goodput[m]);
+      best.put(
+          modes.get(m),
+          points.stream()
               .filter(p -> p.attainment() >= Goodput.DEFAULT_TARGET)
               .mapToDouble(DisaggBench.RatePoint::rate)
               .max()
-              .orElse(0);
-      j.append(m == 0 ? "" : ", ")
-          .append('"')
-          .append(modes.get(m))
-          .append("\": ")
-          .append(rate(best));
+              .orElse(0));
+      lowerBound.put(
+          modes.get(m), points.stream().allMatch(p -> p.attainment() >= Goodput.DEFAULT_TARGET));
     }
-    j.append("},\n");
-    j.append("  \"goodput_is_lower_bound\": {");
-    for (int m = 0; m < modes.size(); m++) {
-      List<DisaggBench.RatePoint> points = results.get(m);
-      boolean allMet = points.stream().allMatch(p -> p.attainment() >= Goodput.DEFAULT_TARGET);
-      j.append(m == 0 ? "" : ", ").append('"').append(modes.get(m)).append("\": ").append(allMet);
-    }
-    j.append("},\n");
-    j.append("  \"goodput_ratio\": ")
-        .append(goodput[0] > 0 ? Stats.json(goodput[1] / goodput[0]) : "null")
-        .append(",\n");
+    ratio(j, "goodput_ratio", goodput[1], goodput[0]);
     if (goodput.length > 2) {
-      j.append("  \"goodput_ratio_vs_")
-          .append(modes.get(2))
-          .append("\": ")
-          .append(goodput[2] > 0 ? Stats.json(goodput[1] / goodput[2]) : "null")
-          .append(",\n");
+      ratio(j, "goodput_ratio_vs_" + modes.get(2), goodput[1], goodput[2]);
     }
-    j.append("  \"modes\": {");
+    ObjectNode modeNodes = j.putObject("modes");
     for (int m = 0; m < modes.size(); m++) {
-      j.append(m == 0 ? "\n" : ",\n")
-          .append("    \"")
-          .append(modes.get(m))
-          .append("\": {\n      \"setup\": \"")
-          .append(setups.get(m))
-          .append("\",\n      \"text_fallbacks\": ")
-          .append(fallbacks(fallbacks.get(m)))
-          .append(",\n      \"per_rate\": [");
-      List<DisaggBench.RatePoint> points = results.get(m);
-      for (int r = 0; r < points.size(); r++) {
-        j.append(r == 0 ? "\n" : ",\n").append("        ").append(point(points.get(r)));
-      }
-      j.append("\n      ]\n    }");
+      ObjectNode mode = modeNodes.putObject(modes.get(m));
+      mode.put("setup", setups.get(m));
+      ObjectNode fallbackCounts = mode.putObject("text_fallbacks");
+      new TreeMap<>(fallbacks.get(m)).forEach(fallbackCounts::put);
+      ArrayNode perRate = mode.putArray("per_rate");
+      results.get(m).forEach(p -> point(perRate.addObject(), p));
     }
-    j.append("\n  },\n");
-    j.append("  \"elapsed_s\": ").append(Stats.json(elapsedSeconds)).append('\n');
-    return j.append("}\n").toString();
+    number(j, "elapsed_s", elapsedSeconds);
+    try {
+      return JSON.writeValueAsString(j) + "\n";
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree always serialises", e);
+    }
   }
 
-  private static String point(DisaggBench.RatePoint p) {
+  private static void point(ObjectNode out, DisaggBench.RatePoint p) {
     LoadRun.Outcome[] o = p.outcomes();
-    long failed = java.util.Arrays.stream(o).filter(x -> !x.ok()).count();
-    return String.format(
-        Locale.ROOT,
-        "{\"rate_rps\": %s, \"requests\": %d, \"failed\": %d, \"attainment\": %s,"
-            + " \"ttft_ms\": %s, \"tpot_ms\": %s, \"kv_ms_mean\": {\"encode\": %s, \"transfer\": %s,"
-            + " \"decode\": %s}}",
-        rate(p.rate()),
-        o.length,
-        failed,
-        Stats.json(p.attainment()),
-        percentiles(DisaggBench.column(o, 0)),
-        percentiles(DisaggBench.column(o, 1)),
-        Stats.json(Stats.mean(DisaggBench.column(o, 2))),
-        Stats.json(Stats.mean(DisaggBench.column(o, 3))),
-        Stats.json(Stats.mean(DisaggBench.column(o, 4))));
+    out.put("rate_rps", p.rate());
+    out.put("requests", o.length);
+    out.put("failed", Arrays.stream(o).filter(x -> !x.ok()).count());
+    number(out, "attainment", p.attainment());
+    percentiles(out.putObject("ttft_ms"), DisaggBench.column(o, 0));
+    percentiles(out.putObject("tpot_ms"), DisaggBench.column(o, 1));
+    ObjectNode kv = out.putObject("kv_ms_mean");
+    number(kv, "encode", Stats.mean(DisaggBench.column(o, 2)));
+    number(kv, "transfer", Stats.mean(DisaggBench.column(o, 3)));
+    number(kv, "decode", Stats.mean(DisaggBench.column(o, 4)));
   }
 
-  private static String percentiles(double[] samples) {
-    return "{\"p50\": "
-        + Stats.json(Stats.percentile(samples, 50))
-        + ", \"p90\": "
-        + Stats.json(Stats.percentile(samples, 90))
-        + ", \"p99\": "
-        + Stats.json(Stats.percentile(samples, 99))
-        + "}";
-  }
-
-  private static String fallbacks(Map<String, Long> counts) {
-    StringBuilder s = new StringBuilder("{");
-    counts.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .forEach(
-            e ->
-                s.append(s.length() > 1 ? ", " : "")
-                    .append('"')
-                    .append(e.getKey())
-                    .append("\": ")
-                    .append(e.getValue()));
-    return s.append('}').toString();
-  }
-
-  private static String range(int[] r) {
-    return "[" + r[0] + ", " + r[1] + "]";
-  }
-
-  private static String numbers(double[] values) {
-    StringBuilder s = new StringBuilder("[");
-    for (int i = 0; i < values.length; i++) {
-      s.append(i == 0 ? "" : ", ").append(rate(values[i]));
+  private static void percentiles(ObjectNode out, double[] samples) {
+    for (int p : new int[] {50, 90, 99}) {
+      number(out, "p" + p, Stats.percentile(samples, p));
     }
-    return s.append(']').toString();
   }
 
-  private static String rate(double r) {
-    return r == Math.rint(r) ? Long.toString((long) r) : Double.toString(r);
+  /** Rounded to 0.001; null when there is no finite value (no samples, no crossing). */
+  private static void number(ObjectNode out, String field, double v) {
+    if (Double.isFinite(v)) {
+      out.put(field, Math.round(v * 1000) / 1000.0);
+    } else {
+      out.putNull(field);
+    }
+  }
+
+  /** {@code a / b}, or null when {@code b} is 0 (that mode met the SLOs at no rate). */
+  private static void ratio(ObjectNode out, String field, double a, double b) {
+    number(out, field, b > 0 ? a / b : Double.NaN);
+  }
+
+  private static void range(ArrayNode out, int[] r) {
+    out.add(r[0]).add(r[1]);
+  }
+
+  private static String label(double rate) {
+    return rate == Math.rint(rate) ? Long.toString((long) rate) : Double.toString(rate);
   }
 }

@@ -1,7 +1,6 @@
 package dev.coemesh.worker.bench;
 
 import java.util.Arrays;
-import java.util.Locale;
 
 /** Percentiles and means over samples, ignoring NaN (requests that failed). */
 final class Stats {
@@ -19,10 +18,5 @@ final class Stats {
 
   static double mean(double[] samples) {
     return Arrays.stream(samples).filter(Double::isFinite).average().orElse(Double.NaN);
-  }
-
-  /** A JSON number, or null for NaN/infinite. */
-  static String json(double v) {
-    return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3f", v) : "null";
   }
 }
