@@ -8,9 +8,11 @@ import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.synthetic.SyntheticModel;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,12 +27,16 @@ import java.util.regex.Pattern;
  * {@code --llama2c PATH/run} it also runs llama2.c's {@code run.c} (built outside this repository)
  * on the same synthetic checkpoint at 1 thread and reports our ratio to it.
  *
- * <p>Each figure is the median of {@code --repeats} timed runs after a warm-up run. Decode runs
- * positions 0..{@code --steps} for every sequence of the batch, as run.c does for one.
+ * <p>Each figure is the median of {@code --repeats} timed runs after a warm-up run; the decode
+ * batch sizes take turns within each run. Decode runs positions 0..{@code --steps} for every
+ * sequence of the batch, as run.c does for one. The 1-minute load average before and after is
+ * printed and recorded: figures from a loaded machine compare only within one run.
  */
 public final class EngineBench {
   private static final Set<String> OPTIONS =
       Set.of("out", "steps", "repeats", "llama2c", "prefill");
+
+  private static final int[] BATCHES = {1, 4, 16};
 
   private EngineBench() {}
 
@@ -52,6 +58,7 @@ public final class EngineBench {
     int repeats = args.integer("repeats", 5);
     int prefillTokens = args.integer("prefill", 128);
     int cores = Runtime.getRuntime().availableProcessors();
+    double loadBefore = loadAverage();
     SyntheticModel synthetic = new SyntheticModel(SyntheticModel.STORIES_15M, 1);
     Path synthBin = dir.resolve("model.bin");
     Path synthTok = dir.resolve("tokenizer.bin");
@@ -87,14 +94,13 @@ public final class EngineBench {
         // Exercise every kernel path first: a path first met mid-measurement deoptimizes the
         // compiled matmul and the run continues in the interpreter/C1 until C2 catches up.
         for (int round = 0; round < 3; round++) {
-          for (int batch : new int[] {1, 4, 16}) {
-            decode(model, threads, batch, Math.min(32, decodeSteps), 1);
-          }
+          decode(model, threads, BATCHES, Math.min(32, decodeSteps), 1);
           prefill(model, threads, Math.min(prefillTokens, model.config().contextLength() - 1), 1);
         }
-        double b1 = decode(model, threads, 1, decodeSteps, repeats);
-        double b4 = decode(model, threads, 4, decodeSteps, repeats);
-        double b16 = decode(model, threads, 16, decodeSteps, repeats);
+        double[] rates = decode(model, threads, BATCHES, decodeSteps, repeats);
+        double b1 = rates[0];
+        double b4 = rates[1];
+        double b16 = rates[2];
         double prefill =
             prefill(
                 model,
@@ -129,6 +135,20 @@ public final class EngineBench {
           "    \"" + entry.getKey() + "\": {\n" + String.join(",\n", threadJson) + "\n    }");
     }
     json.append(String.join(",\n", modelJson)).append("\n  }");
+    double loadAfter = loadAverage();
+    // other processes on the machine skew every figure: print what they were doing
+    System.out.printf(
+        Locale.ROOT,
+        "load average (1 min) on %d cores: %.2f before, %.2f after%n",
+        cores,
+        loadBefore,
+        loadAfter);
+    json.append(
+        String.format(
+            Locale.ROOT,
+            ",\n  \"load_average_1min\": {\"before\": %.2f, \"after\": %.2f}",
+            loadBefore,
+            loadAfter));
 
     String llama2c = args.get("llama2c", null);
     if (llama2c != null) {
@@ -159,38 +179,59 @@ public final class EngineBench {
     System.out.println("wrote " + out);
   }
 
-  /** Aggregate decode tokens/s of {@code batch} sequences over positions 0..steps. */
-  static double decode(Model model, int threads, int batch, int steps, int repeats) {
+  /**
+   * Aggregate decode tokens/s of each batch size's sequences over positions 0..steps (median of
+   * {@code repeats}). The batch sizes take turns within each repetition, so that a burst of load
+   * from other processes hits all of them alike and their ratio stays meaningful.
+   */
+  static double[] decode(Model model, int threads, int[] batches, int steps, int repeats) {
     int blocksPerSeq = (steps + 2 + 15) / 16;
+    int largest = Arrays.stream(batches).max().orElseThrow();
+    List<List<Double>> rates = new ArrayList<>();
+    for (int i = 0; i < batches.length; i++) {
+      rates.add(new ArrayList<>());
+    }
     try (LlamaEngine engine =
         new LlamaEngine(
             model,
-            EngineOptions.defaults().withThreads(threads).withKvBlocks(batch * blocksPerSeq + 1))) {
-      List<Double> rates = new ArrayList<>();
+            EngineOptions.defaults()
+                .withThreads(threads)
+                .withKvBlocks(largest * blocksPerSeq + 1))) {
       for (int r = 0; r <= repeats; r++) {
-        int[] ids = new int[batch];
-        int[][] tokens = new int[batch][1];
-        for (int b = 0; b < batch; b++) {
-          ids[b] = engine.newSequence();
-          tokens[b][0] = model.tokenizer().bosId();
-        }
-        long start = System.nanoTime();
-        for (int s = 0; s < steps; s++) {
-          float[][] logits = engine.step(ids, tokens);
-          for (int b = 0; b < batch; b++) {
-            tokens[b][0] = dev.coemesh.pool.sampler.Sampler.argmax(logits[b]);
+        for (int i = 0; i < batches.length; i++) {
+          double rate = decodeOnce(engine, model, batches[i], steps);
+          if (r > 0) {
+            rates.get(i).add(rate); // round 0 warms the JIT up
           }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        for (int id : ids) {
-          engine.free(id);
-        }
-        if (r > 0) {
-          rates.add(batch * steps / seconds); // run 0 warms the JIT up
-        }
       }
-      return median(rates);
     }
+    double[] medians = new double[batches.length];
+    for (int i = 0; i < batches.length; i++) {
+      medians[i] = repeats > 0 ? median(rates.get(i)) : 0;
+    }
+    return medians;
+  }
+
+  private static double decodeOnce(LlamaEngine engine, Model model, int batch, int steps) {
+    int[] ids = new int[batch];
+    int[][] tokens = new int[batch][1];
+    for (int b = 0; b < batch; b++) {
+      ids[b] = engine.newSequence();
+      tokens[b][0] = model.tokenizer().bosId();
+    }
+    long start = System.nanoTime();
+    for (int s = 0; s < steps; s++) {
+      float[][] logits = engine.step(ids, tokens);
+      for (int b = 0; b < batch; b++) {
+        tokens[b][0] = dev.coemesh.pool.sampler.Sampler.argmax(logits[b]);
+      }
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    for (int id : ids) {
+      engine.free(id);
+    }
+    return batch * steps / seconds;
   }
 
   /** Prompt tokens/s of one prefill of {@code tokens} positions. */
@@ -242,6 +283,11 @@ public final class EngineBench {
           "llama2.c did not report tok/s: " + output.lines().reduce((a, b) -> b).orElse(""));
     }
     return Double.parseDouble(m.group(1));
+  }
+
+  /** The system's 1-minute load average, or -1 where the platform does not report it. */
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   static double median(List<Double> values) {

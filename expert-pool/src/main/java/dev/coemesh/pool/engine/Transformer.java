@@ -60,7 +60,8 @@ public final class Transformer {
    * the sequences' lengths are committed by the caller.
    *
    * @param logitRows indices t whose logits are wanted
-   * @return logits {@code [logitRows.length][vocab]} flattened
+   * @return logits {@code [logitRows.length][vocab]} flattened, in a buffer that the next call
+   *     overwrites (copy what must outlive it)
    */
   public float[] forward(
       int steps, int[] tokens, int[] positions, SequenceKv[] seqs, int[] logitRows) {
@@ -96,11 +97,11 @@ public final class Transformer {
       add(b.x, b.xb, t * dim);
     }
     int rows = logitRows.length;
-    float[] normed = new float[rows * dim];
+    float[] normed = b.normed(rows * dim);
     for (int r = 0; r < rows; r++) {
       rmsnormRow(normed, r * dim, b.x, logitRows[r] * dim, model.weights().finalNorm(), dim);
     }
-    float[] logits = new float[rows * c.vocabSize()];
+    float[] logits = b.logits(rows * c.vocabSize());
     matmul(model.weights().output(), normed, dim, rows, logits, c.vocabSize());
     return logits;
   }
@@ -302,6 +303,10 @@ public final class Transformer {
     final float[] att; // [t][dim]
     final float[] hb; // [t][hidden]
     final float[] hb2; // [t][hidden]
+    // Grown on demand and kept: a batch-16 decode step would otherwise allocate and zero 2 MB of
+    // logits per step (measured: about 0.8 ms of a ~13 ms step on the 15M shape).
+    private float[] normed = new float[0]; // [rows][dim]
+    private float[] logits = new float[0]; // [rows][vocab]
     private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
 
     Buffers(int capacity, ModelConfig c) {
@@ -317,6 +322,20 @@ public final class Transformer {
       att = new float[capacity * dim];
       hb = new float[capacity * hidden];
       hb2 = new float[capacity * hidden];
+    }
+
+    float[] normed(int n) {
+      if (normed.length < n) {
+        normed = new float[n];
+      }
+      return normed;
+    }
+
+    float[] logits(int n) {
+      if (logits.length < n) {
+        logits = new float[n];
+      }
+      return logits;
     }
 
     float[] scores(int[] positions, int t) {

@@ -48,6 +48,20 @@ class EngineConsistencyTest {
     }
   }
 
+  @Test
+  void logitsOfAStepSurviveTheNextStep() {
+    // the transformer reuses one logits buffer across steps; the engine must hand out copies
+    try (LlamaEngine engine = engine(64)) {
+      int first = engine.newSequence();
+      int second = engine.newSequence();
+      float[][] a = engine.step(new int[] {first, second}, new int[][] {prompt, {1, 7}});
+      float[][] kept = {a[0].clone(), a[1].clone()};
+      engine.step(new int[] {first, second}, new int[][] {{Stories.argmax(a[0])}, {9}});
+      assertArrayEquals(kept[0], a[0], 0f);
+      assertArrayEquals(kept[1], a[1], 0f);
+    }
+  }
+
   /**
    * Greedy continuation of {@code tokens} for {@code n} steps, the sequence alone in the engine.
    */
