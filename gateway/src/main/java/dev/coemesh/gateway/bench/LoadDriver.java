@@ -37,8 +37,10 @@ final class LoadDriver implements AutoCloseable {
   private final RequestOptions request;
   private final Buffer body;
   private final String complete; // what a whole answer contains
+  private final URI target;
 
   LoadDriver(URI completions, String model, boolean stream, Map<String, String> headers, int pool) {
+    this.target = completions;
     this.client =
         vertx.createHttpClient(
             new HttpClientOptions()
@@ -97,10 +99,11 @@ final class LoadDriver implements AutoCloseable {
    * error and not sampled; more than {@code samples / 100} errors abort), then the closed loop.
    */
   Result measure(int warmup, int samples, int workers, Duration window) throws Exception {
-    long sequentialErrors = 0;
+    long warmupErrors = 0; // counted in the result, but a cold path may fail a few: no abort
     for (int i = 0; i < warmup; i++) {
-      sequentialErrors += tryOnce() ? 0 : 1;
+      warmupErrors += tryOnce() ? 0 : 1;
     }
+    long sequentialErrors = 0;
     long[] nanos = new long[samples]; // [sample] latency of one sequential request
     for (int i = 0; i < samples; ) {
       long t0 = System.nanoTime();
@@ -138,7 +141,7 @@ final class LoadDriver implements AutoCloseable {
         percentile(nanos, 0.50),
         percentile(nanos, 0.99),
         done.get() / (window.toNanos() / 1e9),
-        sequentialErrors + errors.get());
+        warmupErrors + sequentialErrors + errors.get());
   }
 
   private boolean tryOnce() {
@@ -146,9 +149,15 @@ final class LoadDriver implements AutoCloseable {
       once();
       return true;
     } catch (Exception e) {
+      if (!reportedFailure) {
+        reportedFailure = true;
+        System.err.println("first failed request to " + target + ": " + e);
+      }
       return false;
     }
   }
+
+  private boolean reportedFailure;
 
   private static double percentile(long[] sorted, double q) {
     int i = (int) Math.ceil(q * sorted.length) - 1;

@@ -54,7 +54,7 @@ public final class DisaggBench {
     Args args = Args.parse(argv, OPTIONS);
     Path out = Path.of(args.get("out", "target/bench/disagg.json"));
     double[] rates =
-        Arrays.stream(args.get("rates", "2,4,8,12,16,20,24").split(","))
+        Arrays.stream(args.get("rates", "2,4,8,16,24,32,40,48").split(","))
             .mapToDouble(Double::parseDouble)
             .toArray();
     Slo slo = new Slo(args.real("ttft-ms", 250), args.real("tpot-ms", 25));
