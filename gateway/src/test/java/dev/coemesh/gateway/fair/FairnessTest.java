@@ -226,8 +226,10 @@ class FairnessTest {
         run.maxGap, bound, run.checks, Arrays.toString(run.servedWhenLightDrained));
     assertTrue(run.checks > 200, "both tenants must have been backlogged a while");
     assertTrue(run.maxGap <= bound, "gap " + run.maxGap + " > bound " + bound);
-    double ratio = run.servedWhenLightDrained[0] / run.servedWhenLightDrained[1];
-    assertTrue(Math.abs(ratio - 1) < 0.5, "service split " + ratio + ":1 while both waited");
+    // the split while both waited, judged by the bound the theory gives (not by a ratio: with
+    // about a thousand tokens of service each, the bound allows a visibly uneven ratio)
+    double[] w = run.servedWhenLightDrained;
+    assertTrue(Math.abs(w[0] - w[1]) <= bound, "split " + Arrays.toString(w) + " off by > bound");
   }
 
   @Test
@@ -242,7 +244,6 @@ class FairnessTest {
     assertTrue(run.checks > 200);
     assertTrue(run.maxGap <= bound, "gap " + run.maxGap + " > bound " + bound);
     assertTrue(Math.abs(w[0] / 2 - w[1]) <= bound, "2:1 split off by more than the bound");
-    assertTrue(Math.abs(w[0] / w[1] - 2) < 0.5, "service split " + w[0] / w[1] + ":1");
   }
 
   /**
