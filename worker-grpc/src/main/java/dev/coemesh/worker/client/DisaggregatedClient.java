@@ -1,18 +1,13 @@
 package dev.coemesh.worker.client;
 
-import dev.coemesh.core.error.MeshException;
-import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.RequestId;
-import dev.coemesh.core.request.RequestTimings;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.request.TokenEvent;
-import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.pool.scheduler.SequenceReplica;
 import dev.coemesh.pool.scheduler.SequenceRequest;
 import dev.coemesh.pool.worker.GenerationOrchestrator;
-import dev.coemesh.worker.rpc.GrpcStatuses;
 import dev.coemesh.worker.rpc.WorkerMessages;
 import dev.coemesh.worker.v1.DecodeRequest;
 import dev.coemesh.worker.v1.PrefillReply;
@@ -151,16 +146,7 @@ public final class DisaggregatedClient {
         return;
       }
       ended = true;
-      if (cancelled) {
-        client.accept(
-            new TokenEvent.Finished(
-                FinishReason.CANCELLED,
-                new Usage(0, 0, 0),
-                RequestTimings.colocated(Double.NaN, Double.NaN, Double.NaN)));
-        return;
-      }
-      MeshException error = GrpcStatuses.toMesh(t);
-      client.accept(new TokenEvent.Failed(error.code(), error.getMessage()));
+      client.accept(RemoteStream.terminal(t, cancelled));
     }
 
     @Override

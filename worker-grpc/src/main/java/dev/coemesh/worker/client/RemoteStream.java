@@ -60,16 +60,22 @@ final class RemoteStream<R>
       return;
     }
     done = true;
+    sink.accept(terminal(t, cancelled));
+  }
+
+  /**
+   * The client's last event for a call that ended with {@code t}: {@code Finished(CANCELLED)} when
+   * the client cancelled it, else the failure the status maps to.
+   */
+  static TokenEvent terminal(Throwable t, boolean cancelled) {
     if (cancelled) {
-      sink.accept(
-          new TokenEvent.Finished(
-              FinishReason.CANCELLED,
-              new Usage(0, 0, 0),
-              RequestTimings.colocated(Double.NaN, Double.NaN, Double.NaN)));
-      return;
+      return new TokenEvent.Finished(
+          FinishReason.CANCELLED,
+          new Usage(0, 0, 0),
+          RequestTimings.colocated(Double.NaN, Double.NaN, Double.NaN));
     }
     MeshException error = GrpcStatuses.toMesh(t);
-    sink.accept(new TokenEvent.Failed(error.code(), error.getMessage()));
+    return new TokenEvent.Failed(error.code(), error.getMessage());
   }
 
   @Override

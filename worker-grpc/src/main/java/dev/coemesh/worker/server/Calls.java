@@ -1,5 +1,6 @@
 package dev.coemesh.worker.server;
 
+import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.worker.rpc.GrpcStatuses;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -8,6 +9,7 @@ import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * One server call's lifecycle: its deadline, its cancellation (client cancel, deadline passed,
@@ -37,6 +39,35 @@ final class Calls<T> {
       call.setOnCancelHandler(onCancel);
     } else {
       context.addListener(ctx -> onCancel.run(), Runnable::run);
+    }
+  }
+
+  /**
+   * The generation this call runs, cancelled when the call is: registers the cancel handler now,
+   * and {@link Started#started} cancels a generation that starts after the call was cancelled.
+   */
+  Started cancelsGeneration() {
+    Started holder = new Started();
+    onCancel(holder::cancel);
+    return holder;
+  }
+
+  /** A generation bound to a call's cancellation. */
+  static final class Started {
+    private static final ExpertBackend.Generation CANCELLED = () -> {};
+    private final AtomicReference<ExpertBackend.Generation> running = new AtomicReference<>();
+
+    void started(ExpertBackend.Generation generation) {
+      if (!running.compareAndSet(null, generation)) {
+        generation.cancel(); // the call was cancelled while it started
+      }
+    }
+
+    private void cancel() {
+      ExpertBackend.Generation g = running.getAndSet(CANCELLED);
+      if (g != null) {
+        g.cancel();
+      }
     }
   }
 

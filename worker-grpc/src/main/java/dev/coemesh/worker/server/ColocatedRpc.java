@@ -7,15 +7,12 @@ import dev.coemesh.worker.v1.ColocatedGrpc;
 import dev.coemesh.worker.v1.GenerateRequest;
 import dev.coemesh.worker.v1.TokenReply;
 import io.grpc.stub.StreamObserver;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code Generate}: both phases on this replica, streaming every token. With resume tokens it
  * continues a sequence another replica started (failover).
  */
 public class ColocatedRpc extends ColocatedGrpc.ColocatedImplBase {
-  private static final ExpertBackend.Generation CANCELLED = () -> {};
-
   private final WorkerRuntime runtime;
   private final WorkerMetrics metrics;
 
@@ -27,14 +24,7 @@ public class ColocatedRpc extends ColocatedGrpc.ColocatedImplBase {
   @Override
   public void generate(GenerateRequest request, StreamObserver<TokenReply> out) {
     Calls<TokenReply> call = new Calls<>(out);
-    AtomicReference<ExpertBackend.Generation> running = new AtomicReference<>();
-    call.onCancel(
-        () -> {
-          ExpertBackend.Generation g = running.getAndSet(CANCELLED);
-          if (g != null) {
-            g.cancel();
-          }
-        });
+    Calls.Started running = call.cancelsGeneration();
     try {
       GenerationRequest generation =
           Requests.generation(
@@ -55,9 +45,7 @@ public class ColocatedRpc extends ColocatedGrpc.ColocatedImplBase {
           runtime
               .batcher()
               .submit(new SequenceRequest(prompt, generation.sampling(), resume), sink);
-      if (!running.compareAndSet(null, started)) {
-        started.cancel();
-      }
+      running.started(started);
     } catch (RuntimeException e) {
       call.fail(e);
     }

@@ -13,7 +13,6 @@ import dev.coemesh.worker.v1.DecodeRequest;
 import dev.coemesh.worker.v1.TokenReply;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code Decode}: pulls the request's KV from the store (pipelined), imports it into the batch and
@@ -22,8 +21,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * or when the call is cancelled.
  */
 public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
-  private static final ExpertBackend.Generation CANCELLED = () -> {};
-
   private final WorkerRuntime runtime;
   private final WorkerMetrics metrics;
 
@@ -35,14 +32,7 @@ public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
   @Override
   public void decode(DecodeRequest request, StreamObserver<TokenReply> out) {
     Calls<TokenReply> call = new Calls<>(out);
-    AtomicReference<ExpertBackend.Generation> running = new AtomicReference<>();
-    call.onCancel(
-        () -> {
-          ExpertBackend.Generation g = running.getAndSet(CANCELLED);
-          if (g != null) {
-            g.cancel();
-          }
-        });
+    Calls.Started running = call.cancelsGeneration();
     try {
       GenerationRequest generation =
           Requests.generation(
@@ -80,9 +70,7 @@ public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
                     sink.fallback(reason);
                     metrics.fallback(reason);
                   });
-      if (!running.compareAndSet(null, started)) {
-        started.cancel();
-      }
+      running.started(started);
     } catch (RuntimeException e) {
       call.fail(e);
     }
