@@ -4,6 +4,7 @@ import dev.coemesh.core.kv.KvTensor;
 import dev.coemesh.core.kv.ModelFingerprint;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.core.request.RequestId;
+import dev.coemesh.core.spi.KvCodec;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.kv.codec.CacheGenCodec;
 import dev.coemesh.kv.codec.CodecLevel;
@@ -18,6 +19,7 @@ import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.sampler.Sampler;
 import dev.coemesh.pool.synthetic.SyntheticModel;
+import dev.coemesh.pool.worker.CodecCalibration;
 import dev.coemesh.testkit.RedisServer;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
@@ -68,11 +70,41 @@ public final class CodecBench {
     "Jack climbed the tall tree",
   };
 
-  /** Separate prompts that calibrate the per-model tables (never the evaluated ones). */
-  static final String[] CALIBRATION_PROMPTS = {
-    "The dog ran after the ball", "Emma had a pink dress", "A big truck came down the road",
-    "The kids played hide and seek", "Once there was a happy sheep", "Ben wanted a cookie",
-    "The moon was round and white", "Kitty liked to nap in the sun",
+  /**
+   * Story prompts written after the levels were chosen on {@link #PROMPTS}, never used to choose
+   * anything: agreement here shows whether the levels hold beyond the prompts they were tuned on.
+   */
+  static final String[] HELDOUT_PROMPTS = {
+    "The girl found a little kitten under the tree",
+    "Tim wanted to fly a big red kite",
+    "Once upon a time, there was a lazy cat",
+    "The baby duck could not find its mom",
+    "Ben and Lily went to see the animals at the zoo",
+    "A kind old lady gave the boy an apple",
+    "The rain would not stop, so the children stayed inside",
+    "Sara had a yellow balloon",
+    "The fox was hungry and looked for food",
+    "Mom made soup for dinner",
+    "The little train went up the hill",
+    "Joe saw a rainbow in the sky",
+    "The dog barked at the mailman",
+    "Amy drew a picture of her family",
+    "The bunny hopped into the garden",
+    "Dad fixed the broken chair",
+    "The children built a sand castle",
+    "A big fish jumped out of the water",
+    "Lily and her friend shared their toys",
+    "The owl said hello to the moon",
+    "The boy was scared of the dark",
+    "Once there was a tiny seed in the ground",
+    "The queen had a shiny crown",
+    "Bob the bear liked honey",
+    "The bird sang a happy song in the morning",
+    "Tom wanted to be a doctor",
+    "The snow was soft and white",
+    "A little girl named Zoe loved to dance",
+    "The farmer had many cows",
+    "Nick lost his shoe at the park",
   };
 
   private CodecBench() {}
@@ -86,17 +118,10 @@ public final class CodecBench {
             SharedModels.file(SharedModels.STORIES_260K_BIN),
             SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
     ModelFingerprint fp = stories.fingerprint();
+    // tables calibrated on separate prompts, as a worker does at start-up
     TableRegistry registry = new TableRegistry();
-    List<KvTensor> calibration = new ArrayList<>();
-    try (LlamaEngine engine =
-        new LlamaEngine(stories, EngineOptions.defaults().withThreads(1).withKvBlocks(256))) {
-      for (String prompt : CALIBRATION_PROMPTS) {
-        calibration.add(generate(engine, stories.tokenizer().encode(prompt, true), generate).kv());
-      }
-    }
-    for (CodecLevel level :
-        new CodecLevel[] {CodecLevel.LEVEL_1, CodecLevel.LEVEL_2, CodecLevel.LEVEL_3}) {
-      registry.register(fp, CodecTables.calibrate(calibration, level));
+    for (CodecTables tables : CodecCalibration.calibrate(stories, generate)) {
+      registry.register(fp, tables);
     }
     CacheGenCodec inline = codec;
     codec = new CacheGenCodec(registry);
@@ -117,14 +142,16 @@ public final class CodecBench {
     long elements = 0;
     double[] agreement = new double[4];
     double[] kl = new double[4];
+    double[] heldoutBits = new double[4];
+    double[] heldoutAgreement = new double[4];
+    double[] heldoutKl = new double[4];
+    long heldoutElements = 0;
     try (LlamaEngine engine =
         new LlamaEngine(stories, EngineOptions.defaults().withThreads(1).withKvBlocks(256))) {
       for (String prompt : PROMPTS) {
         int[] tokens = stories.tokenizer().encode(prompt, true);
         // the original: prefill, then greedy generation; record the logits at every step
         Generation original = generate(engine, tokens, generate);
-        int[] generated = original.tokens();
-        List<float[]> originalLogits = original.logits();
         KvTensor full = original.kv();
         long n = full.elementCount();
         elements += n;
@@ -153,33 +180,22 @@ public final class CodecBench {
         anchorBytes += anchors.anchorBytes();
         plainMse += anchors.plainMse() / PROMPTS.length;
         anchorMse += anchors.anchorMse() / PROMPTS.length;
-        // quality: the prompt's KV (all but its last token) through the codec, then decode from it
-        int[] context = Arrays.copyOf(tokens, tokens.length - 1);
-        s:
-        for (CodecLevel level : CodecLevel.values()) {
-          KvTensor promptKv = full.slice(0, context.length);
-          KvTensor restored = codec.decode(codec.encode(promptKv, level.id(), fp), fp);
-          int r = engine.newSequence();
-          if (context.length > 0) {
-            engine.importKv(r, restored, context);
-          }
-          float[] l = engine.step(new int[] {r}, new int[][] {{tokens[tokens.length - 1]}})[0];
-          int same = 0;
-          double klSum = 0;
-          // teacher-forced KL on the original tokens; free-running agreement would diverge after a
-          // miss,
-          // so agreement counts positions where the restored model's greedy choice equals the
-          // original's
-          for (int i = 0; i < generate; i++) {
-            klSum += kl(originalLogits.get(i), l);
-            if (Sampler.argmax(l) == generated[i]) {
-              same++;
-            }
-            l = engine.step(new int[] {r}, new int[][] {{generated[i]}})[0];
-          }
-          engine.free(r);
-          agreement[level.id()] += (double) same / generate;
-          kl[level.id()] += klSum / generate;
+        Quality q = quality(engine, codec, fp, tokens, original);
+        for (int l = 0; l < 4; l++) {
+          agreement[l] += q.agreement()[l];
+          kl[l] += q.kl()[l];
+        }
+      }
+      // the same on prompts written after the levels were chosen, never used to choose them
+      for (String prompt : HELDOUT_PROMPTS) {
+        int[] tokens = stories.tokenizer().encode(prompt, true);
+        Generation original = generate(engine, tokens, generate);
+        heldoutElements += original.kv().elementCount();
+        Quality q = quality(engine, codec, fp, tokens, original);
+        for (int l = 0; l < 4; l++) {
+          heldoutBits[l] += codec.encode(original.kv(), l, fp).length * 8.0;
+          heldoutAgreement[l] += q.agreement()[l] / HELDOUT_PROMPTS.length;
+          heldoutKl[l] += q.kl()[l] / HELDOUT_PROMPTS.length;
         }
       }
     }
@@ -215,6 +231,20 @@ public final class CodecBench {
     }
     table.append(
         String.format(
+            Locale.ROOT, "held-out prompts (%d, never tuned on):%n", HELDOUT_PROMPTS.length));
+    for (int l = 1; l < 4; l++) {
+      table.append(
+          String.format(
+              Locale.ROOT,
+              "%-10s %12.3f %14.2f %12.4f %12.6f%n",
+              names[l],
+              heldoutBits[l] / heldoutElements,
+              int8Bits / elements / (heldoutBits[l] / heldoutElements),
+              heldoutAgreement[l],
+              heldoutKl[l]));
+    }
+    table.append(
+        String.format(
             Locale.ROOT,
             "%-10s %12.3f%n%-10s %12.3f%n%-10s %12.3f%n%-10s %12.3f%n",
             "fp16",
@@ -226,59 +256,47 @@ public final class CodecBench {
             "zstd16",
             zstdBits < 0 ? Double.NaN : zstdBits / elements));
 
-    // speed and table overhead on the stories15M shape (synthetic KV with per-channel structure)
+    // speed and table overhead on the stories15M shape (synthetic KV with per-channel structure),
+    // with tables calibrated on its last 1,024 tokens (as a worker calibrates on its model's KV)
+    // and with inline tables
     int layers = SyntheticModel.STORIES_15M.layers();
     int kvDim = SyntheticModel.STORIES_15M.kvDim();
     KvTensor big = syntheticKv(layers, 2048, kvDim, 9);
+    ModelFingerprint fp15 = new ModelFingerprint(15);
+    registry.register(
+        fp15, CodecTables.calibrate(List.of(big.slice(1024, 2048)), CodecLevel.LEVEL_2));
     KvTensor chunk256 = big.slice(0, 256);
     int repeats = args.integer("repeats", 5);
-    // per core: one thread, timed by its CPU time (what one core delivers) and by the wall clock
-    // (lower when other processes share the cores)
-    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
-    List<Double> enc = new ArrayList<>();
-    List<Double> dec = new ArrayList<>();
-    List<Double> encWall = new ArrayList<>();
-    List<Double> decWall = new ArrayList<>();
-    byte[] blob = null;
-    int speedRuns = 4 * repeats;
-    for (int r = -10; r < speedRuns; r++) { // 10 warm-up runs
-      long c0 = cpu.getCurrentThreadCpuTime();
-      long t0 = System.nanoTime();
-      blob = codec.encode(chunk256, 2, fp);
-      long c1 = cpu.getCurrentThreadCpuTime();
-      long t1 = System.nanoTime();
-      codec.decode(blob, fp);
-      long c2 = cpu.getCurrentThreadCpuTime();
-      long t2 = System.nanoTime();
-      if (r >= 0) {
-        double mb = chunk256.elementCount() * 2 / 1e6; // fp16 input bytes
-        enc.add(mb / ((c1 - c0) / 1e9));
-        dec.add(mb / ((c2 - c1) / 1e9));
-        encWall.add(mb / ((t1 - t0) / 1e9));
-        decWall.add(mb / ((t2 - t1) / 1e9));
-      }
-    }
-    double encodeMbS = EngineBench.median(enc);
-    double decodeMbS = EngineBench.median(dec);
-    double encodeWallMbS = EngineBench.median(encWall);
-    double decodeWallMbS = EngineBench.median(decWall);
-    long tableBytes256 = // inline means (f32) and CDFs (u16)
-        4L * 2 * layers * kvDim
-            + 2L * 2 * layers * kvDim * (CodecLevel.LEVEL_2.maxBins(layers) + 1);
-    byte[] blob1024 = codec.encode(big.slice(0, 1024), 2, fp);
-    double bits256 = blob.length * 8.0 / chunk256.elementCount();
-    double bits1024 = blob1024.length * 8.0 / (chunk256.elementCount() * 4);
+    Speed speed = speed(codec, chunk256, fp15, 4 * repeats);
+    Speed inlineSpeed = speed(inline, chunk256, fp15, 4 * repeats);
+    double bits256 = codec.encode(chunk256, 2, fp15).length * 8.0 / chunk256.elementCount();
+    double bits1024 =
+        codec.encode(big.slice(0, 1024), 2, fp15).length * 8.0 / (4 * chunk256.elementCount());
+    byte[] inline256 = inline.encode(chunk256, 2, fp15);
+    double inlineBits256 = inline256.length * 8.0 / chunk256.elementCount();
+    double inlineBits1024 =
+        inline.encode(big.slice(0, 1024), 2, fp15).length * 8.0 / (4 * chunk256.elementCount());
+    double tableShare256 =
+        (double) CodecTables.bodyBytes(layers, kvDim, CodecLevel.LEVEL_2, 1) / inline256.length;
     table.append(
         String.format(
             Locale.ROOT,
-            "15M shape, level 2, fp16 input, one thread: encode %.1f MB/s, decode %.1f MB/s per core (thread CPU time; wall clock %.1f / %.1f MB/s); tables %.1f%% of a 256-token chunk; %.3f bits/elem at 256-token chunks, %.3f at 1024%n",
-            encodeMbS,
-            decodeMbS,
-            encodeWallMbS,
-            decodeWallMbS,
-            100.0 * tableBytes256 / blob.length,
+            "15M shape, level 2, fp16 input, one thread, calibrated tables: encode %.1f MB/s, decode %.1f MB/s per core (thread CPU time; wall clock %.1f / %.1f MB/s); inline tables: encode %.1f, decode %.1f MB/s%n",
+            speed.encode(),
+            speed.decode(),
+            speed.encodeWall(),
+            speed.decodeWall(),
+            inlineSpeed.encode(),
+            inlineSpeed.decode()));
+    table.append(
+        String.format(
+            Locale.ROOT,
+            "15M shape, level 2 bits/elem: calibrated %.3f at 256-token chunks, %.3f at 1024; inline %.3f at 256 (tables %.1f%% of the blob), %.3f at 1024%n",
             bits256,
-            bits1024));
+            bits1024,
+            inlineBits256,
+            100 * tableShare256,
+            inlineBits1024));
 
     // Redis handoff of a 2,048-token KV: raw fp16 vs level 2, 256-token chunks, write + read
     double fp16Ms;
@@ -292,11 +310,11 @@ public final class CodecBench {
       for (int t = 0; t < 2048; t += 256) {
         KvTensor part = big.slice(t, t + 256);
         raw.add(fp16(part.data()));
-        encoded.add(codec.encode(part, 2, fp));
+        encoded.add(codec.encode(part, 2, fp15));
       }
       long c1 = System.nanoTime();
       for (byte[] e : encoded) {
-        codec.decode(e, fp);
+        codec.decode(e, fp15);
       }
       level2CodecMs = (System.nanoTime() - c1 + (c1 - c0)) / 1e6;
       fp16Ms = handoff(store, raw, repeats);
@@ -348,9 +366,11 @@ public final class CodecBench {
           "level2_vs_int8": %.3f,
           "greedy_agreement": {"level1": %.4f, "level2": %.4f, "level3": %.4f, "lossless": %.4f},
           "kl": {"level1": %.6f, "level2": %.6f, "level3": %.6f, "lossless": %.6f},
-          "encode_mb_s": %.2f, "decode_mb_s": %.2f, "speed_basis": "one thread, thread CPU time, 15M shape, 256-token chunk, level 2, MB of fp16 input",
+          "heldout": {"prompts": %d, "bits_per_element": {"level1": %.4f, "level2": %.4f, "level3": %.4f}, "greedy_agreement": {"level1": %.4f, "level2": %.4f, "level3": %.4f}, "kl": {"level1": %.6f, "level2": %.6f, "level3": %.6f}},
+          "encode_mb_s": %.2f, "decode_mb_s": %.2f, "speed_basis": "one thread, thread CPU time, 15M shape, 256-token chunk, level 2, calibrated tables, MB of fp16 input",
           "encode_mb_s_wall": %.2f, "decode_mb_s_wall": %.2f,
-          "table_overhead_256_fraction": %.4f, "bits_per_element_15m": {"chunk256": %.4f, "chunk1024": %.4f},
+          "encode_mb_s_inline_tables": %.2f, "decode_mb_s_inline_tables": %.2f,
+          "table_overhead_256_fraction": %.4f, "bits_per_element_15m": {"chunk256": %.4f, "chunk1024": %.4f, "chunk256_inline_tables": %.4f, "chunk1024_inline_tables": %.4f},
           "redis_handoff_ms": {"fp16": %.3f, "level2": %.3f, "level2_codec_ms": %.3f},
           "rans_vs_ac": {"ac_bytes": %d, "rans_bytes": %d, "size_ratio": %.4f, "ac_ms": %.2f, "rans_ms": %.2f},
           "anchor_every_10": {"plain_bytes": %d, "anchor_bytes": %d, "size_ratio": %.4f, "plain_mse": %.6g, "anchor_mse": %.6g}
@@ -368,7 +388,7 @@ public final class CodecBench {
             inlineBits[1] / elements,
             inlineBits[2] / elements,
             inlineBits[3] / elements,
-            CALIBRATION_PROMPTS.length,
+            CodecCalibration.PROMPTS.size(),
             int8Bits / bits[2],
             agreement[1] / prompts,
             agreement[2] / prompts,
@@ -378,13 +398,27 @@ public final class CodecBench {
             kl[2] / prompts,
             kl[3] / prompts,
             kl[0] / prompts,
-            encodeMbS,
-            decodeMbS,
-            encodeWallMbS,
-            decodeWallMbS,
-            (double) tableBytes256 / blob.length,
+            HELDOUT_PROMPTS.length,
+            heldoutBits[1] / heldoutElements,
+            heldoutBits[2] / heldoutElements,
+            heldoutBits[3] / heldoutElements,
+            heldoutAgreement[1],
+            heldoutAgreement[2],
+            heldoutAgreement[3],
+            heldoutKl[1],
+            heldoutKl[2],
+            heldoutKl[3],
+            speed.encode(),
+            speed.decode(),
+            speed.encodeWall(),
+            speed.decodeWall(),
+            inlineSpeed.encode(),
+            inlineSpeed.decode(),
+            tableShare256,
             bits256,
             bits1024,
+            inlineBits256,
+            inlineBits1024,
             fp16Ms,
             level2Ms,
             level2CodecMs,
@@ -402,6 +436,82 @@ public final class CodecBench {
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, json);
     System.out.println("wrote " + out);
+  }
+
+  /** Medians of MB of fp16 input per second, by thread CPU time and by the wall clock. */
+  record Speed(double encode, double decode, double encodeWall, double decodeWall) {}
+
+  /**
+   * Per core: one thread, timed by its CPU time (what one core delivers) and by the wall clock
+   * (lower when other processes share the cores); 10 warm-up runs first.
+   */
+  static Speed speed(KvCodec codec, KvTensor chunk, ModelFingerprint model, int runs) {
+    ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
+    List<Double> enc = new ArrayList<>();
+    List<Double> dec = new ArrayList<>();
+    List<Double> encWall = new ArrayList<>();
+    List<Double> decWall = new ArrayList<>();
+    double mb = chunk.elementCount() * 2 / 1e6;
+    for (int r = -10; r < runs; r++) {
+      long c0 = cpu.getCurrentThreadCpuTime();
+      long t0 = System.nanoTime();
+      byte[] blob = codec.encode(chunk, 2, model);
+      long c1 = cpu.getCurrentThreadCpuTime();
+      long t1 = System.nanoTime();
+      codec.decode(blob, model);
+      long c2 = cpu.getCurrentThreadCpuTime();
+      long t2 = System.nanoTime();
+      if (r >= 0) {
+        enc.add(mb / ((c1 - c0) / 1e9));
+        dec.add(mb / ((c2 - c1) / 1e9));
+        encWall.add(mb / ((t1 - t0) / 1e9));
+        decWall.add(mb / ((t2 - t1) / 1e9));
+      }
+    }
+    return new Speed(
+        EngineBench.median(enc),
+        EngineBench.median(dec),
+        EngineBench.median(encWall),
+        EngineBench.median(decWall));
+  }
+
+  /** Per level (index = level id): greedy agreement and mean KL over the generated positions. */
+  record Quality(double[] agreement, double[] kl) {}
+
+  /**
+   * The prompt's KV (all but its last token) through the codec at each level, then the generation
+   * continued from it, teacher-forced on the original tokens: free-running agreement would diverge
+   * after a miss, so agreement counts positions where the restored model's greedy choice equals the
+   * original's, and KL is KL(original ‖ restored) of the next-token distributions.
+   */
+  static Quality quality(
+      LlamaEngine engine, KvCodec codec, ModelFingerprint fp, int[] tokens, Generation original) {
+    int[] context = Arrays.copyOf(tokens, tokens.length - 1);
+    int[] generated = original.tokens();
+    double[] agreement = new double[4];
+    double[] kl = new double[4];
+    for (CodecLevel level : CodecLevel.values()) {
+      KvTensor promptKv = original.kv().slice(0, context.length);
+      KvTensor restored = codec.decode(codec.encode(promptKv, level.id(), fp), fp);
+      int r = engine.newSequence();
+      if (context.length > 0) {
+        engine.importKv(r, restored, context);
+      }
+      float[] l = engine.step(new int[] {r}, new int[][] {{tokens[tokens.length - 1]}})[0];
+      int same = 0;
+      double klSum = 0;
+      for (int i = 0; i < generated.length; i++) {
+        klSum += kl(original.logits().get(i), l);
+        if (Sampler.argmax(l) == generated[i]) {
+          same++;
+        }
+        l = engine.step(new int[] {r}, new int[][] {{generated[i]}})[0];
+      }
+      engine.free(r);
+      agreement[level.id()] = (double) same / generated.length;
+      kl[level.id()] = klSum / generated.length;
+    }
+    return new Quality(agreement, kl);
   }
 
   /** A greedy continuation: its tokens, the logits before each, and the final KV. */

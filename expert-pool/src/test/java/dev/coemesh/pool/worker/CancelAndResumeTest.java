@@ -74,6 +74,16 @@ class CancelAndResumeTest {
     }
 
     @Override
+    public CompletableFuture<Void> putTable(long id, byte[] table) {
+      return inner.putTable(id, table);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> getTable(long id) {
+      return inner.getTable(id);
+    }
+
+    @Override
     public void close() {}
   }
 

@@ -1,7 +1,5 @@
 package dev.coemesh.kv.codec;
 
-import java.util.Arrays;
-
 /**
  * CacheGen's 32-bit arithmetic coder with 16-bit cumulative frequencies and carry-less (E1/E2/E3)
  * renormalisation (ALGORITHMS.md §1.4): {@link ArithmeticEncoder} and {@link ArithmeticDecoder}
@@ -15,28 +13,46 @@ public final class ArithmeticCoder {
   private ArithmeticCoder() {}
 
   /**
-   * The reference CDFs of {@code c} interleaved streams at once, {@code symbols[from + t*c + ch]}
-   * for {@code t < n}: one contiguous pass instead of {@code c} strided ones. {@code counts} is
-   * scratch of at least {@code c * (maxBins + 1)} entries; the tables go to {@code out[outOffset +
-   * ch*(maxBins+1) ...]}.
+   * The reference-format table at {@code cdf[offset ..]} ({@code lp} entries) as the coders hold
+   * tables: 16-bit entries (half the cache footprint of ints, which decides the decoder's speed
+   * with thousands of tables). A table ends at 0xFFFF and the reference gives its top symbol the
+   * upper bound 0x10000, so the coders read a symbol's upper bound {@code v} as {@link #upper}.
    */
-  public static void cdfs(
-      byte[] symbols, int from, int n, int c, int maxBins, int[] counts, int[] out, int outOffset) {
-    int lp = maxBins + 1;
-    Arrays.fill(counts, 0, c * lp, 0);
-    for (int t = 0, at = from; t < n; t++, at += c) {
-      for (int ch = 0; ch < c; ch++) {
-        counts[ch * lp + symbols[at + ch] + 1]++; // [channel][symbol + 1]
-      }
+  static char[] table(int[] cdf, int offset, int lp) {
+    char[] out = new char[lp];
+    for (int i = 0; i < lp; i++) {
+      out[i] = (char) cdf[offset + i];
     }
-    for (int ch = 0; ch < c; ch++) {
-      long cumulative = 0;
-      for (int i = 0; i < lp; i++) {
-        cumulative += counts[ch * lp + i];
-        out[outOffset + ch * lp + i] =
-            n == 0
-                ? (int) ((0xFFFFL - maxBins) * i / maxBins) + i
-                : (int) ((0xFFFFL - maxBins) * cumulative / n) + i;
+    return out;
+  }
+
+  /**
+   * A symbol's upper bound from the table entry after it: the entry, except 0x10000 for the last
+   * one (0xFFFF, which no other entry of a strictly increasing table can be). Branch-free.
+   */
+  static long upper(int entry) {
+    return entry + ((entry + 1) >>> 16);
+  }
+
+  /**
+   * A table by the reference rule from symbol counts: {@code cdf[i] = floor((0xFFFF - alphabet) *
+   * (#symbols < i) / n) + i} for {@code i <= alphabet}; uniform when there are no symbols. The
+   * {@code + i} gives every symbol, seen or not, a non-zero width.
+   */
+  static void cdfFromCounts(
+      long[] counts, int countOffset, int alphabet, int[] out, int outOffset) {
+    long n = 0;
+    for (int s = 0; s < alphabet; s++) {
+      n += counts[countOffset + s];
+    }
+    long cumulative = 0;
+    for (int i = 0; i <= alphabet; i++) {
+      out[outOffset + i] =
+          n == 0
+              ? (int) ((0xFFFFL - alphabet) * i / alphabet) + i
+              : (int) ((0xFFFFL - alphabet) * cumulative / n) + i;
+      if (i < alphabet) {
+        cumulative += counts[countOffset + i];
       }
     }
   }
@@ -47,22 +63,10 @@ public final class ArithmeticCoder {
    */
   public static void cdf(
       byte[] symbols, int from, int stride, int n, int maxBins, int[] out, int outOffset) {
-    int lp = maxBins + 1;
-    long[] hist = new long[lp];
+    long[] counts = new long[maxBins];
     for (int i = 0; i < n; i++) {
-      hist[symbols[from + i * stride] + 1]++;
+      counts[symbols[from + i * stride]]++;
     }
-    if (n == 0) {
-      // no symbols (an empty chunk): a uniform table, so the table is still well-formed
-      for (int i = 0; i < lp; i++) {
-        out[outOffset + i] = (int) ((0xFFFFL - maxBins) * i / maxBins) + i;
-      }
-      return;
-    }
-    long cumulative = 0;
-    for (int i = 0; i < lp; i++) {
-      cumulative += hist[i];
-      out[outOffset + i] = (int) ((0xFFFFL - maxBins) * cumulative / n) + i;
-    }
+    cdfFromCounts(counts, 0, maxBins, out, outOffset);
   }
 }

@@ -54,10 +54,26 @@ public final class ArithmeticEncoder {
   }
 
   /**
-   * Appends the stream of {@code n} symbols {@code symbols[from + i*stride]} to the buffer,
+   * Appends the stream of {@code n} symbols {@code symbols[from + i*stride]}, all under the
+   * reference-format table at {@code cdf[cdfOffset ..]} ({@code lp} entries), to the buffer,
    * starting on a byte boundary; returns its length in bytes.
    */
   public int append(byte[] symbols, int from, int stride, int n, int[] cdf, int cdfOffset, int lp) {
+    byte[] gathered = new byte[n];
+    for (int i = 0; i < n; i++) {
+      gathered[i] = symbols[from + i * stride];
+    }
+    return append(gathered, new int[n], n, ArithmeticCoder.table(cdf, cdfOffset, lp));
+  }
+
+  /**
+   * Appends one stream to the buffer, starting on a byte boundary, and returns its length in bytes:
+   * symbol {@code symbols[i] & 0xFF} under the table at {@code cdf[offsets[i] ..]}, for {@code i <
+   * n}. Tables are reference tables held as in {@link ArithmeticCoder#table}: a symbol's bounds are
+   * its entry and the next, whatever the table's alphabet, so one stream can switch tables (and
+   * alphabets) per symbol.
+   */
+  public int append(byte[] symbols, int[] offsets, int n, char[] cdf) {
     room(n);
     int begin = size;
     byte[] buf = out;
@@ -67,12 +83,11 @@ public final class ArithmeticEncoder {
     long low = 0;
     long high = MASK;
     int pending = 0;
-    int top = lp - 2;
-    for (int i = 0, at = from; i < n; i++, at += stride) {
-      int s = symbols[at];
+    for (int i = 0; i < n; i++) {
+      int at = offsets[i] + (symbols[i] & 0xFF);
       long span = high - low + 1;
-      long cLow = cdf[cdfOffset + s];
-      long cHigh = s == top ? 0x10000 : cdf[cdfOffset + s + 1];
+      long cLow = cdf[at];
+      long cHigh = ArithmeticCoder.upper(cdf[at + 1]);
       high = (low - 1 + ((span * cHigh) >>> 16)) & MASK;
       low = (low + ((span * cLow) >>> 16)) & MASK;
       // E1/E2: the k leading bits on which low and high agree are final

@@ -8,35 +8,40 @@ import dev.coemesh.core.spi.KvCodec;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
- * The CacheGen KV codec: per-(layer, token) scales, layer-wise quantization bins, one CDF per
- * (layer of K or V, channel) shipped inline, and one arithmetic-coded stream per (layer of K or V,
- * channel, sub-chunk of at most 256 tokens); or, at level 0, the float32 bits unchanged.
+ * The CacheGen KV codec: per-(layer, token) scales, quantization bins per (layer, K|V) slot, CDFs
+ * per (slot, channel) and per (slot) for the scales, and one arithmetic-coded stream per (slot,
+ * sub-chunk of at most 256 tokens) ({@link SlotStreams}); or, at level 0, the float32 bits
+ * unchanged.
  *
- * <p>Envelope (little-endian), version 2:
+ * <p>Envelope (little-endian), version 3:
  *
  * <pre>
- * magic "CGKV" u32 | version u16 | level u8 | reserved u8 | model fingerprint u64
+ * magic "CGKV" u32 | version u16 | level u8 | flags u8 | model fingerprint u64
  * layers u16 | kvDim u32 | tokens u32
  * level 0:  values f32[2*layers*tokens*kvDim]          ([layer][K|V][token][channel])
- * level 1-3: maxBins u8 | bins u8[2*layers] | scales bf16[2*layers*tokens] (rounded up)
- *            flags bit 0 clear (inline tables): means f32[2*layers*kvDim] | cdf u16[2*layers*kvDim*(maxBins+1)]
+ * level 1-3: maxBins u8 | bins u8[2*layers]
  *            flags bit 0 set (calibrated tables): table id u64
- *            subChunks u16 | per sub-chunk: tokens u16 | lengths varint[2*layers*kvDim] | stream bytes
+ *            flags bit 0 clear (inline tables, one context): means f32[2*layers*kvDim]
+ *              | scale bases i16[2*layers] | scale cdf u16[2*layers*65] | cdf u16[2*layers*kvDim*(maxBins+1)]
+ *            subChunks u16 | per sub-chunk: tokens u16 | lengths varint[2*layers] | stream bytes
  * crc32c u32 over everything before it
  * </pre>
  *
- * The flags are the header's reserved byte. Stream lengths are unsigned LEB128 varints (version 1
- * had u32): streams of small models are a few dozen bytes, so four bytes of length each cost more
- * than the coder's termination. Values are quantized after subtracting a per-channel mean (see
- * {@link CodecTables}). Thread-safe (stateless apart from per-call buffers; the registry is
- * concurrent).
+ * Version 2 shipped bf16 scales and one stream per (slot, channel); version 1 had u32 stream
+ * lengths. Values are quantized after subtracting a per-channel mean (see {@link CodecTables}).
+ * Thread-safe (stateless apart from per-call buffers and a cache of prepared calibrated tables).
  */
 public final class CacheGenCodec implements KvCodec {
   static final int FLAG_TABLE_BY_ID = 1;
   private final TableRegistry tables;
+  private final Map<Long, PreparedTables> prepared = new ConcurrentHashMap<>();
 
   /** A codec that ships its tables inline in every blob. */
   public CacheGenCodec() {
@@ -49,7 +54,7 @@ public final class CacheGenCodec implements KvCodec {
   }
 
   static final int MAGIC = 0x564B4743; // "CGKV" little-endian
-  static final short VERSION = 2;
+  static final short VERSION = 3;
   static final int MAX_SUBCHUNK_TOKENS = 256;
   private static final int HEADER_BYTES = 4 + 2 + 1 + 1 + 8 + 2 + 4 + 4;
 
@@ -90,102 +95,66 @@ public final class CacheGenCodec implements KvCodec {
     return java.util.Arrays.copyOf(out.array(), out.position());
   }
 
-  private static ByteBuffer quantized(
+  private ByteBuffer quantized(
       KvTensor kv, CodecLevel level, ModelFingerprint model, CodecTables calibrated) {
     int layers = kv.layers();
     int tokens = kv.tokens();
     int c = kv.kvDim();
     int slots = 2 * layers;
-    int maxBins = level.maxBins(layers);
-    int lp = maxBins + 1;
-    float[] data = kv.data();
     float[] means =
+        calibrated != null ? calibrated.means() : CodecTables.means(List.of(kv), layers, c);
+    Quantizer.Quantized q = Quantizer.quantize(kv, means, level);
+    PreparedTables p =
         calibrated != null
-            ? calibrated.means()
-            : CodecTables.means(java.util.List.of(kv), layers, c);
-    byte[] symbols = new byte[data.length]; // [slot][token][channel], the KvTensor order
-    float[] scales = new float[slots * tokens]; // [slot][token]
-    int[] bins = new int[slots];
-    for (int slot = 0; slot < slots; slot++) {
-      bins[slot] = level.bins(slot & 1, slot >> 1, layers);
-      Quantizer.quantize(data, means, symbols, scales, slot, tokens, c, bins[slot]);
-    }
-    int[] cdf;
-    if (calibrated != null) {
-      cdf = calibrated.cdf();
-    } else {
-      cdf = new int[slots * c * lp];
-      int[] counts = new int[c * lp]; // [channel][symbol + 1], one slot at a time
-      for (int slot = 0; slot < slots; slot++) {
-        ArithmeticCoder.cdfs(
-            symbols, slot * tokens * c, tokens, c, maxBins, counts, cdf, slot * c * lp);
-      }
-    }
+            ? prepare(calibrated)
+            : new PreparedTables(CodecTables.of(List.of(q), means, level, 1));
+    CodecTables t = p.tables;
     ArithmeticEncoder coder = new ArithmeticEncoder();
     int subChunks = (tokens + MAX_SUBCHUNK_TOKENS - 1) / MAX_SUBCHUNK_TOKENS;
-    int[][] lengths = new int[subChunks][slots * c];
-    byte[][] payloads = new byte[subChunks][]; // a sub-chunk's streams, back to back
+    int[][] lengths = new int[subChunks][slots];
     long payload = 0;
     for (int sub = 0; sub < subChunks; sub++) {
       int t0 = sub * MAX_SUBCHUNK_TOKENS;
       int n = Math.min(MAX_SUBCHUNK_TOKENS, tokens - t0);
-      coder.reset();
-      int[] sizes = lengths[sub];
       for (int slot = 0; slot < slots; slot++) {
-        int from = (slot * tokens + t0) * c;
-        for (int ch = 0; ch < c; ch++) {
-          sizes[slot * c + ch] =
-              coder.append(symbols, from + ch, c, n, cdf, (slot * c + ch) * lp, lp);
-        }
+        lengths[sub][slot] = SlotStreams.encode(coder, q, p, slot, t0, n);
+        payload += varintBytes(lengths[sub][slot]);
       }
-      for (int length : sizes) {
-        payload += varintBytes(length);
-      }
-      payloads[sub] = java.util.Arrays.copyOf(coder.buffer(), coder.size());
-      payload += coder.size();
     }
-    long tableBytes = calibrated != null ? 8 : 4L * means.length + 2L * cdf.length;
-    long size =
-        HEADER_BYTES
-            + 1
-            + slots
-            + 2L * scales.length
-            + tableBytes
-            + 2
-            + subChunks * 2L
-            + payload
-            + 4;
+    payload += coder.size();
+    long tableBytes = calibrated != null ? 8 : CodecTables.bodyBytes(layers, c, level, 1);
+    long size = HEADER_BYTES + 1 + slots + tableBytes + 2 + subChunks * 2L + payload + 4;
     ByteBuffer out = allocate(size);
     header(out, level, model, layers, c, tokens);
     if (calibrated != null) {
       out.put(7, (byte) FLAG_TABLE_BY_ID);
     }
-    out.put((byte) maxBins);
-    for (int b : bins) {
-      out.put((byte) b);
-    }
-    for (float s : scales) {
-      out.putShort((short) (Float.floatToRawIntBits(s) >>> 16));
+    out.put((byte) t.maxBins());
+    for (int slot = 0; slot < slots; slot++) {
+      out.put((byte) level.bins(slot & 1, slot >> 1, layers));
     }
     if (calibrated != null) {
       out.putLong(calibrated.id());
     } else {
-      for (float m : means) {
-        out.putFloat(m);
-      }
-      for (int v : cdf) {
-        out.putShort((short) v);
-      }
+      t.writeBody(out);
     }
     out.putShort((short) subChunks);
+    int at = 0;
     for (int sub = 0; sub < subChunks; sub++) {
       out.putShort((short) Math.min(MAX_SUBCHUNK_TOKENS, tokens - sub * MAX_SUBCHUNK_TOKENS));
+      int bytes = 0;
       for (int length : lengths[sub]) {
         putVarint(out, length);
+        bytes += length;
       }
-      out.put(payloads[sub]);
+      out.put(coder.buffer(), at, bytes);
+      at += bytes;
     }
     return out;
+  }
+
+  private PreparedTables prepare(CodecTables calibrated) {
+    return prepared.computeIfAbsent(calibrated.id(), id -> new PreparedTables(calibrated));
   }
 
   private static ByteBuffer allocate(long size) {
@@ -200,6 +169,31 @@ public final class CacheGenCodec implements KvCodec {
       ByteBuffer out, CodecLevel level, ModelFingerprint model, int layers, int c, int tokens) {
     out.putInt(MAGIC).putShort(VERSION).put((byte) level.id()).put((byte) 0).putLong(model.value());
     out.putShort((short) layers).putInt(c).putInt(tokens);
+  }
+
+  /**
+   * The id of the calibrated table a blob references, if it is an intact quantized blob that
+   * references one (a blob that fails its checksum has none here; decoding it says why).
+   */
+  public static OptionalLong tableId(byte[] blob) {
+    if (blob == null || blob.length < HEADER_BYTES + 4) {
+      return OptionalLong.empty();
+    }
+    ByteBuffer in = ByteBuffer.wrap(blob).order(ByteOrder.LITTLE_ENDIAN);
+    int layers = in.getShort(HEADER_BYTES - 10) & 0xFFFF;
+    int at = HEADER_BYTES + 1 + 2 * layers; // after maxBins and the bins
+    if (in.getInt(0) != MAGIC
+        || in.getShort(4) != VERSION
+        || in.get(6) == 0
+        || (in.get(7) & FLAG_TABLE_BY_ID) == 0
+        || blob.length < at + 8 + 4) {
+      return OptionalLong.empty();
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(blob, 0, blob.length - 4);
+    return (int) crc.getValue() == in.getInt(blob.length - 4)
+        ? OptionalLong.of(in.getLong(at))
+        : OptionalLong.empty();
   }
 
   @Override
@@ -261,7 +255,7 @@ public final class CacheGenCodec implements KvCodec {
     try {
       return level == CodecLevel.LOSSLESS
           ? decodeLossless(in, layers, tokens, c)
-          : decodeQuantized(blob, in, level, layers, tokens, c, flags);
+          : decodeQuantized(in, blob, level, layers, tokens, c, flags);
     } catch (BufferUnderflowException | IndexOutOfBoundsException e) {
       throw corrupt("KV blob is truncated or inconsistent: " + e);
     }
@@ -279,7 +273,7 @@ public final class CacheGenCodec implements KvCodec {
   }
 
   private KvTensor decodeQuantized(
-      byte[] blob, ByteBuffer in, CodecLevel level, int layers, int tokens, int c, int flags) {
+      ByteBuffer in, byte[] blob, CodecLevel level, int layers, int tokens, int c, int flags) {
     int slots = 2 * layers;
     int maxBins = in.get() & 0xFF;
     if (maxBins != level.maxBins(layers)) {
@@ -293,18 +287,8 @@ public final class CacheGenCodec implements KvCodec {
         throw corrupt("KV blob bins do not match level " + level.id());
       }
     }
-    boolean byId = (flags & FLAG_TABLE_BY_ID) != 0;
-    long fixed = 2L * slots * tokens + (byId ? 8 : 4L * slots * c + 2L * slots * c * lp);
-    if (in.remaining() < fixed) {
-      throw corrupt("KV blob is too short for its scales and tables");
-    }
-    float[] scales = new float[slots * tokens];
-    for (int i = 0; i < scales.length; i++) {
-      scales[i] = Float.intBitsToFloat((in.getShort() & 0xFFFF) << 16);
-    }
-    float[] means;
-    int[] cdf;
-    if (byId) {
+    PreparedTables p;
+    if ((flags & FLAG_TABLE_BY_ID) != 0) {
       long id = in.getLong();
       CodecTables t =
           tables
@@ -319,38 +303,27 @@ public final class CacheGenCodec implements KvCodec {
         throw corrupt(
             "codec table " + Long.toHexString(id) + " does not match the blob's shape or level");
       }
-      means = t.means();
-      cdf = t.cdf();
+      p = prepare(t);
     } else {
-      means = new float[slots * c];
-      for (int i = 0; i < means.length; i++) {
-        means[i] = in.getFloat();
+      if (in.remaining() < CodecTables.bodyBytes(layers, c, level, 1)) {
+        throw corrupt("KV blob is too short for its tables");
       }
-      cdf = new int[slots * c * lp];
-      for (int i = 0; i < cdf.length; i++) {
-        cdf[i] = in.getShort() & 0xFFFF;
-      }
-      validateCdf(cdf, slots * c, lp);
+      p = new PreparedTables(CodecTables.readBody(in, layers, c, level, 1));
     }
     int subChunks = in.getShort() & 0xFFFF;
     if (subChunks != (tokens + MAX_SUBCHUNK_TOKENS - 1) / MAX_SUBCHUNK_TOKENS) {
       throw corrupt("KV blob has " + subChunks + " sub-chunks for " + tokens + " tokens");
     }
-    byte[] symbols = new byte[2 * layers * tokens * c];
-    int streams = slots * c;
-    byte[] guess = new byte[2 * ArithmeticDecoder.GUESS_BUCKETS]; // guesses of the pair in flight
-    int[] lengths = new int[streams];
+    float[] data = new float[slots * tokens * c];
+    int[] lengths = new int[slots];
     for (int sub = 0; sub < subChunks; sub++) {
       int t0 = sub * MAX_SUBCHUNK_TOKENS;
       int n = in.getShort() & 0xFFFF;
       if (n != Math.min(MAX_SUBCHUNK_TOKENS, tokens - t0)) {
         throw corrupt("KV blob sub-chunk " + sub + " claims " + n + " tokens");
       }
-      if (in.remaining() < streams) {
-        throw corrupt("KV blob is too short for its stream lengths");
-      }
       long total = 0;
-      for (int s = 0; s < streams; s++) {
+      for (int s = 0; s < slots; s++) {
         lengths[s] = getVarint(in);
         total += lengths[s];
       }
@@ -358,72 +331,18 @@ public final class CacheGenCodec implements KvCodec {
         throw corrupt("KV blob streams exceed the blob");
       }
       int at = in.position();
-      for (int slot = 0; slot < slots; slot++) {
-        int ch = 0;
-        for (; ch + 1 < c; ch += 2) { // two channels at a time (see ArithmeticDecoder.decodePair)
-          int s = slot * c + ch;
-          ArithmeticDecoder.guesses(cdf, s * lp, lp, guess, 0);
-          ArithmeticDecoder.guesses(cdf, (s + 1) * lp, lp, guess, ArithmeticDecoder.GUESS_BUCKETS);
-          ArithmeticDecoder.decodePair(
-              blob,
-              at,
-              lengths[s],
-              lengths[s + 1],
-              n,
-              cdf,
-              s * lp,
-              lp,
-              symbols,
-              (slot * tokens + t0) * c + ch,
-              c,
-              guess,
-              0);
-          at += lengths[s] + lengths[s + 1];
-        }
-        if (ch < c) {
-          int s = slot * c + ch;
-          ArithmeticDecoder.guesses(cdf, s * lp, lp, guess, 0);
-          ArithmeticDecoder.decode(
-              blob,
-              at,
-              lengths[s],
-              n,
-              cdf,
-              s * lp,
-              lp,
-              symbols,
-              (slot * tokens + t0) * c + ch,
-              c,
-              guess,
-              0);
-          at += lengths[s];
-        }
+      for (int layer = 0; layer < layers; layer++) {
+        int k = lengths[2 * layer];
+        int v = lengths[2 * layer + 1];
+        SlotStreams.decodeLayer(blob, at, k, v, p, layer, t0, n, tokens, bins, data);
+        at += k + v;
       }
       in.position(at);
     }
     if (in.remaining() != 0) {
       throw corrupt("KV blob has " + in.remaining() + " trailing bytes");
     }
-    float[] data = new float[symbols.length];
-    for (int slot = 0; slot < slots; slot++) {
-      Quantizer.dequantize(symbols, means, scales, data, slot, tokens, c, bins[slot]);
-    }
     return new KvTensor(layers, tokens, c, data);
-  }
-
-  /** A CDF must rise strictly from 0 to 0xFFFF, or the coder could loop on a zero-width range. */
-  private static void validateCdf(int[] cdf, int tables, int lp) {
-    for (int t = 0; t < tables; t++) {
-      int base = t * lp;
-      if (cdf[base] != 0 || cdf[base + lp - 1] != 0xFFFF) {
-        throw corrupt("KV blob has a malformed frequency table");
-      }
-      for (int i = 1; i < lp; i++) {
-        if (cdf[base + i] <= cdf[base + i - 1]) {
-          throw corrupt("KV blob has a non-increasing frequency table");
-        }
-      }
-    }
   }
 
   static int varintBytes(int value) {

@@ -23,19 +23,7 @@ public final class CoderComparison {
     int maxBins = level.maxBins(layers);
     int lp = maxBins + 1;
     float[] means = CodecTables.means(List.of(kv), layers, c);
-    byte[] symbols = new byte[kv.data().length];
-    float[] scales = new float[slots * tokens];
-    for (int slot = 0; slot < slots; slot++) {
-      Quantizer.quantize(
-          kv.data(),
-          means,
-          symbols,
-          scales,
-          slot,
-          tokens,
-          c,
-          level.bins(slot & 1, slot >> 1, layers));
-    }
+    byte[] symbols = Quantizer.quantize(kv, means, level).symbols();
     int[] cdf = new int[slots * c * lp];
     for (int s = 0; s < slots * c; s++) {
       int slot = s / c;

@@ -22,6 +22,11 @@ public final class TableRegistry {
     byModel.put(new Key(model.value(), tables.level()), tables);
   }
 
+  /** Registers tables for decoding only (by id), e.g. ones fetched for a peer's blobs. */
+  public void add(CodecTables tables) {
+    byId.put(tables.id(), tables);
+  }
+
   public Optional<CodecTables> forModel(ModelFingerprint model, CodecLevel level) {
     return Optional.ofNullable(byModel.get(new Key(model.value(), level)));
   }

@@ -32,7 +32,7 @@ public final class LevelController {
   private final double alpha;
   private double bytesPerMs;
   private final double[] bitsPerElement = {
-    32, 2.0, 2.6, 3.6
+    32, 2.4, 2.8, 3.6
   }; // by level id; refined by observations
   private final AtomicLong textDecisions = new AtomicLong();
   private final AtomicLong[] levelDecisions = {

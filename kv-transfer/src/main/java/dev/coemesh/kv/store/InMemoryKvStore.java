@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The embedded mode's KV store: bounded in bytes, entries expire after their TTL, and the least
@@ -24,6 +25,7 @@ public final class InMemoryKvStore implements KvStore {
   private final long capacityBytes;
   private final Clock clock;
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(64, 0.75f, true);
+  private final Map<Long, byte[]> tables = new ConcurrentHashMap<>(); // few, small, kept
   private long usedBytes;
   private long evictions;
 
@@ -117,7 +119,25 @@ public final class InMemoryKvStore implements KvStore {
     }
   }
 
-  /** Live (unexpired) keys; tests assert it returns to zero after a handoff. */
+  @Override
+  public CompletableFuture<Void> putTable(long id, byte[] table) {
+    tables.put(id, table.clone());
+    return CompletableFuture.completedFuture(null);
+  }
+
+  @Override
+  public CompletableFuture<byte[]> getTable(long id) {
+    byte[] table = tables.get(id);
+    return table == null
+        ? CompletableFuture.failedFuture(
+            new MeshException(ErrorCode.KV_NOT_FOUND, "no codec table " + Long.toHexString(id)))
+        : CompletableFuture.completedFuture(table.clone());
+  }
+
+  /**
+   * Live (unexpired) keys of requests (codec tables are kept apart); tests assert it returns to
+   * zero after a handoff.
+   */
   public synchronized int size() {
     purgeExpired();
     return entries.size();

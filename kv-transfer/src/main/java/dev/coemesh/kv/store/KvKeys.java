@@ -5,9 +5,9 @@ import dev.coemesh.core.tenant.TenantId;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Store keys, {@code kv:{tenant}:{request}:{chunk}} and {@code kv:{tenant}:{request}:meta}. Built
- * only from validated ids (no ':' possible in either), so one tenant's key can never name another
- * tenant's entry.
+ * Store keys, {@code kv:{tenant}:{request}:{chunk}} and {@code kv:{tenant}:{request}:meta}, and
+ * {@code kvtable:{id}} for the codec tables every tenant shares. Built only from validated ids (no
+ * ':' possible in either), so one tenant's key can never name another tenant's entry.
  */
 final class KvKeys {
   private KvKeys() {}
@@ -18,6 +18,11 @@ final class KvKeys {
 
   static String meta(TenantId tenant, RequestId request) {
     return "kv:" + tenant.value() + ":" + request.value() + ":meta";
+  }
+
+  /** A codec table, shared by all tenants (no tenant's key starts with "kvtable:"). */
+  static String table(long id) {
+    return "kvtable:" + Long.toHexString(id);
   }
 
   static byte[] bytes(String key) {

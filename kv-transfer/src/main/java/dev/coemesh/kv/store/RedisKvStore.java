@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Supplier;
 
 /**
  * KV chunks in Redis through one Lettuce connection (commands pipeline on it). Every command has a
@@ -81,22 +82,9 @@ public final class RedisKvStore implements KvStore {
 
   @Override
   public CompletableFuture<byte[]> getChunk(TenantId tenant, RequestId request, int index) {
-    try {
-      return commands
-          .get(KvKeys.bytes(KvKeys.chunk(tenant, request, index)))
-          .toCompletableFuture()
-          .exceptionallyCompose(e -> CompletableFuture.failedFuture(unavailable(e)))
-          .thenCompose(
-              value ->
-                  value == null
-                      ? CompletableFuture.failedFuture(
-                          new MeshException(
-                              ErrorCode.KV_NOT_FOUND,
-                              "no KV chunk " + index + " for request " + request))
-                      : CompletableFuture.completedFuture(value));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(unavailable(e));
-    }
+    return get(
+        KvKeys.chunk(tenant, request, index),
+        () -> "no KV chunk " + index + " for request " + request);
   }
 
   @Override
@@ -112,6 +100,41 @@ public final class RedisKvStore implements KvStore {
           .toCompletableFuture()
           .<Void>thenApply(n -> null)
           .exceptionallyCompose(e -> CompletableFuture.failedFuture(unavailable(e)));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(unavailable(e));
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> putTable(long id, byte[] table) {
+    try {
+      return commands
+          .set(KvKeys.bytes(KvKeys.table(id)), table)
+          .toCompletableFuture()
+          .<Void>thenApply(ok -> null)
+          .exceptionallyCompose(e -> CompletableFuture.failedFuture(unavailable(e)));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(unavailable(e));
+    }
+  }
+
+  @Override
+  public CompletableFuture<byte[]> getTable(long id) {
+    return get(KvKeys.table(id), () -> "no codec table " + Long.toHexString(id));
+  }
+
+  private CompletableFuture<byte[]> get(String key, Supplier<String> missing) {
+    try {
+      return commands
+          .get(KvKeys.bytes(key))
+          .toCompletableFuture()
+          .exceptionallyCompose(e -> CompletableFuture.failedFuture(unavailable(e)))
+          .thenCompose(
+              value ->
+                  value == null
+                      ? CompletableFuture.failedFuture(
+                          new MeshException(ErrorCode.KV_NOT_FOUND, missing.get()))
+                      : CompletableFuture.completedFuture(value));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(unavailable(e));
     }

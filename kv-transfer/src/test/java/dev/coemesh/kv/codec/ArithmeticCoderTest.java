@@ -108,43 +108,60 @@ class ArithmeticCoderTest {
   }
 
   @Test
-  void decodingTwoStreamsInLockstepEqualsDecodingEachAlone() {
+  void aStreamThatSwitchesTablesPerSymbolRoundTripsAndMalformedOnesStayInBounds() {
     SplittableRandom r = new SplittableRandom(17);
     ArithmeticEncoder coder = new ArithmeticEncoder();
-    int lp = 33;
+    int[] alphabets = {6, 33, 64, 256};
     for (int trial = 0; trial < 500; trial++) {
-      int n = 1 + r.nextInt(256);
-      byte[] symbols = new byte[2 * n]; // [token][channel], two channels
-      for (int i = 0; i < symbols.length; i++) {
-        symbols[i] =
-            (byte) Math.max(0, Math.min(31, Math.round(16 + r.nextGaussian() * (1 + i % 2 * 4))));
+      // one extended table per alphabet, from skewed random counts, back to back
+      int[] offsets = new int[alphabets.length];
+      int size = 0;
+      for (int a = 0; a < alphabets.length; a++) {
+        offsets[a] = size;
+        size += alphabets[a] + 1;
       }
-      int[] cdf = new int[2 * lp];
-      ArithmeticCoder.cdf(symbols, 0, 2, n, 32, cdf, 0);
-      ArithmeticCoder.cdf(symbols, 1, 2, n, 32, cdf, lp);
+      int[] reference = new int[size];
+      byte[] guess = new byte[alphabets.length * ArithmeticDecoder.GUESS_BUCKETS];
+      for (int a = 0; a < alphabets.length; a++) {
+        long[] counts = new long[alphabets[a]];
+        for (int i = 0; i < 50; i++) {
+          counts[(int) Math.min(alphabets[a] - 1, Math.abs(r.nextGaussian()) * 3)]++;
+        }
+        ArithmeticCoder.cdfFromCounts(counts, 0, alphabets[a], reference, offsets[a]);
+      }
+      char[] cdf = ArithmeticCoder.table(reference, 0, size);
+      for (int a = 0; a < alphabets.length; a++) {
+        ArithmeticDecoder.guesses(cdf, offsets[a], guess, a * ArithmeticDecoder.GUESS_BUCKETS);
+      }
+      int n = 1 + r.nextInt(400);
+      int[] table = new int[n];
+      int[] at = new int[n];
+      byte[] symbols = new byte[n];
+      for (int i = 0; i < n; i++) {
+        table[i] = r.nextInt(alphabets.length);
+        at[i] = offsets[table[i]];
+        symbols[i] = (byte) r.nextInt(alphabets[table[i]]); // unlikely symbols too
+      }
       coder.reset();
-      int lengthA = coder.append(symbols, 0, 2, n, cdf, 0, lp);
-      int lengthB = coder.append(symbols, 1, 2, n, cdf, lp, lp);
+      int length = coder.append(symbols, at, n, cdf);
       byte[] data = java.util.Arrays.copyOf(coder.buffer(), coder.size());
-      if (trial % 3 == 0) {
-        // garbage in the streams (and one stream cut short): still equal, still in bounds
+      boolean garbage = trial % 3 == 0;
+      if (garbage) { // garbage in the stream, and the stream cut short: symbols stay in bounds
         for (int i = 0; i < 4; i++) {
           data[r.nextInt(data.length)] = (byte) r.nextInt(256);
         }
-        lengthB = Math.max(0, lengthB - r.nextInt(4));
+        length = Math.max(0, length - r.nextInt(4));
       }
-      byte[] guess = new byte[2 * ArithmeticDecoder.GUESS_BUCKETS];
-      ArithmeticDecoder.guesses(cdf, 0, lp, guess, 0);
-      ArithmeticDecoder.guesses(cdf, lp, lp, guess, ArithmeticDecoder.GUESS_BUCKETS);
-      byte[] paired = new byte[2 * n];
-      ArithmeticDecoder.decodePair(
-          data, 0, lengthA, lengthB, n, cdf, 0, lp, paired, 0, 2, guess, 0);
-      byte[] single = new byte[2 * n];
-      ArithmeticDecoder.decode(data, 0, lengthA, n, cdf, 0, lp, single, 0, 2);
-      ArithmeticDecoder.decode(data, lengthA, lengthB, n, cdf, lp, lp, single, 1, 2);
-      assertArrayEquals(single, paired, "trial " + trial);
-      if (trial % 3 != 0) {
-        assertArrayEquals(symbols, paired, "trial " + trial);
+      ArithmeticDecoder a = new ArithmeticDecoder(data, 0, length);
+      ArithmeticDecoder b = new ArithmeticDecoder(data, 0, length); // in lockstep with a
+      for (int i = 0; i < n; i++) {
+        int guesses = table[i] * ArithmeticDecoder.GUESS_BUCKETS;
+        int s = a.next(cdf, at[i], guess, guesses);
+        assertEquals(s, b.next(cdf, at[i], guess, guesses));
+        assertTrue(s >= 0 && s < alphabets[table[i]], "symbol " + s);
+        if (!garbage) {
+          assertEquals(symbols[i] & 0xFF, s, "trial " + trial + " symbol " + i);
+        }
       }
     }
   }

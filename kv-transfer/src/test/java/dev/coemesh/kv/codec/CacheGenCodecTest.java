@@ -115,7 +115,7 @@ class CacheGenCodecTest {
     assertEquals(
         ErrorCode.KV_CORRUPT,
         assertThrows(MeshException.class, () -> codec.decode(cut, MODEL)).code());
-    for (short other : new short[] {1, 3}) { // the u32-length envelope, and a future one
+    for (short other : new short[] {1, 2, 4}) { // u32 lengths, bf16 scales, a future one
       byte[] wrongVersion = blob.clone();
       ByteBuffer.wrap(wrongVersion).order(ByteOrder.LITTLE_ENDIAN).putShort(4, other);
       assertTrue(
@@ -217,9 +217,15 @@ class CacheGenCodecTest {
 
   /** Every value within half a step of its token's scale (inline tables centre on the means). */
   static void assertWithinQuantizationBound(KvTensor kv, KvTensor back, CodecLevel level) {
+    assertWithinQuantizationBound(
+        kv, back, level, CodecTables.means(java.util.List.of(kv), kv.layers(), kv.kvDim()));
+  }
+
+  /** As above, around the given means (a calibrated table's). */
+  static void assertWithinQuantizationBound(
+      KvTensor kv, KvTensor back, CodecLevel level, float[] means) {
     int layers = kv.layers();
     int c = kv.kvDim();
-    float[] means = CodecTables.means(java.util.List.of(kv), layers, c);
     for (int l = 0; l < layers; l++) {
       for (int kvi = 0; kvi < 2; kvi++) {
         int bins = level.bins(kvi, l, layers);
@@ -229,7 +235,9 @@ class CacheGenCodecTest {
           for (int ch = 0; ch < c; ch++) {
             scale = Math.max(scale, Math.abs(kv.data()[o + ch] - means[(l * 2 + kvi) * c + ch]));
           }
-          float bound = Quantizer.errorBound(Quantizer.bf16RoundUp(scale), bins) * 1.0001f + 1e-7f;
+          float coded = Quantizer.scaleOf(Quantizer.scaleCode(scale));
+          assertTrue(coded >= scale && coded <= scale * 1.0906f, scale + " coded as " + coded);
+          float bound = Quantizer.errorBound(coded, bins) * 1.0001f + 1e-7f;
           for (int ch = 0; ch < c; ch++) {
             float err = Math.abs(kv.data()[o + ch] - back.data()[o + ch]);
             assertTrue(

@@ -57,6 +57,16 @@ class PipelinedFetchTest {
     }
 
     @Override
+    public CompletableFuture<Void> putTable(long id, byte[] table) {
+      return inner.putTable(id, table);
+    }
+
+    @Override
+    public CompletableFuture<byte[]> getTable(long id) {
+      return inner.getTable(id);
+    }
+
+    @Override
     public void close() {}
   }
 

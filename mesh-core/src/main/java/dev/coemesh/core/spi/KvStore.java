@@ -27,6 +27,16 @@ public interface KvStore extends AutoCloseable {
   /** Deletes every chunk of the request; completes normally when nothing was there. */
   CompletableFuture<Void> delete(TenantId tenant, RequestId request, int chunkCount);
 
+  /**
+   * Stores a codec table under its content id, once per model and level, without a TTL. Tables are
+   * shared by every tenant: they hold a model's KV statistics over calibration prompts, never a
+   * request's data.
+   */
+  CompletableFuture<Void> putTable(long id, byte[] table);
+
+  /** Reads a codec table; completes with {@code KV_NOT_FOUND} when absent. */
+  CompletableFuture<byte[]> getTable(long id);
+
   @Override
   void close();
 }

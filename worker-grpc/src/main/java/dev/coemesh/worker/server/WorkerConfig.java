@@ -43,6 +43,13 @@ public interface WorkerConfig {
   @WithDefault("64")
   int chunkTokens();
 
+  /**
+   * Tokens generated after each built-in prompt to calibrate the codec's tables at start-up; 0
+   * ships tables inside every blob instead.
+   */
+  @WithDefault("64")
+  int calibrationTokens();
+
   /** Lifetime of an unconsumed KV in the store. */
   @WithDefault("60s")
   Duration kvTtl();
@@ -66,6 +73,7 @@ public interface WorkerConfig {
         redisUrl(),
         codecLevel(),
         chunkTokens(),
+        calibrationTokens(),
         kvTtl(),
         storeTimeout(),
         fetchTimeout());

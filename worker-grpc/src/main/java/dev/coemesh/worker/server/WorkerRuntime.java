@@ -2,7 +2,9 @@ package dev.coemesh.worker.server;
 
 import dev.coemesh.core.kv.KvHandle;
 import dev.coemesh.core.spi.KvStore;
-import dev.coemesh.kv.codec.CacheGenCodec;
+import dev.coemesh.kv.codec.CodecTables;
+import dev.coemesh.kv.codec.SharedTableCodec;
+import dev.coemesh.kv.codec.TableRegistry;
 import dev.coemesh.kv.store.InMemoryKvStore;
 import dev.coemesh.kv.store.RedisKvStore;
 import dev.coemesh.pool.engine.EngineOptions;
@@ -11,6 +13,7 @@ import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.scheduler.ContinuousBatcher;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
+import dev.coemesh.pool.worker.CodecCalibration;
 import dev.coemesh.pool.worker.DecodeWorker;
 import dev.coemesh.pool.worker.PrefillWorker;
 
@@ -42,7 +45,15 @@ public final class WorkerRuntime implements AutoCloseable {
             engine,
             new SchedulerOptions(
                 settings.maxRunning(), defaults.maxPrefillTokensPerStep(), defaults.maxWaiting()));
-    CacheGenCodec codec = new CacheGenCodec();
+    // calibrated tables make short chunks small; peers fetch them from the store by id
+    TableRegistry tables = new TableRegistry();
+    SharedTableCodec codec = new SharedTableCodec(tables, store, settings.storeTimeout());
+    if (settings.calibrationTokens() > 0) {
+      for (CodecTables t : CodecCalibration.calibrate(model, settings.calibrationTokens())) {
+        tables.register(model.fingerprint(), t);
+        codec.publish(t);
+      }
+    }
     this.prefill =
         new PrefillWorker(
             batcher, codec, store, settings.codecLevel(), settings.chunkTokens(), settings.kvTtl());

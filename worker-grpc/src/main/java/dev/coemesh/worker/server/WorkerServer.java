@@ -36,6 +36,7 @@ public final class WorkerServer {
           "redis",
           "level",
           "chunk-tokens",
+          "calibration-tokens",
           "kv-ttl-s",
           "store-timeout-ms",
           "fetch-timeout-ms");
@@ -58,6 +59,7 @@ public final class WorkerServer {
             args.get("redis", "redis://127.0.0.1:6379"),
             args.integer("level", 2),
             args.integer("chunk-tokens", 64),
+            args.integer("calibration-tokens", 64),
             Duration.ofSeconds(args.integer("kv-ttl-s", 60)),
             Duration.ofMillis(args.integer("store-timeout-ms", 500)),
             Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)));

@@ -16,6 +16,8 @@ import java.util.Objects;
  *     this process (only useful when prefill and decode share it, e.g. in tests)
  * @param codecLevel CacheGen level of the KV written by prefill, 0 (lossless) to 3
  * @param chunkTokens tokens per stored KV chunk (the unit of pipelined fetch)
+ * @param calibrationTokens tokens generated after each built-in prompt to calibrate the codec's
+ *     tables at start-up (shared with peers through the store); 0 ships tables inside every blob
  * @param kvTtl how long an unconsumed KV lives in the store (backstop for lost clients)
  * @param storeTimeout timeout of each store command
  * @param fetchTimeout how long decode waits for the whole KV before recomputing from the prompt
@@ -30,6 +32,7 @@ public record WorkerSettings(
     String redisUrl,
     int codecLevel,
     int chunkTokens,
+    int calibrationTokens,
     Duration kvTtl,
     Duration storeTimeout,
     Duration fetchTimeout) {
@@ -43,6 +46,9 @@ public record WorkerSettings(
     if (threads < 1 || kvBlocks < 1 || maxRunning < 1 || chunkTokens < 1) {
       throw new IllegalArgumentException(
           "threads, kv-blocks, max-running and chunk-tokens must be >= 1");
+    }
+    if (calibrationTokens < 0) {
+      throw new IllegalArgumentException("calibration-tokens must be >= 0");
     }
     if (kvTtl.isNegative()
         || kvTtl.isZero()

@@ -1,6 +1,7 @@
 package dev.coemesh.worker.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.core.request.FinishReason;
@@ -218,9 +219,15 @@ class DisaggregatedProcessesTest {
     return worker.load().getFallbacksMap().values().stream().mapToLong(Long::longValue).sum();
   }
 
-  /** The KV store holds nothing and neither engine holds a sequence (blocks all returned). */
+  /**
+   * The KV store holds no request's KV (only the codec tables the workers published, once) and
+   * neither engine holds a sequence (blocks all returned).
+   */
   private static void awaitNoKvAndNoSequences() throws InterruptedException {
-    await(() -> ":0".equals(redis.command("DBSIZE")), "KV keys left: " + redis.command("DBSIZE"));
+    await(
+        () -> "*0".equals(redis.command("KEYS", "kv:*")),
+        "KV keys left: " + redis.command("KEYS", "kv:*"));
+    assertNotEquals("*0", redis.command("KEYS", "kvtable:*"), "calibrated tables were shared");
     for (WorkerProcess w : List.of(prefill, decode)) {
       await(
           () -> w.client().load().getLiveSequences() == 0,
