@@ -4,6 +4,7 @@ import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.engine.LlamaEngine;
+import dev.coemesh.pool.kv.KvPrecision;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.synthetic.SyntheticModel;
@@ -30,11 +31,12 @@ import java.util.regex.Pattern;
  * <p>Each figure is the median of {@code --repeats} timed runs after a warm-up run; the decode
  * batch sizes take turns within each run. Decode runs positions 0..{@code --steps} for every
  * sequence of the batch, as run.c does for one. The 1-minute load average before and after is
- * printed and recorded: figures from a loaded machine compare only within one run.
+ * printed and recorded: figures from a loaded machine compare only within one run. {@code --kv F16}
+ * stores the KV cache in half precision (default: the engine's default).
  */
 public final class EngineBench {
   private static final Set<String> OPTIONS =
-      Set.of("out", "steps", "repeats", "llama2c", "prefill");
+      Set.of("out", "steps", "repeats", "llama2c", "prefill", "kv");
 
   private static final int[] BATCHES = {1, 4, 16};
 
@@ -57,6 +59,7 @@ public final class EngineBench {
     int steps = args.integer("steps", 128);
     int repeats = args.integer("repeats", 5);
     int prefillTokens = args.integer("prefill", 128);
+    KvPrecision kv = KvPrecision.valueOf(args.get("kv", EngineOptions.DEFAULT_KV_PRECISION.name()));
     int cores = Runtime.getRuntime().availableProcessors();
     double loadBefore = loadAverage();
     SyntheticModel synthetic = new SyntheticModel(SyntheticModel.STORIES_15M, 1);
@@ -80,6 +83,9 @@ public final class EngineBench {
                 + steps
                 + ", \"repeats\": "
                 + repeats
+                + ", \"kv\": \""
+                + kv
+                + "\""
                 + ",\n  \"models\": {\n");
     System.out.printf(
         "%-14s %7s %12s %12s %12s %14s %10s%n",
@@ -94,10 +100,11 @@ public final class EngineBench {
         // Exercise every kernel path first: a path first met mid-measurement deoptimizes the
         // compiled matmul and the run continues in the interpreter/C1 until C2 catches up.
         for (int round = 0; round < 3; round++) {
-          decode(model, threads, BATCHES, Math.min(32, decodeSteps), 1);
-          prefill(model, threads, Math.min(prefillTokens, model.config().contextLength() - 1), 1);
+          decode(model, threads, kv, BATCHES, Math.min(32, decodeSteps), 1);
+          prefill(
+              model, threads, kv, Math.min(prefillTokens, model.config().contextLength() - 1), 1);
         }
-        double[] rates = decode(model, threads, BATCHES, decodeSteps, repeats);
+        double[] rates = decode(model, threads, kv, BATCHES, decodeSteps, repeats);
         double b1 = rates[0];
         double b4 = rates[1];
         double b16 = rates[2];
@@ -105,6 +112,7 @@ public final class EngineBench {
             prefill(
                 model,
                 threads,
+                kv,
                 Math.min(prefillTokens, model.config().contextLength() - 1),
                 repeats);
         if (threads == 1 && entry.getKey().equals("synthetic-15M")) {
@@ -184,7 +192,8 @@ public final class EngineBench {
    * {@code repeats}). The batch sizes take turns within each repetition, so that a burst of load
    * from other processes hits all of them alike and their ratio stays meaningful.
    */
-  static double[] decode(Model model, int threads, int[] batches, int steps, int repeats) {
+  static double[] decode(
+      Model model, int threads, KvPrecision kv, int[] batches, int steps, int repeats) {
     int blocksPerSeq = (steps + 2 + 15) / 16;
     int largest = Arrays.stream(batches).max().orElseThrow();
     List<List<Double>> rates = new ArrayList<>();
@@ -196,7 +205,8 @@ public final class EngineBench {
             model,
             EngineOptions.defaults()
                 .withThreads(threads)
-                .withKvBlocks(largest * blocksPerSeq + 1))) {
+                .withKvBlocks(largest * blocksPerSeq + 1)
+                .withKvPrecision(kv))) {
       for (int r = 0; r <= repeats; r++) {
         for (int i = 0; i < batches.length; i++) {
           double rate = decodeOnce(engine, model, batches[i], steps);
@@ -235,7 +245,7 @@ public final class EngineBench {
   }
 
   /** Prompt tokens/s of one prefill of {@code tokens} positions. */
-  static double prefill(Model model, int threads, int tokens, int repeats) {
+  static double prefill(Model model, int threads, KvPrecision kv, int tokens, int repeats) {
     int[] prompt = new int[tokens];
     for (int i = 0; i < tokens; i++) {
       prompt[i] = 3 + (i * 37) % (model.config().vocabSize() - 3);
@@ -243,7 +253,10 @@ public final class EngineBench {
     try (LlamaEngine engine =
         new LlamaEngine(
             model,
-            EngineOptions.defaults().withThreads(threads).withKvBlocks((tokens + 15) / 16 + 1))) {
+            EngineOptions.defaults()
+                .withThreads(threads)
+                .withKvBlocks((tokens + 15) / 16 + 1)
+                .withKvPrecision(kv))) {
       List<Double> rates = new ArrayList<>();
       for (int r = 0; r <= repeats + 1; r++) {
         int id = engine.newSequence();

@@ -29,7 +29,12 @@ public final class LlamaEngine implements ModelEngine {
     this.model = model;
     this.config = model.config();
     this.pool =
-        new BlockPool(config.layers(), config.kvDim(), options.blockSize(), options.kvBlocks());
+        new BlockPool(
+            config.layers(),
+            config.kvDim(),
+            options.blockSize(),
+            options.kvBlocks(),
+            options.kvPrecision());
     this.workers = new WorkerPool(options.threads());
     this.transformer = new Transformer(model, pool, workers);
   }
@@ -75,6 +80,11 @@ public final class LlamaEngine implements ModelEngine {
   @Override
   public int availableBlocks() {
     return pool.availableBlocks();
+  }
+
+  /** Bytes of KV storage the engine holds (all blocks, K and V, every layer). */
+  public long kvBytes() {
+    return pool.kvBytes();
   }
 
   /** Blocks held by the prefix cache (referenced or not). */
@@ -202,9 +212,7 @@ public final class LlamaEngine implements ModelEngine {
     float[] data = kv.data();
     for (int l = 0; l < config.layers(); l++) {
       for (int p = 0; p < n; p++) {
-        int src = s.offset(p);
-        System.arraycopy(pool.keys(l), src, data, kv.offset(l, 0, p), kvDim);
-        System.arraycopy(pool.values(l), src, data, kv.offset(l, 1, p), kvDim);
+        pool.read(l, s.offset(p), data, kv.offset(l, 0, p), data, kv.offset(l, 1, p));
       }
     }
     return kv;
@@ -240,13 +248,10 @@ public final class LlamaEngine implements ModelEngine {
       throw new MeshException(
           ErrorCode.CAPACITY_EXHAUSTED, "no KV blocks for " + tokens.length + " imported tokens");
     }
-    int kvDim = config.kvDim();
     float[] data = kv.data();
     for (int l = 0; l < config.layers(); l++) {
       for (int p = 0; p < tokens.length; p++) {
-        int dst = s.offset(p);
-        System.arraycopy(data, kv.offset(l, 0, p), pool.keys(l), dst, kvDim);
-        System.arraycopy(data, kv.offset(l, 1, p), pool.values(l), dst, kvDim);
+        pool.write(l, s.offset(p), data, kv.offset(l, 0, p), data, kv.offset(l, 1, p));
       }
     }
     s.commit(tokens, 0, tokens.length);

@@ -1,6 +1,8 @@
 package dev.coemesh.pool.engine;
 
 import dev.coemesh.pool.kv.BlockPool;
+import dev.coemesh.pool.kv.Fp16;
+import dev.coemesh.pool.kv.KvPrecision;
 import dev.coemesh.pool.kv.SequenceKv;
 import dev.coemesh.pool.model.Kernels;
 import dev.coemesh.pool.model.LayerWeights;
@@ -82,9 +84,7 @@ public final class Transformer {
       for (int i = 0; i < t; i++) {
         rope(b.q, i * dim, dim, positions[i]);
         rope(b.k, i * kvDim, kvDim, positions[i]);
-        int slot = seqs[i].offset(positions[i]);
-        System.arraycopy(b.k, i * kvDim, pool.keys(l), slot, kvDim);
-        System.arraycopy(b.v, i * kvDim, pool.values(l), slot, kvDim);
+        pool.write(l, seqs[i].offset(positions[i]), b.k, i * kvDim, b.v, i * kvDim);
       }
       attention(l, t, positions, seqs, b);
       matmul(w.wo(), b.att, dim, t, b.xb, dim);
@@ -92,7 +92,9 @@ public final class Transformer {
       rmsnorm(b.xb, b.x, w.ffnNorm(), t, dim);
       matmul(w.w1(), b.xb, dim, t, b.hb, hidden);
       matmul(w.w3(), b.xb, dim, t, b.hb2, hidden);
-      swiGlu(b.hb, b.hb2, t * hidden);
+      for (int i = 0; i < t; i++) { // per token: its vector/scalar split must not depend on t
+        swiGlu(b.hb, b.hb2, i * hidden, hidden);
+      }
       matmul(w.w2(), b.hb, hidden, t, b.xb, dim);
       add(b.x, b.xb, t * dim);
     }
@@ -137,7 +139,9 @@ public final class Transformer {
   /**
    * One head of one token: softmax(q·K/sqrt(hs))·V over positions 0..pos of its sequence. Walks the
    * block table so that positions within a block are contiguous in the pool. Heads whose size is a
-   * multiple of the vector length use vector loops; others (e.g. stories260K's 8) scalar ones.
+   * multiple of the vector length use vector loops; others (e.g. stories260K's 8) scalar ones. With
+   * a 16-bit pool the keys and values are widened as they are loaded, so attention streams half the
+   * bytes.
    */
   private void attendOneHead(
       int layer, int i, int h, int[] positions, SequenceKv[] seqs, Buffers b, float[] scores) {
@@ -148,8 +152,11 @@ public final class Transformer {
     int kvHeadOffset = (h / c.groupSize()) * hs;
     int qOff = i * dim + h * hs;
     float[] q = b.q;
-    float[] keys = pool.keys(layer);
-    float[] values = pool.values(layer);
+    boolean half = pool.precision() == KvPrecision.F16;
+    float[] keys = half ? null : pool.keys(layer);
+    float[] values = half ? null : pool.values(layer);
+    short[] halfKeys = half ? pool.halfKeys(layer) : null;
+    short[] halfValues = half ? pool.halfValues(layer) : null;
     SequenceKv seq = seqs[i];
     int count = positions[i] + 1;
     boolean vector = hs % S.length() == 0;
@@ -160,21 +167,8 @@ public final class Transformer {
       int n = Math.min(bs, count - p0);
       for (int j = 0; j < n; j++) {
         int kOff = base + j * kvDim;
-        float s;
-        if (vector) {
-          var acc = jdk.incubator.vector.FloatVector.zero(S);
-          for (int d = 0; d < hs; d += S.length()) {
-            acc =
-                jdk.incubator.vector.FloatVector.fromArray(S, q, qOff + d)
-                    .fma(jdk.incubator.vector.FloatVector.fromArray(S, keys, kOff + d), acc);
-          }
-          s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        } else {
-          s = 0;
-          for (int d = 0; d < hs; d++) {
-            s += q[qOff + d] * keys[kOff + d];
-          }
-        }
+        float s =
+            half ? dot(q, qOff, halfKeys, kOff, hs, vector) : dot(q, qOff, keys, kOff, hs, vector);
         s *= scale;
         scores[p0 + j] = s;
         max = Math.max(max, s);
@@ -191,18 +185,81 @@ public final class Transformer {
       for (int j = 0; j < n; j++) {
         float a = scores[p0 + j] * inv;
         int vOff = base + j * kvDim;
-        if (vector) {
-          var weight = jdk.incubator.vector.FloatVector.broadcast(S, a);
-          for (int d = 0; d < hs; d += S.length()) {
-            jdk.incubator.vector.FloatVector.fromArray(S, values, vOff + d)
-                .fma(weight, jdk.incubator.vector.FloatVector.fromArray(S, att, outOff + d))
-                .intoArray(att, outOff + d);
-          }
+        if (half) {
+          addScaled(a, halfValues, vOff, att, outOff, hs, vector);
         } else {
-          for (int d = 0; d < hs; d++) {
-            att[outOff + d] += a * values[vOff + d];
-          }
+          addScaled(a, values, vOff, att, outOff, hs, vector);
         }
+      }
+    }
+  }
+
+  /** {@code q[qOff..qOff+n) · keys[kOff..kOff+n)}. */
+  private static float dot(float[] q, int qOff, float[] keys, int kOff, int n, boolean vector) {
+    if (vector) {
+      var acc = jdk.incubator.vector.FloatVector.zero(S);
+      for (int d = 0; d < n; d += S.length()) {
+        acc =
+            jdk.incubator.vector.FloatVector.fromArray(S, q, qOff + d)
+                .fma(jdk.incubator.vector.FloatVector.fromArray(S, keys, kOff + d), acc);
+      }
+      return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+    float s = 0;
+    for (int d = 0; d < n; d++) {
+      s += q[qOff + d] * keys[kOff + d];
+    }
+    return s;
+  }
+
+  /** {@link #dot} over half-precision keys, in the same order of operations. */
+  private static float dot(float[] q, int qOff, short[] keys, int kOff, int n, boolean vector) {
+    if (vector) {
+      var acc = jdk.incubator.vector.FloatVector.zero(S);
+      for (int d = 0; d < n; d += S.length()) {
+        acc =
+            jdk.incubator.vector.FloatVector.fromArray(S, q, qOff + d)
+                .fma(Fp16.load(keys, kOff + d), acc);
+      }
+      return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+    }
+    float s = 0;
+    for (int d = 0; d < n; d++) {
+      s += q[qOff + d] * Fp16.toFloat(keys[kOff + d]);
+    }
+    return s;
+  }
+
+  /** {@code att[outOff..outOff+n) += a * values[vOff..vOff+n)}. */
+  private static void addScaled(
+      float a, float[] values, int vOff, float[] att, int outOff, int n, boolean vector) {
+    if (vector) {
+      var weight = jdk.incubator.vector.FloatVector.broadcast(S, a);
+      for (int d = 0; d < n; d += S.length()) {
+        jdk.incubator.vector.FloatVector.fromArray(S, values, vOff + d)
+            .fma(weight, jdk.incubator.vector.FloatVector.fromArray(S, att, outOff + d))
+            .intoArray(att, outOff + d);
+      }
+    } else {
+      for (int d = 0; d < n; d++) {
+        att[outOff + d] += a * values[vOff + d];
+      }
+    }
+  }
+
+  /** {@link #addScaled} over half-precision values, in the same order of operations. */
+  private static void addScaled(
+      float a, short[] values, int vOff, float[] att, int outOff, int n, boolean vector) {
+    if (vector) {
+      var weight = jdk.incubator.vector.FloatVector.broadcast(S, a);
+      for (int d = 0; d < n; d += S.length()) {
+        Fp16.load(values, vOff + d)
+            .fma(weight, jdk.incubator.vector.FloatVector.fromArray(S, att, outOff + d))
+            .intoArray(att, outOff + d);
+      }
+    } else {
+      for (int d = 0; d < n; d++) {
+        att[outOff + d] += a * Fp16.toFloat(values[vOff + d]);
       }
     }
   }
@@ -243,17 +300,18 @@ public final class Transformer {
   }
 
   /**
-   * {@code gate[i] = silu(gate[i]) * up[i]}; exp on the vector unit (the scalar loop cost more than
-   * the FFN's glue).
+   * {@code gate[i] = silu(gate[i]) * up[i]} for i in [from, from+n); exp on the vector unit (the
+   * scalar loop cost more than the FFN's glue). The vector exp and Math.exp may differ in the last
+   * bit, so callers go one token at a time: a token's result must not depend on its batch.
    */
-  private static void swiGlu(float[] gate, float[] up, int n) {
-    int i = 0;
-    for (int upper = S.loopBound(n); i < upper; i += S.length()) {
+  private static void swiGlu(float[] gate, float[] up, int from, int n) {
+    int i = from;
+    for (int upper = from + S.loopBound(n); i < upper; i += S.length()) {
       var g = jdk.incubator.vector.FloatVector.fromArray(S, gate, i);
       var sig = g.neg().lanewise(jdk.incubator.vector.VectorOperators.EXP).add(1f);
       g.div(sig).mul(jdk.incubator.vector.FloatVector.fromArray(S, up, i)).intoArray(gate, i);
     }
-    for (; i < n; i++) {
+    for (; i < from + n; i++) {
       float g = gate[i];
       gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
     }

@@ -7,7 +7,8 @@ import java.util.Map;
 
 /**
  * A bounded pool of fixed-size KV-cache blocks. Each block holds {@code blockSize} positions of
- * keys and values for every layer: {@code keys[layer][(block*blockSize + slot)*kvDim + c]}.
+ * keys and values for every layer: {@code keys[layer][(block*blockSize + slot)*kvDim + c]}, as
+ * floats or, with {@link KvPrecision#F16}, as IEEE half-precision values in {@code short}s.
  *
  * <p>Full blocks are published under their chained content hash so later sequences with the same
  * prefix share them (reference counted). A published block whose count drops to zero stays cached
@@ -18,8 +19,12 @@ public final class BlockPool {
   private final int blockSize;
   private final int blocks;
   private final int kvDim;
-  private final float[][] keys; // [layer][blocks*blockSize*kvDim]
-  private final float[][] values; // [layer][blocks*blockSize*kvDim]
+  private final KvPrecision precision;
+  // [layer][blocks*blockSize*kvDim], the pair of the pool's precision (the other pair is null)
+  private final float[][] keys;
+  private final float[][] values;
+  private final short[][] halfKeys;
+  private final short[][] halfValues;
   private final int[] refCount; // [blocks]
   private final long[] hashOf; // [blocks], valid when published[b]
   private final boolean[] published; // [blocks]
@@ -33,15 +38,23 @@ public final class BlockPool {
   private long reusedBlocks;
 
   public BlockPool(int layers, int kvDim, int blockSize, int blocks) {
+    this(layers, kvDim, blockSize, blocks, KvPrecision.F32);
+  }
+
+  public BlockPool(int layers, int kvDim, int blockSize, int blocks, KvPrecision precision) {
     if (layers < 1 || kvDim < 1 || blockSize < 1 || blocks < 1) {
       throw new IllegalArgumentException("block pool dimensions must be positive");
     }
     this.blockSize = blockSize;
     this.blocks = blocks;
     this.kvDim = kvDim;
-    int floatsPerLayer = Math.multiplyExact(Math.multiplyExact(blocks, blockSize), kvDim);
-    this.keys = new float[layers][floatsPerLayer];
-    this.values = new float[layers][floatsPerLayer];
+    this.precision = precision;
+    int valuesPerLayer = Math.multiplyExact(Math.multiplyExact(blocks, blockSize), kvDim);
+    boolean half = precision == KvPrecision.F16;
+    this.keys = half ? null : new float[layers][valuesPerLayer];
+    this.values = half ? null : new float[layers][valuesPerLayer];
+    this.halfKeys = half ? new short[layers][valuesPerLayer] : null;
+    this.halfValues = half ? new short[layers][valuesPerLayer] : null;
     this.refCount = new int[blocks];
     this.hashOf = new long[blocks];
     this.published = new boolean[blocks];
@@ -86,12 +99,59 @@ public final class BlockPool {
     return reusedBlocks;
   }
 
+  public KvPrecision precision() {
+    return precision;
+  }
+
+  /** Bytes of K and V storage, all layers and blocks. */
+  public long kvBytes() {
+    int layers = keys != null ? keys.length : halfKeys.length;
+    return 2L * layers * blocks * blockSize * kvDim * precision.bytes();
+  }
+
+  /** A layer's keys; only for {@link KvPrecision#F32} pools. */
   public float[] keys(int layer) {
     return keys[layer];
   }
 
+  /** A layer's values; only for {@link KvPrecision#F32} pools. */
   public float[] values(int layer) {
     return values[layer];
+  }
+
+  /** A layer's keys as half-precision bits; only for {@link KvPrecision#F16} pools. */
+  public short[] halfKeys(int layer) {
+    return halfKeys[layer];
+  }
+
+  /** A layer's values as half-precision bits; only for {@link KvPrecision#F16} pools. */
+  public short[] halfValues(int layer) {
+    return halfValues[layer];
+  }
+
+  /**
+   * Stores one position's key {@code k[kOff..kOff+kvDim)} and value {@code v[vOff..)} of {@code
+   * layer} at flat offset {@code at} (see {@link #offset}), rounded to the pool's precision.
+   */
+  public void write(int layer, int at, float[] k, int kOff, float[] v, int vOff) {
+    if (keys != null) {
+      System.arraycopy(k, kOff, keys[layer], at, kvDim);
+      System.arraycopy(v, vOff, values[layer], at, kvDim);
+    } else {
+      Fp16.round(k, kOff, halfKeys[layer], at, kvDim);
+      Fp16.round(v, vOff, halfValues[layer], at, kvDim);
+    }
+  }
+
+  /** Reads one position's key and value of {@code layer} at flat offset {@code at} as floats. */
+  public void read(int layer, int at, float[] k, int kOff, float[] v, int vOff) {
+    if (keys != null) {
+      System.arraycopy(keys[layer], at, k, kOff, kvDim);
+      System.arraycopy(values[layer], at, v, vOff, kvDim);
+    } else {
+      Fp16.widen(halfKeys[layer], at, k, kOff, kvDim);
+      Fp16.widen(halfValues[layer], at, v, vOff, kvDim);
+    }
   }
 
   /** A block for exclusive use (count 1), or -1 when none is available. */

@@ -66,27 +66,52 @@ public final class Kernels {
     int cols = w.cols();
     float[] tail = null;
     int r = rowFrom;
-    // Two panels at a time for tiles of 8 inputs: 16 accumulators share each broadcast input,
-    // halving the loads per multiply-add (load ports, not FMAs, bound this loop).
-    if (batch >= 8 && r + 2 * PANEL <= rowTo) {
+    int eights = batch / 8 * 8; // inputs in tiles of 8, then tiles of 4, then single inputs
+    int fours = eights + (batch - eights) / TILE * TILE;
+    // Blocks of four panels, every input group against the block while it is in cache: tiles of 8
+    // two panels at a time (16 accumulators share each broadcast input, halving the loads per
+    // multiply-add; load ports, not FMAs, bound this loop), tiles of 4 one panel at a time, single
+    // inputs all four panels at once (four chains hide the multiply-add latency)
+    if (r + 4 * PANEL <= rowTo) {
       // each tile of 8 inputs interleaved by k, so the kernel's 8 broadcasts per k read one
       // contiguous run (one bounds check, one cache line)
-      int tiles = batch / 8;
-      float[] xt = interleaved(x, xStride, tiles, cols);
-      for (; r + 2 * PANEL <= rowTo; r += 2 * PANEL) {
-        int base = (r / PANEL) * cols * PANEL;
-        int b0 = 0;
-        for (int tile = 0; tile < tiles; tile++, b0 += 8) {
-          f32TwoPanels8(
-              packed, base, cols, xt, tile * cols * 8, out, b0 * outStride + r, outStride);
+      float[] xt = eights > 0 ? interleaved(x, xStride, eights / 8, cols) : null;
+      int panel = cols * PANEL;
+      for (; r + 4 * PANEL <= rowTo; r += 4 * PANEL) {
+        int base = (r / PANEL) * panel;
+        for (int pair = 0; pair < 2; pair++) {
+          for (int tile = 0; tile < eights / 8; tile++) {
+            f32TwoPanels8(
+                packed,
+                base + 2 * pair * panel,
+                cols,
+                xt,
+                tile * cols * 8,
+                out,
+                tile * 8 * outStride + r + 2 * pair * PANEL,
+                outStride);
+          }
         }
-        for (; b0 < batch; b0++) {
-          f32Panel1(packed, base, cols, x, b0 * xStride, out, b0 * outStride + r);
-          f32Panel1(
-              packed, base + cols * PANEL, cols, x, b0 * xStride, out, b0 * outStride + r + PANEL);
+        for (int b0 = eights; b0 < fours; b0 += TILE) {
+          for (int q = 0; q < 4; q++) {
+            f32Panel4(
+                packed,
+                base + q * panel,
+                cols,
+                x,
+                b0 * xStride,
+                xStride,
+                out,
+                b0 * outStride + r + q * PANEL,
+                outStride);
+          }
+        }
+        for (int b0 = fours; b0 < batch; b0++) {
+          f32Panels4x1(packed, base, cols, x, b0 * xStride, out, b0 * outStride + r);
         }
       }
     }
+    // the last (at most three) panels of this share, the very last maybe partial: one at a time
     for (; r < rowTo; r += PANEL) {
       int base = (r / PANEL) * cols * PANEL;
       boolean partial = r + PANEL > rowTo;
@@ -130,31 +155,43 @@ public final class Kernels {
     }
   }
 
-  /** One input: four independent accumulators over k hide the multiply-add latency. */
-  private static void f32Panel1(
+  /**
+   * One input against four adjacent panels: one accumulator per panel summing k in order, as every
+   * batched kernel does, so a token's outputs are bit-identical whether it is computed alone or in
+   * a batch of any size (and its K and V round alike in a 16-bit KV cache); the four independent
+   * chains hide the multiply-add latency.
+   */
+  private static void f32Panels4x1(
       float[] packed, int base, int cols, float[] x, int xOff, float[] out, int outIndex) {
     FloatVector a0 = FloatVector.zero(S);
     FloatVector a1 = FloatVector.zero(S);
     FloatVector a2 = FloatVector.zero(S);
     FloatVector a3 = FloatVector.zero(S);
-    int k = 0;
-    int w = base;
-    for (; k + 4 <= cols; k += 4, w += 4 * PANEL) {
-      a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
-      a1 =
-          FloatVector.fromArray(S, packed, w + PANEL)
-              .fma(FloatVector.broadcast(S, x[xOff + k + 1]), a1);
-      a2 =
-          FloatVector.fromArray(S, packed, w + 2 * PANEL)
-              .fma(FloatVector.broadcast(S, x[xOff + k + 2]), a2);
-      a3 =
-          FloatVector.fromArray(S, packed, w + 3 * PANEL)
-              .fma(FloatVector.broadcast(S, x[xOff + k + 3]), a3);
+    int panel = cols * PANEL;
+    for (int k = 0, w = base; k < cols; k++, w += PANEL) {
+      FloatVector v = FloatVector.broadcast(S, x[xOff + k]);
+      a0 = FloatVector.fromArray(S, packed, w).fma(v, a0);
+      a1 = FloatVector.fromArray(S, packed, w + panel).fma(v, a1);
+      a2 = FloatVector.fromArray(S, packed, w + 2 * panel).fma(v, a2);
+      a3 = FloatVector.fromArray(S, packed, w + 3 * panel).fma(v, a3);
     }
-    for (; k < cols; k++, w += PANEL) {
-      a0 = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), a0);
+    a0.intoArray(out, outIndex);
+    a1.intoArray(out, outIndex + PANEL);
+    a2.intoArray(out, outIndex + 2 * PANEL);
+    a3.intoArray(out, outIndex + 3 * PANEL);
+  }
+
+  /**
+   * One input against one panel, k in order (see {@link #f32Panels4x1}); one latency-bound chain,
+   * so only for a share's last few panels.
+   */
+  private static void f32Panel1(
+      float[] packed, int base, int cols, float[] x, int xOff, float[] out, int outIndex) {
+    FloatVector acc = FloatVector.zero(S);
+    for (int k = 0, w = base; k < cols; k++, w += PANEL) {
+      acc = FloatVector.fromArray(S, packed, w).fma(FloatVector.broadcast(S, x[xOff + k]), acc);
     }
-    a0.add(a1).add(a2.add(a3)).intoArray(out, outIndex);
+    acc.intoArray(out, outIndex);
   }
 
   private static final ThreadLocal<float[]> INTERLEAVED =

@@ -3,6 +3,9 @@ package dev.coemesh.pool.sampler;
 import dev.coemesh.core.request.SamplingParams;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Picks the next token of one sequence from its logits: greedy when the temperature is 0, otherwise
@@ -13,6 +16,11 @@ import java.util.SplittableRandom;
 public final class Sampler {
   /** A sampled token with its log-probability under the unmodified distribution (T = 1). */
   public record Pick(int token, double logprob, int[] topTokens, double[] topLogprobs) {}
+
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+  /** Logits scanned per block by {@link #argmax}: small enough to be searched again from L1. */
+  private static final int ARGMAX_BLOCK = 1024;
 
   private final SamplingParams params;
   private final SplittableRandom random;
@@ -50,7 +58,57 @@ public final class Sampler {
     return new Pick(token, logits[token] - logZ, top, topLp);
   }
 
+  /**
+   * The index of the largest logit, the first one on ties; NaNs are skipped (as {@code >} skips
+   * them). Vector maxima of blocks in one pass over memory, then a search of the first block that
+   * holds the overall maximum, while it is still in L1: the scalar compare-and-branch loop cost
+   * ~0.5 ms of a ~10 ms batch-16 step on a 32000-token vocabulary.
+   */
   public static int argmax(float[] logits) {
+    int n = logits.length;
+    float max = Float.NEGATIVE_INFINITY;
+    int bestBlock = 0;
+    for (int from = 0; from < n; from += ARGMAX_BLOCK) {
+      float blockMax = max(logits, from, Math.min(n, from + ARGMAX_BLOCK));
+      if (Float.isNaN(blockMax)) {
+        return argmaxSkippingNaN(logits);
+      }
+      if (blockMax > max) {
+        max = blockMax;
+        bestBlock = from;
+      }
+    }
+    int to = Math.min(n, bestBlock + ARGMAX_BLOCK);
+    int i = bestBlock;
+    for (int upper = bestBlock + S.loopBound(to - bestBlock); i < upper; i += S.length()) {
+      int lane = FloatVector.fromArray(S, logits, i).eq(max).firstTrue();
+      if (lane < S.length()) {
+        return i + lane;
+      }
+    }
+    for (; i < to; i++) {
+      if (logits[i] == max) {
+        return i;
+      }
+    }
+    return 0; // empty, or nothing above -infinity
+  }
+
+  /** The maximum of {@code v[from..to)}; NaN if any is NaN. */
+  private static float max(float[] v, int from, int to) {
+    FloatVector maxes = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+    int i = from;
+    for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
+      maxes = maxes.max(FloatVector.fromArray(S, v, i));
+    }
+    float max = maxes.reduceLanes(VectorOperators.MAX);
+    for (; i < to; i++) {
+      max = Math.max(max, v[i]);
+    }
+    return max;
+  }
+
+  private static int argmaxSkippingNaN(float[] logits) {
     int best = 0;
     for (int i = 1; i < logits.length; i++) {
       if (logits[i] > logits[best]) {

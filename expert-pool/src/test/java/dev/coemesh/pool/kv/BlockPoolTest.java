@@ -1,5 +1,6 @@
 package dev.coemesh.pool.kv;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -52,5 +53,25 @@ class BlockPoolTest {
     assertEquals(-1, pool.allocate());
     pool.release(a);
     assertEquals(a, pool.allocate());
+  }
+
+  @Test
+  void aHalfPrecisionPoolStoresRoundedValuesInHalfTheBytes() {
+    BlockPool half = new BlockPool(2, 3, 2, 4, KvPrecision.F16);
+    assertEquals(new BlockPool(2, 3, 2, 4).kvBytes() / 2, half.kvBytes());
+    assertEquals(2L * 2 * 4 * 2 * 3 * 2, half.kvBytes());
+    float[] k = {1f, -0.1f, 70000f};
+    float[] v = {0f, 1e-6f, 65504f};
+    int at = half.offset(3, 1);
+    half.write(1, at, k, 0, v, 0);
+    float[] kOut = new float[3];
+    float[] vOut = new float[3];
+    half.read(1, at, kOut, 0, vOut, 0);
+    assertArrayEquals(
+        new float[] {
+          1f, Float.float16ToFloat(Float.floatToFloat16(-0.1f)), Float.POSITIVE_INFINITY
+        },
+        kOut);
+    assertArrayEquals(new float[] {0f, Float.float16ToFloat((short) 17), 65504f}, vOut);
   }
 }

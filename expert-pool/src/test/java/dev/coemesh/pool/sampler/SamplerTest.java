@@ -40,4 +40,24 @@ class SamplerTest {
     }
     assertTrue(sawTwo);
   }
+
+  @Test
+  void argmaxIsTheFirstLargestAndSkipsNaNs() {
+    assertEquals(0, Sampler.argmax(new float[0]));
+    assertEquals(0, Sampler.argmax(new float[] {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}));
+    assertEquals(0, Sampler.argmax(new float[] {-0f, 0f, 0f})); // -0 and +0 tie: first wins
+    assertEquals(0, Sampler.argmax(new float[] {Float.NaN, 5f}));
+    float[] large = new float[32000];
+    for (int i = 0; i < large.length; i++) {
+      large[i] = (float) Math.sin(i * 0.37) * 10;
+    }
+    large[31999] = 11f;
+    assertEquals(31999, Sampler.argmax(large));
+    large[4097] = 11f; // a tie in an earlier block
+    assertEquals(4097, Sampler.argmax(large));
+    large[20] = Float.NaN;
+    assertEquals(4097, Sampler.argmax(large));
+    large[3] = Float.POSITIVE_INFINITY;
+    assertEquals(3, Sampler.argmax(large));
+  }
 }

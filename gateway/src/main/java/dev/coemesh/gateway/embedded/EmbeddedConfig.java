@@ -1,5 +1,6 @@
 package dev.coemesh.gateway.embedded;
 
+import dev.coemesh.pool.kv.KvPrecision;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -32,6 +33,10 @@ public interface EmbeddedConfig {
     /** KV blocks in the pool (of the routing config's {@code kv_block_size} positions each). */
     @WithDefault("512")
     int kvBlocks();
+
+    /** How K and V are held: {@code F16} (half the memory per block) or {@code F32}. */
+    @WithDefault("F16")
+    KvPrecision kvPrecision();
 
     /** Sequences decoded together per step. */
     @WithDefault("16")

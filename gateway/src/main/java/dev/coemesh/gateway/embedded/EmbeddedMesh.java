@@ -85,7 +85,7 @@ public class EmbeddedMesh {
     EngineOptions engine;
     SchedulerOptions scheduler;
     try {
-      engine = new EngineOptions(c.threads(), e.kvBlockSize(), c.kvBlocks());
+      engine = new EngineOptions(c.threads(), e.kvBlockSize(), c.kvBlocks(), c.kvPrecision());
       scheduler = new SchedulerOptions(c.maxRunning(), c.maxPrefillTokensPerStep(), c.maxWaiting());
     } catch (IllegalArgumentException x) {
       throw new MeshException(

@@ -1,6 +1,7 @@
 package dev.coemesh.worker.server;
 
 import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.pool.kv.KvPrecision;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,10 @@ public interface WorkerConfig {
   /** KV blocks in the engine pool (16 positions each). */
   @WithDefault("1024")
   int kvBlocks();
+
+  /** How the engine holds K and V: F16 (half the memory per block) or F32. */
+  @WithDefault("F16")
+  KvPrecision kvPrecision();
 
   /** Sequences decoded together per step. */
   @WithDefault("32")
@@ -69,6 +74,7 @@ public interface WorkerConfig {
         "none".equals(tokenizer()) ? null : resolve(tokenizer()),
         threads(),
         kvBlocks(),
+        kvPrecision(),
         maxRunning(),
         redisUrl(),
         codecLevel(),

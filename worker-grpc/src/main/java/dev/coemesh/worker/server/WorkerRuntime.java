@@ -38,7 +38,8 @@ public final class WorkerRuntime implements AutoCloseable {
             model,
             EngineOptions.defaults()
                 .withThreads(settings.threads())
-                .withKvBlocks(settings.kvBlocks()));
+                .withKvBlocks(settings.kvBlocks())
+                .withKvPrecision(settings.kvPrecision()));
     SchedulerOptions defaults = SchedulerOptions.defaults();
     this.batcher =
         new ContinuousBatcher(

@@ -2,6 +2,7 @@ package dev.coemesh.worker.server;
 
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.cli.Args;
+import dev.coemesh.pool.kv.KvPrecision;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -32,6 +33,7 @@ public final class WorkerServer {
           "tokenizer",
           "threads",
           "kv-blocks",
+          "kv-precision",
           "max-running",
           "redis",
           "level",
@@ -55,6 +57,7 @@ public final class WorkerServer {
                 : (args.get("tokenizer", null) == null ? null : Path.of(args.get("tokenizer", ""))),
             args.integer("threads", 1),
             args.integer("kv-blocks", 1024),
+            KvPrecision.valueOf(args.get("kv-precision", "F16")),
             args.integer("max-running", 32),
             args.get("redis", "redis://127.0.0.1:6379"),
             args.integer("level", 2),

@@ -1,6 +1,7 @@
 package dev.coemesh.worker.server;
 
 import dev.coemesh.kv.codec.CodecLevel;
+import dev.coemesh.pool.kv.KvPrecision;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -11,6 +12,7 @@ import java.util.Objects;
  * @param tokenizer llama2.c tokenizer file, or null for a GGUF model that embeds its own
  * @param threads engine matmul/attention threads
  * @param kvBlocks KV blocks in the engine's pool (16 positions each)
+ * @param kvPrecision how the engine holds K and V (F16 or F32)
  * @param maxRunning sequences decoded together per step
  * @param redisUrl the KV store, {@code redis://host:port}; {@link #IN_MEMORY} for a store inside
  *     this process (only useful when prefill and decode share it, e.g. in tests)
@@ -28,6 +30,7 @@ public record WorkerSettings(
     Path tokenizer,
     int threads,
     int kvBlocks,
+    KvPrecision kvPrecision,
     int maxRunning,
     String redisUrl,
     int codecLevel,
@@ -42,6 +45,7 @@ public record WorkerSettings(
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(redisUrl, "redisUrl");
+    Objects.requireNonNull(kvPrecision, "kvPrecision");
     CodecLevel.of(codecLevel);
     if (threads < 1 || kvBlocks < 1 || maxRunning < 1 || chunkTokens < 1) {
       throw new IllegalArgumentException(
