@@ -150,12 +150,14 @@ public final class ArithmeticEncoder {
   }
 
   /**
-   * Grows the buffer so that {@code n} symbols fit. One symbol shifts out at most 63 bits (k + m;
-   * at most 18 with a valid table: the range exceeds 2^30 after renormalisation and a symbol keeps
-   * at least 2^-16 of it), so with 8 bytes a symbol no write needs to check.
+   * Grows the buffer so that {@code n} symbols fit. With a strictly increasing table a symbol keeps
+   * at least 2^-16 of a range above 2^30, so it shifts out at most 17 bits (k + m); three bytes a
+   * symbol, plus the termination and a 4-byte write's slack, cover any stream without a check in
+   * the loop. (A stream is a slot's tokens × channels symbols, so a looser bound would make the
+   * buffer grow, and be copied, far beyond what the streams need.)
    */
   private void room(int n) {
-    long needed = size + 8L * n + 32;
+    long needed = size + 3L * n + 64;
     if (needed > out.length) {
       if (needed > Integer.MAX_VALUE - 16) {
         throw new IllegalStateException("arithmetic coder buffer would exceed 2 GiB");

@@ -112,12 +112,13 @@ public final class CacheGenCodec implements KvCodec {
     ArithmeticEncoder coder = new ArithmeticEncoder();
     int subChunks = (tokens + MAX_SUBCHUNK_TOKENS - 1) / MAX_SUBCHUNK_TOKENS;
     int[][] lengths = new int[subChunks][slots];
+    SlotStreams.Scratch scratch = new SlotStreams.Scratch(Math.min(tokens, MAX_SUBCHUNK_TOKENS), c);
     long payload = 0;
     for (int sub = 0; sub < subChunks; sub++) {
       int t0 = sub * MAX_SUBCHUNK_TOKENS;
       int n = Math.min(MAX_SUBCHUNK_TOKENS, tokens - t0);
       for (int slot = 0; slot < slots; slot++) {
-        lengths[sub][slot] = SlotStreams.encode(coder, q, p, slot, t0, n);
+        lengths[sub][slot] = SlotStreams.encode(coder, q, p, slot, t0, n, scratch);
         payload += varintBytes(lengths[sub][slot]);
       }
     }

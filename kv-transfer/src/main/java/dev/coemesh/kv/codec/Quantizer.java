@@ -3,6 +3,10 @@ package dev.coemesh.kv.codec;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.kv.KvTensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * CacheGen's per-token symmetric quantizer, applied to {@code x - mean[channel]}: for one (layer,
@@ -53,11 +57,7 @@ final class Quantizer {
       int m = slot * c;
       for (int t = 0; t < tokens; t++) {
         int base = (slot * tokens + t) * c;
-        float deviation = 0;
-        for (int ch = 0; ch < c; ch++) { // a compare, not Math.max: NaN-exact max is much slower
-          float d = Math.abs(data[base + ch] - means[m + ch]);
-          deviation = d > deviation ? d : deviation;
-        }
+        float deviation = deviation(data, base, means, m, c);
         if (!(deviation <= SCALES[SCALES.length - 1])) { // NaN, infinite, or beyond 2^127
           throw new MeshException(
               ErrorCode.INVALID_REQUEST,
@@ -69,16 +69,57 @@ final class Quantizer {
         }
         int code = scaleCode(deviation);
         codes[slot * tokens + t] = code;
-        float factor = code == ZERO_SCALE ? 0 : max / scaleOf(code);
-        float centre = max + 0.5f; // v + 0.5 truncated is round-half-up for v >= 0
-        for (int ch = 0; ch < c; ch++) {
-          // the clamp keeps float rounding inside the alphabet
-          int s = (int) ((data[base + ch] - means[m + ch]) * factor + centre);
-          symbols[base + ch] = (byte) Math.max(0, Math.min(2 * max, s));
-        }
+        symbols(
+            data, base, means, m, c, code == ZERO_SCALE ? 0 : max / scaleOf(code), max, symbols);
       }
     }
     return new Quantized(layers, tokens, c, symbols, codes);
+  }
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Byte> B =
+      VectorSpecies.of(byte.class, VectorShape.forBitSize(F.length() * 8));
+
+  /** {@code max |x[i] - mean[i]|} over a token's channels; NaN if any value is NaN. */
+  private static float deviation(float[] x, int at, float[] means, int m, int c) {
+    FloatVector most = FloatVector.zero(F);
+    int ch = 0;
+    for (int upper = F.loopBound(c); ch < upper; ch += F.length()) {
+      most =
+          most.max(
+              FloatVector.fromArray(F, x, at + ch)
+                  .sub(FloatVector.fromArray(F, means, m + ch))
+                  .abs());
+    }
+    float deviation = most.reduceLanes(VectorOperators.MAX);
+    for (; ch < c; ch++) {
+      deviation = Math.max(deviation, Math.abs(x[at + ch] - means[m + ch]));
+    }
+    return deviation;
+  }
+
+  /**
+   * A token's symbols, {@code round((x - mean)·factor + max)} clamped to [0, 2·max]; the clamp
+   * keeps float rounding inside the alphabet.
+   */
+  private static void symbols(
+      float[] x, int at, float[] means, int m, int c, float factor, int max, byte[] out) {
+    float centre = max + 0.5f; // v + 0.5 truncated is round-half-up for v >= 0
+    int ch = 0;
+    for (int upper = F.loopBound(c); ch < upper; ch += F.length()) {
+      FloatVector v =
+          FloatVector.fromArray(F, x, at + ch)
+              .sub(FloatVector.fromArray(F, means, m + ch))
+              .mul(factor)
+              .add(centre)
+              .max(0f)
+              .min(2 * max);
+      v.convertShape(VectorOperators.F2B, B, 0).reinterpretAsBytes().intoArray(out, at + ch);
+    }
+    for (; ch < c; ch++) {
+      int s = (int) ((x[at + ch] - means[m + ch]) * factor + centre);
+      out[at + ch] = (byte) Math.max(0, Math.min(2 * max, s));
+    }
   }
 
   /** The smallest code whose scale is at or above {@code deviation} (finite, >= 0). */

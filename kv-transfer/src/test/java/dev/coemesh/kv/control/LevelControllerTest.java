@@ -8,9 +8,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class LevelControllerTest {
 
-  /**
-   * 1000 bytes/ms; 100k elements at 2.4 / 2.8 / 3.6 bits: 30 / 35 / 45 ms for levels 1 / 2 / 3.
-   */
+  /** 1000 bytes/ms; 100k elements at 2.4 / 2.8 / 3.6 bits: 30 / 35 / 45 ms for levels 1 / 2 / 3. */
   @ParameterizedTest
   @CsvSource({
     // budget ms, chunks left, decision
