@@ -85,6 +85,18 @@ class CacheGenCodecTest {
   }
 
   @Test
+  void nonFiniteValuesAreRejectedAtEncodeNotCodedAsGarbage() {
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, 3e38f}) {
+      KvTensor kv = sample(2, 20, 16, 30);
+      kv.data()[kv.offset(1, 1, 7) + 3] = bad;
+      kv.data()[kv.offset(1, 1, 7) + 4] = -bad;
+      MeshException e = assertThrows(MeshException.class, () -> codec.encode(kv, 2, MODEL));
+      assertEquals(ErrorCode.INVALID_REQUEST, e.code());
+      assertTrue(e.getMessage().contains("layer 1 V"), e.getMessage()); // the slot it poisons
+    }
+  }
+
+  @Test
   void smallerLevelsAreSmaller() {
     KvTensor kv = sample(5, 512, 32, 3);
     int l1 = codec.encode(kv, 1, MODEL).length;
