@@ -6,14 +6,11 @@ import dev.coemesh.core.kv.KvTensor;
 import dev.coemesh.core.kv.ModelFingerprint;
 import dev.coemesh.core.spi.KvCodec;
 import dev.coemesh.core.spi.KvStore;
+import dev.coemesh.kv.store.StoreFutures;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A {@link CacheGenCodec} whose calibrated tables travel through the KV store, once per table: the
@@ -42,7 +39,7 @@ public final class SharedTableCodec implements KvCodec {
     long id = tables.id();
     if (published.add(id)) {
       try {
-        await(store.putTable(id, tables.toBytes()), "publish codec table");
+        StoreFutures.await(store.putTable(id, tables.toBytes()), timeout, "publish codec table");
       } catch (MeshException e) {
         published.remove(id); // try again with the next blob
         throw e;
@@ -72,7 +69,7 @@ public final class SharedTableCodec implements KvCodec {
   private void fetch(long id) {
     byte[] bytes;
     try {
-      bytes = await(store.getTable(id), "fetch codec table");
+      bytes = StoreFutures.await(store.getTable(id), timeout, "fetch codec table");
     } catch (MeshException e) {
       if (e.code() == ErrorCode.KV_NOT_FOUND) {
         throw new MeshException(
@@ -90,23 +87,5 @@ public final class SharedTableCodec implements KvCodec {
           "codec table stored under " + Long.toHexString(id) + " has another content");
     }
     registry.add(tables);
-  }
-
-  private <T> T await(CompletableFuture<T> future, String what) {
-    try {
-      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof MeshException m
-          ? m
-          : new MeshException(
-              ErrorCode.KV_STORE_UNAVAILABLE, what + " failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      future.cancel(true);
-      throw new MeshException(
-          ErrorCode.KV_STORE_UNAVAILABLE, what + " timed out after " + timeout.toMillis() + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new MeshException(ErrorCode.CANCELLED, what + " interrupted");
-    }
   }
 }

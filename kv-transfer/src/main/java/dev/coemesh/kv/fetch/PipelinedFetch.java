@@ -1,16 +1,12 @@
 package dev.coemesh.kv.fetch;
 
-import dev.coemesh.core.error.ErrorCode;
-import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.kv.KvHandle;
 import dev.coemesh.core.kv.KvTensor;
 import dev.coemesh.core.spi.KvCodec;
 import dev.coemesh.core.spi.KvStore;
+import dev.coemesh.kv.store.StoreFutures;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -35,7 +31,7 @@ public final class PipelinedFetch {
     CompletableFuture<byte[]> next = store.getChunk(handle.tenant(), handle.request(), 0);
     for (int i = 0; i < handle.chunks(); i++) {
       long t0 = System.nanoTime();
-      byte[] blob = await(next, timeout);
+      byte[] blob = StoreFutures.await(next, timeout, "KV fetch");
       waitNanos += System.nanoTime() - t0;
       if (i + 1 < handle.chunks()) {
         next = store.getChunk(handle.tenant(), handle.request(), i + 1);
@@ -47,23 +43,5 @@ public final class PipelinedFetch {
       onChunk.accept(chunk);
     }
     return new Stats(bytes, waitNanos / 1e6, decodeNanos / 1e6);
-  }
-
-  static byte[] await(CompletableFuture<byte[]> future, Duration timeout) {
-    try {
-      return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof MeshException m
-          ? m
-          : new MeshException(
-              ErrorCode.KV_STORE_UNAVAILABLE, "KV fetch failed: " + e.getCause(), e.getCause());
-    } catch (TimeoutException e) {
-      future.cancel(true);
-      throw new MeshException(
-          ErrorCode.KV_STORE_UNAVAILABLE, "KV fetch timed out after " + timeout.toMillis() + " ms");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new MeshException(ErrorCode.CANCELLED, "KV fetch interrupted");
-    }
   }
 }
