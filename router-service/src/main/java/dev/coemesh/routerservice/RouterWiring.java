@@ -73,8 +73,7 @@ public class RouterWiring {
             .signalBus(signals)
             .openTelemetry(GlobalOpenTelemetry.get())
             .replicaExpiry(settings.replicaExpiry())
-            .build();
-    router.subscribe(signals);
+            .buildSubscribed();
     Optional<Path> file = RoutingConfigLoader.watchable(location);
     if (file.isPresent()) {
       ConfigWatcher watcher = router.watch(file.get(), settings.reloadInterval());
@@ -83,12 +82,7 @@ public class RouterWiring {
         LOG.warn(watcher.lastError());
       }
     }
-    LOG.infof(
-        "router: %d categories, %d experts, fallback %s; classifier %s",
-        config.categories().size(),
-        config.experts().size(),
-        config.fallbackExpert(),
-        router.evaluation());
+    LOG.infof("router: %s", router.summary());
     return router;
   }
 

@@ -144,6 +144,27 @@ public final class Router implements AutoCloseable {
     public Router build() {
       return new Router(this);
     }
+
+    /**
+     * As {@link #build()}, then {@linkplain Router#subscribe subscribes} the router to the signal
+     * bus's load reports and KV-block events, as a serving router does.
+     */
+    public Router buildSubscribed() {
+      Router router = build();
+      router.subscribe(Objects.requireNonNull(signalBus, "signalBus"));
+      return router;
+    }
+  }
+
+  /** One line for the logs: the config's size and the classifier's cross-validated choice. */
+  public String summary() {
+    State s = state.get();
+    return String.format(
+        "%d categories, %d experts, fallback %s; classifier %s",
+        s.config().categories().size(),
+        s.config().experts().size(),
+        s.config().fallbackExpert(),
+        s.model().evaluation());
   }
 
   /**

@@ -1,8 +1,10 @@
 package dev.coemesh.router;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ReplicaRole;
@@ -42,9 +44,10 @@ class DecisionRecordTest {
                     RoutingConfigLoader.parse("s.yaml", RouterTest.SMALL), SharedEmbedder.get())
                 .signalBus(bus)
                 .openTelemetry(otel)
-                .build()) {
+                .buildSubscribed()) { // the load report below reaches it through the bus
       bus.subscribe(SignalEvent.RoutingDecision.class, signals::add);
-      router.subscribe(bus);
+      assertTrue(
+          router.summary().matches("\\d+ categories, \\d+ experts, fallback .+; classifier .+"));
       bus.publish(
           new SignalEvent.LoadReport(
               new dev.coemesh.core.expert.ReplicaId(
@@ -92,7 +95,13 @@ class DecisionRecordTest {
           span.getAttributes().get(AttributeKey.stringKey("coemesh.route.replica")),
           "replica instances are not span attributes (unbounded cardinality)");
 
+      // the bus delivers asynchronously: an earlier request's decision may still arrive after the
+      // clear above, so skip to this one's
       SignalEvent.RoutingDecision signal = signals.poll(5, TimeUnit.SECONDS);
+      while (signal != null && !"req-43".equals(signal.requestId())) {
+        signal = signals.poll(5, TimeUnit.SECONDS);
+      }
+      assertNotNull(signal, "req-43's decision was published");
       assertEquals("req-43", signal.requestId());
       assertEquals("chat", signal.category());
       assertEquals("stories", signal.expert());

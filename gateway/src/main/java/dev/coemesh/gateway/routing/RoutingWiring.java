@@ -49,14 +49,8 @@ public class RoutingWiring {
         Router.builder(config, embedder)
             .signalBus(signals)
             .openTelemetry(GlobalOpenTelemetry.get())
-            .build();
-    router.subscribe(signals);
-    LOG.infof(
-        "routing: %d categories, %d experts, fallback %s; classifier %s",
-        config.categories().size(),
-        config.experts().size(),
-        config.fallbackExpert(),
-        router.evaluation());
+            .buildSubscribed();
+    LOG.infof("routing: %s", router.summary());
     return router;
   }
 
