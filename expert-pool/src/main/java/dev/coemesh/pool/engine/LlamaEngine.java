@@ -32,6 +32,7 @@ public final class LlamaEngine implements ModelEngine {
         new BlockPool(
             config.layers(),
             config.kvDim(),
+            config.headSize(),
             options.blockSize(),
             options.kvBlocks(),
             options.kvPrecision());

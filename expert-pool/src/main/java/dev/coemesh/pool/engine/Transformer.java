@@ -1,8 +1,6 @@
 package dev.coemesh.pool.engine;
 
 import dev.coemesh.pool.kv.BlockPool;
-import dev.coemesh.pool.kv.Fp16;
-import dev.coemesh.pool.kv.KvPrecision;
 import dev.coemesh.pool.kv.SequenceKv;
 import dev.coemesh.pool.model.Kernels;
 import dev.coemesh.pool.model.LayerWeights;
@@ -25,6 +23,7 @@ public final class Transformer {
   private final Model model;
   private final BlockPool pool;
   private final WorkerPool workers;
+  private final Attention attention;
   private final float[] ropeCos; // [contextLength][ropeDim/2]
   private final float[] ropeSin; // [contextLength][ropeDim/2]
   private Buffers buf = new Buffers(0, null);
@@ -34,6 +33,7 @@ public final class Transformer {
     this.c = model.config();
     this.pool = pool;
     this.workers = workers;
+    this.attention = new Attention(pool, c.groupSize());
     int half = c.ropeDim() / 2;
     this.ropeCos = new float[c.contextLength() * half];
     this.ropeSin = new float[c.contextLength() * half];
@@ -128,140 +128,20 @@ public final class Transformer {
         (from, to) -> {
           float[] scores = b.scores(positions, t);
           for (int task = from; task < to; task++) {
-            attendOneHead(layer, task / heads, task % heads, positions, seqs, b, scores);
+            int i = task / heads;
+            int h = task % heads;
+            attention.head(
+                layer,
+                h,
+                b.q,
+                i * c.dim() + h * c.headSize(),
+                seqs[i],
+                positions[i] + 1,
+                scores,
+                b.att,
+                i * c.dim() + h * c.headSize());
           }
         });
-  }
-
-  private static final jdk.incubator.vector.VectorSpecies<Float> S =
-      jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
-
-  /**
-   * One head of one token: softmax(q·K/sqrt(hs))·V over positions 0..pos of its sequence. Walks the
-   * block table so that positions within a block are contiguous in the pool. Heads whose size is a
-   * multiple of the vector length use vector loops; others (e.g. stories260K's 8) scalar ones. With
-   * a 16-bit pool the keys and values are widened as they are loaded, so attention streams half the
-   * bytes.
-   */
-  private void attendOneHead(
-      int layer, int i, int h, int[] positions, SequenceKv[] seqs, Buffers b, float[] scores) {
-    int hs = c.headSize();
-    int dim = c.dim();
-    int kvDim = c.kvDim();
-    int bs = pool.blockSize();
-    int kvHeadOffset = (h / c.groupSize()) * hs;
-    int qOff = i * dim + h * hs;
-    float[] q = b.q;
-    boolean half = pool.precision() == KvPrecision.F16;
-    float[] keys = half ? null : pool.keys(layer);
-    float[] values = half ? null : pool.values(layer);
-    short[] halfKeys = half ? pool.halfKeys(layer) : null;
-    short[] halfValues = half ? pool.halfValues(layer) : null;
-    SequenceKv seq = seqs[i];
-    int count = positions[i] + 1;
-    boolean vector = hs % S.length() == 0;
-    float scale = (float) (1.0 / Math.sqrt(hs));
-    float max = Float.NEGATIVE_INFINITY;
-    for (int p0 = 0; p0 < count; p0 += bs) {
-      int base = pool.offset(seq.block(p0 / bs), 0) + kvHeadOffset;
-      int n = Math.min(bs, count - p0);
-      for (int j = 0; j < n; j++) {
-        int kOff = base + j * kvDim;
-        float s =
-            half ? dot(q, qOff, halfKeys, kOff, hs, vector) : dot(q, qOff, keys, kOff, hs, vector);
-        s *= scale;
-        scores[p0 + j] = s;
-        max = Math.max(max, s);
-      }
-    }
-    float sum = expInPlace(scores, count, max);
-    float inv = 1f / sum;
-    int outOff = i * dim + h * hs;
-    float[] att = b.att;
-    java.util.Arrays.fill(att, outOff, outOff + hs, 0f);
-    for (int p0 = 0; p0 < count; p0 += bs) {
-      int base = pool.offset(seq.block(p0 / bs), 0) + kvHeadOffset;
-      int n = Math.min(bs, count - p0);
-      for (int j = 0; j < n; j++) {
-        float a = scores[p0 + j] * inv;
-        int vOff = base + j * kvDim;
-        if (half) {
-          addScaled(a, halfValues, vOff, att, outOff, hs, vector);
-        } else {
-          addScaled(a, values, vOff, att, outOff, hs, vector);
-        }
-      }
-    }
-  }
-
-  /** {@code q[qOff..qOff+n) · keys[kOff..kOff+n)}. */
-  private static float dot(float[] q, int qOff, float[] keys, int kOff, int n, boolean vector) {
-    if (vector) {
-      var acc = jdk.incubator.vector.FloatVector.zero(S);
-      for (int d = 0; d < n; d += S.length()) {
-        acc =
-            jdk.incubator.vector.FloatVector.fromArray(S, q, qOff + d)
-                .fma(jdk.incubator.vector.FloatVector.fromArray(S, keys, kOff + d), acc);
-      }
-      return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-    }
-    float s = 0;
-    for (int d = 0; d < n; d++) {
-      s += q[qOff + d] * keys[kOff + d];
-    }
-    return s;
-  }
-
-  /** {@link #dot} over half-precision keys, in the same order of operations. */
-  private static float dot(float[] q, int qOff, short[] keys, int kOff, int n, boolean vector) {
-    if (vector) {
-      var acc = jdk.incubator.vector.FloatVector.zero(S);
-      for (int d = 0; d < n; d += S.length()) {
-        acc =
-            jdk.incubator.vector.FloatVector.fromArray(S, q, qOff + d)
-                .fma(Fp16.load(keys, kOff + d), acc);
-      }
-      return acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-    }
-    float s = 0;
-    for (int d = 0; d < n; d++) {
-      s += q[qOff + d] * Fp16.toFloat(keys[kOff + d]);
-    }
-    return s;
-  }
-
-  /** {@code att[outOff..outOff+n) += a * values[vOff..vOff+n)}. */
-  private static void addScaled(
-      float a, float[] values, int vOff, float[] att, int outOff, int n, boolean vector) {
-    if (vector) {
-      var weight = jdk.incubator.vector.FloatVector.broadcast(S, a);
-      for (int d = 0; d < n; d += S.length()) {
-        jdk.incubator.vector.FloatVector.fromArray(S, values, vOff + d)
-            .fma(weight, jdk.incubator.vector.FloatVector.fromArray(S, att, outOff + d))
-            .intoArray(att, outOff + d);
-      }
-    } else {
-      for (int d = 0; d < n; d++) {
-        att[outOff + d] += a * values[vOff + d];
-      }
-    }
-  }
-
-  /** {@link #addScaled} over half-precision values, in the same order of operations. */
-  private static void addScaled(
-      float a, short[] values, int vOff, float[] att, int outOff, int n, boolean vector) {
-    if (vector) {
-      var weight = jdk.incubator.vector.FloatVector.broadcast(S, a);
-      for (int d = 0; d < n; d += S.length()) {
-        Fp16.load(values, vOff + d)
-            .fma(weight, jdk.incubator.vector.FloatVector.fromArray(S, att, outOff + d))
-            .intoArray(att, outOff + d);
-      }
-    } else {
-      for (int d = 0; d < n; d++) {
-        att[outOff + d] += a * Fp16.toFloat(values[vOff + d]);
-      }
-    }
   }
 
   /** Rotates adjacent pairs (i, i+1) of each head's first ropeDim values by pos·θ^(-i/ropeDim). */
@@ -304,6 +184,9 @@ public final class Transformer {
    * scalar loop cost more than the FFN's glue). The vector exp and Math.exp may differ in the last
    * bit, so callers go one token at a time: a token's result must not depend on its batch.
    */
+  private static final jdk.incubator.vector.VectorSpecies<Float> S =
+      jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+
   private static void swiGlu(float[] gate, float[] up, int from, int n) {
     int i = from;
     for (int upper = from + S.loopBound(n); i < upper; i += S.length()) {
@@ -315,26 +198,6 @@ public final class Transformer {
       float g = gate[i];
       gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
     }
-  }
-
-  /** {@code v[i] = exp(v[i] - max)} for i < n; returns their sum. */
-  private static float expInPlace(float[] v, int n, float max) {
-    float sum = 0;
-    int i = 0;
-    for (int upper = S.loopBound(n); i < upper; i += S.length()) {
-      var e =
-          jdk.incubator.vector.FloatVector.fromArray(S, v, i)
-              .sub(max)
-              .lanewise(jdk.incubator.vector.VectorOperators.EXP);
-      e.intoArray(v, i);
-      sum += e.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-    }
-    for (; i < n; i++) {
-      float e = (float) Math.exp(v[i] - max);
-      v[i] = e;
-      sum += e;
-    }
-    return sum;
   }
 
   private static void add(float[] x, float[] y, int n) {

@@ -7,8 +7,21 @@ import java.util.Map;
 
 /**
  * A bounded pool of fixed-size KV-cache blocks. Each block holds {@code blockSize} positions of
- * keys and values for every layer: {@code keys[layer][(block*blockSize + slot)*kvDim + c]}, as
- * floats or, with {@link KvPrecision#F16}, as IEEE half-precision values in {@code short}s.
+ * keys and values for every layer, in {@code blockSize * kvDim} values of a layer's array starting
+ * at {@code block * blockSize * kvDim}, as floats or, with {@link KvPrecision#F16}, as IEEE
+ * half-precision values in {@code short}s. Within a block the layout serves attention, which reads
+ * one KV head of one block at a time:
+ *
+ * <ul>
+ *   <li>keys are transposed, {@code [c][slot]} for channel {@code c = head*headSize + d}: a head's
+ *       scores for the block's positions are one vector of multiply-adds per channel, with no
+ *       horizontal sums;
+ *   <li>values are head-major, {@code [head][slot][d]}: a head's values for the block are one
+ *       contiguous run.
+ * </ul>
+ *
+ * Callers address a position by {@link #offset}; {@link #write} and {@link #read} move one
+ * position's K and V rows in and out of that layout.
  *
  * <p>Full blocks are published under their chained content hash so later sequences with the same
  * prefix share them (reference counted). A published block whose count drops to zero stays cached
@@ -19,6 +32,7 @@ public final class BlockPool {
   private final int blockSize;
   private final int blocks;
   private final int kvDim;
+  private final int headSize;
   private final KvPrecision precision;
   // [layer][blocks*blockSize*kvDim], the pair of the pool's precision (the other pair is null)
   private final float[][] keys;
@@ -37,17 +51,29 @@ public final class BlockPool {
   private KvBlockListener listener = KvBlockListener.NONE;
   private long reusedBlocks;
 
+  /** One KV head of {@code kvDim} channels, float storage. */
   public BlockPool(int layers, int kvDim, int blockSize, int blocks) {
-    this(layers, kvDim, blockSize, blocks, KvPrecision.F32);
+    this(layers, kvDim, kvDim, blockSize, blocks, KvPrecision.F32);
   }
 
+  /** One KV head of {@code kvDim} channels. */
   public BlockPool(int layers, int kvDim, int blockSize, int blocks, KvPrecision precision) {
-    if (layers < 1 || kvDim < 1 || blockSize < 1 || blocks < 1) {
+    this(layers, kvDim, kvDim, blockSize, blocks, precision);
+  }
+
+  public BlockPool(
+      int layers, int kvDim, int headSize, int blockSize, int blocks, KvPrecision precision) {
+    if (layers < 1 || kvDim < 1 || headSize < 1 || blockSize < 1 || blocks < 1) {
       throw new IllegalArgumentException("block pool dimensions must be positive");
+    }
+    if (kvDim % headSize != 0) {
+      throw new IllegalArgumentException(
+          "kvDim " + kvDim + " is not whole heads of " + headSize + " channels");
     }
     this.blockSize = blockSize;
     this.blocks = blocks;
     this.kvDim = kvDim;
+    this.headSize = headSize;
     this.precision = precision;
     int valuesPerLayer = Math.multiplyExact(Math.multiplyExact(blocks, blockSize), kvDim);
     boolean half = precision == KvPrecision.F16;
@@ -109,7 +135,11 @@ public final class BlockPool {
     return 2L * layers * blocks * blockSize * kvDim * precision.bytes();
   }
 
-  /** A layer's keys; only for {@link KvPrecision#F32} pools. */
+  public int headSize() {
+    return headSize;
+  }
+
+  /** A layer's keys (see the class comment for the layout); only for {@link KvPrecision#F32}. */
   public float[] keys(int layer) {
     return keys[layer];
   }
@@ -131,27 +161,66 @@ public final class BlockPool {
 
   /**
    * Stores one position's key {@code k[kOff..kOff+kvDim)} and value {@code v[vOff..)} of {@code
-   * layer} at flat offset {@code at} (see {@link #offset}), rounded to the pool's precision.
+   * layer} at the position {@code at} (see {@link #offset}), rounded to the pool's precision.
    */
   public void write(int layer, int at, float[] k, int kOff, float[] v, int vOff) {
+    int block = at / (blockSize * kvDim);
+    int slot = at / kvDim % blockSize;
+    int base = block * blockSize * kvDim;
     if (keys != null) {
-      System.arraycopy(k, kOff, keys[layer], at, kvDim);
-      System.arraycopy(v, vOff, values[layer], at, kvDim);
+      float[] ks = keys[layer];
+      for (int c = 0; c < kvDim; c++) {
+        ks[base + c * blockSize + slot] = k[kOff + c];
+      }
+      for (int h = 0; h < kvDim; h += headSize) {
+        System.arraycopy(v, vOff + h, values[layer], valueRow(base, h, slot), headSize);
+      }
     } else {
-      Fp16.round(k, kOff, halfKeys[layer], at, kvDim);
-      Fp16.round(v, vOff, halfValues[layer], at, kvDim);
+      short[] ks = halfKeys[layer];
+      for (int c = 0; c < kvDim; c++) {
+        ks[base + c * blockSize + slot] = Float.floatToFloat16(k[kOff + c]);
+      }
+      for (int h = 0; h < kvDim; h += headSize) {
+        Fp16.round(v, vOff + h, halfValues[layer], valueRow(base, h, slot), headSize);
+      }
     }
   }
 
-  /** Reads one position's key and value of {@code layer} at flat offset {@code at} as floats. */
+  /** Reads one position's key and value of {@code layer} at position {@code at} as floats. */
   public void read(int layer, int at, float[] k, int kOff, float[] v, int vOff) {
+    int block = at / (blockSize * kvDim);
+    int slot = at / kvDim % blockSize;
+    int base = block * blockSize * kvDim;
     if (keys != null) {
-      System.arraycopy(keys[layer], at, k, kOff, kvDim);
-      System.arraycopy(values[layer], at, v, vOff, kvDim);
+      float[] ks = keys[layer];
+      for (int c = 0; c < kvDim; c++) {
+        k[kOff + c] = ks[base + c * blockSize + slot];
+      }
+      for (int h = 0; h < kvDim; h += headSize) {
+        System.arraycopy(values[layer], valueRow(base, h, slot), v, vOff + h, headSize);
+      }
     } else {
-      Fp16.widen(halfKeys[layer], at, k, kOff, kvDim);
-      Fp16.widen(halfValues[layer], at, v, vOff, kvDim);
+      short[] ks = halfKeys[layer];
+      for (int c = 0; c < kvDim; c++) {
+        k[kOff + c] = Fp16.toFloat(ks[base + c * blockSize + slot]);
+      }
+      for (int h = 0; h < kvDim; h += headSize) {
+        Fp16.widen(halfValues[layer], valueRow(base, h, slot), v, vOff + h, headSize);
+      }
     }
+  }
+
+  /** Where the value row of the head starting at channel {@code h} lies for {@code slot}. */
+  private int valueRow(int blockBase, int h, int slot) {
+    return blockBase + h * blockSize + slot * headSize;
+  }
+
+  /**
+   * Start of KV head {@code kvHead} in {@code block}, in a layer's key or value array: its keys are
+   * {@code [d][slot]} and its values {@code [slot][d]} from there.
+   */
+  public int headBase(int block, int kvHead) {
+    return (block * kvDim + kvHead * headSize) * blockSize;
   }
 
   /** A block for exclusive use (count 1), or -1 when none is available. */
@@ -240,7 +309,9 @@ public final class BlockPool {
     }
   }
 
-  /** Flat offset of position {@code slot} of {@code block} in a layer's key or value array. */
+  /**
+   * The address of position {@code slot} of {@code block}, for {@link #write} and {@link #read}.
+   */
   public int offset(int block, int slot) {
     return (block * blockSize + slot) * kvDim;
   }
