@@ -5,7 +5,6 @@ import dev.coemesh.pool.kv.Fp16;
 import dev.coemesh.pool.kv.KvPrecision;
 import dev.coemesh.pool.kv.SequenceKv;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -275,17 +274,27 @@ final class Attention {
     }
   }
 
-  /** {@code v[i] = exp(v[i] - max)} for i < n; returns their sum. */
+  /**
+   * {@code v[i] = exp(v[i] - max)} for i < n; returns their sum, added lane by lane in order at the
+   * end (a vector reduction may add in another order once compiled).
+   */
   static float expInPlace(float[] v, int n, float max) {
-    float sum = 0;
     int i = 0;
-    for (int upper = S.loopBound(n); i < upper; i += L) {
-      var e = FloatVector.fromArray(S, v, i).sub(max).lanewise(VectorOperators.EXP);
-      e.intoArray(v, i);
-      sum += e.reduceLanes(VectorOperators.ADD);
+    int upper = S.loopBound(n);
+    float sum = 0;
+    if (upper > 0) {
+      FloatVector sums = FloatVector.zero(S);
+      for (; i < upper; i += L) {
+        FloatVector e = Exp.exp(FloatVector.fromArray(S, v, i).sub(max));
+        e.intoArray(v, i);
+        sums = sums.add(e);
+      }
+      for (int lane = 0; lane < L; lane++) {
+        sum += sums.lane(lane);
+      }
     }
     for (; i < n; i++) {
-      float e = (float) Math.exp(v[i] - max);
+      float e = Exp.exp(v[i] - max);
       v[i] = e;
       sum += e;
     }

@@ -179,24 +179,25 @@ public final class Transformer {
     }
   }
 
-  /**
-   * {@code gate[i] = silu(gate[i]) * up[i]} for i in [from, from+n); exp on the vector unit (the
-   * scalar loop cost more than the FFN's glue). The vector exp and Math.exp may differ in the last
-   * bit, so callers go one token at a time: a token's result must not depend on its batch.
-   */
   private static final jdk.incubator.vector.VectorSpecies<Float> S =
       jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
 
+  /**
+   * {@code gate[i] = silu(gate[i]) * up[i]} for i in [from, from+n); exp on the vector unit (the
+   * scalar loop cost more than the FFN's glue). Callers go one token at a time, so the split into
+   * vector body and scalar tail never depends on the batch ({@link Exp} makes the two agree
+   * anyway).
+   */
   private static void swiGlu(float[] gate, float[] up, int from, int n) {
     int i = from;
     for (int upper = from + S.loopBound(n); i < upper; i += S.length()) {
       var g = jdk.incubator.vector.FloatVector.fromArray(S, gate, i);
-      var sig = g.neg().lanewise(jdk.incubator.vector.VectorOperators.EXP).add(1f);
+      var sig = Exp.exp(g.neg()).add(1f);
       g.div(sig).mul(jdk.incubator.vector.FloatVector.fromArray(S, up, i)).intoArray(gate, i);
     }
     for (; i < from + n; i++) {
       float g = gate[i];
-      gate[i] = g / (1f + (float) Math.exp(-g)) * up[i];
+      gate[i] = g / (1f + Exp.exp(-g)) * up[i];
     }
   }
 
