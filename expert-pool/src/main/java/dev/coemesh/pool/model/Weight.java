@@ -6,9 +6,9 @@ import java.util.Objects;
 /**
  * A weight matrix {@code [rows][cols]}, row-major, {@code y = W·x} reading one contiguous row per
  * output. Quantized bytes stay where the loader found them (usually a memory-mapped file). F32
- * matrices are also kept on the heap packed in panels of {@link Kernels#PANEL} rows, {@code
- * [rows/PANEL][cols][PANEL]} (zero-padded), so the matmul computes a vector of outputs per step
- * with broadcast inputs and no horizontal reductions (which at these widths cost more than the
+ * matrices are also kept on the heap packed in panels of {@link Kernels#PANEL} rows (zero-padded;
+ * layout in {@link PackedKernels}), so the matmul computes a vector of outputs per step with
+ * broadcast inputs and no horizontal reductions (which at these widths cost more than the
  * multiply-adds), while still streaming the weights sequentially (measured with {@code ./mesh bench
  * engine}: batch 1 and batch 16 both gain over a row-major dot product).
  *
@@ -22,17 +22,7 @@ public record Weight(
   }
 
   private static float[] pack(MemorySegment data, int rows, int cols) {
-    float[] rowMajor = MappedFile.floats(data);
-    int panel = Kernels.PANEL;
-    int panels = (rows + panel - 1) / panel;
-    float[] packed = new float[Math.multiplyExact(panels * panel, cols)];
-    for (int r = 0; r < rows; r++) {
-      int base = (r / panel) * cols * panel + r % panel;
-      for (int k = 0; k < cols; k++) {
-        packed[base + k * panel] = rowMajor[r * cols + k];
-      }
-    }
-    return packed;
+    return PackedKernels.pack(MappedFile.floats(data), rows, cols);
   }
 
   public Weight {
