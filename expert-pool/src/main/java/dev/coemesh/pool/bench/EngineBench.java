@@ -14,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -33,10 +31,14 @@ import java.util.regex.Pattern;
  * sequence of the batch, as run.c does for one. The 1-minute load average before and after is
  * printed and recorded: figures from a loaded machine compare only within one run. {@code --kv F16}
  * stores the KV cache in half precision (default: the engine's default).
+ *
+ * <p>Each model is measured in a JVM of its own (this class started again with {@code --model}), as
+ * JMH forks per benchmark: code compiled while one model ran is shaped by that model's loop counts
+ * and branches, and measured here it slowed the next model's batch-16 decode by up to half.
  */
 public final class EngineBench {
   private static final Set<String> OPTIONS =
-      Set.of("out", "steps", "repeats", "llama2c", "prefill", "kv");
+      Set.of("out", "steps", "repeats", "llama2c", "prefill", "kv", "model", "synthetic");
 
   private static final int[] BATCHES = {1, 4, 16};
 
@@ -44,6 +46,10 @@ public final class EngineBench {
 
   public static void main(String[] argv) throws Exception {
     Args args = Args.parse(argv, OPTIONS);
+    if (args.get("model", null) != null) {
+      measureChild(args);
+      return;
+    }
     // the synthetic checkpoint is ~60 MB: never leave it behind in the temp directory
     Path dir = Files.createTempDirectory("mesh-bench-engine");
     try {
@@ -58,7 +64,6 @@ public final class EngineBench {
   private static void run(Args args, Path dir) throws Exception {
     int steps = args.integer("steps", 128);
     int repeats = args.integer("repeats", 5);
-    int prefillTokens = args.integer("prefill", 128);
     KvPrecision kv = KvPrecision.valueOf(args.get("kv", EngineOptions.DEFAULT_KV_PRECISION.name()));
     int cores = Runtime.getRuntime().availableProcessors();
     double loadBefore = loadAverage();
@@ -66,14 +71,6 @@ public final class EngineBench {
     Path synthBin = dir.resolve("model.bin");
     Path synthTok = dir.resolve("tokenizer.bin");
     synthetic.writeLlama2c(synthBin, synthTok);
-
-    Map<String, Model> models = new LinkedHashMap<>();
-    models.put(
-        "stories260K",
-        ModelLoader.load(
-            SharedModels.file(SharedModels.STORIES_260K_BIN),
-            SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)));
-    models.put("synthetic-15M", ModelLoader.load(synthBin, synthTok));
 
     StringBuilder json =
         new StringBuilder(
@@ -90,57 +87,18 @@ public final class EngineBench {
     System.out.printf(
         "%-14s %7s %12s %12s %12s %14s %10s%n",
         "model", "threads", "b1 tok/s", "b4 tok/s", "b16 tok/s", "prefill tok/s", "b16/b1");
-    double java1ThreadB1 = 0;
     List<String> modelJson = new ArrayList<>();
-    for (Map.Entry<String, Model> entry : models.entrySet()) {
-      Model model = entry.getValue();
-      int decodeSteps = Math.min(steps, model.config().contextLength() - 2);
-      List<String> threadJson = new ArrayList<>();
-      for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
-        // Exercise every kernel path first: a path first met mid-measurement deoptimizes the
-        // compiled matmul and the run continues in the interpreter/C1 until C2 catches up.
-        for (int round = 0; round < 3; round++) {
-          decode(model, threads, kv, BATCHES, Math.min(32, decodeSteps), 1);
-          prefill(
-              model, threads, kv, Math.min(prefillTokens, model.config().contextLength() - 1), 1);
+    double java1ThreadB1 = 0;
+    for (String name : List.of("stories260K", "synthetic-15M")) {
+      for (String line : fork(name, dir, childArgs(args))) {
+        if (line.startsWith(JSON_PREFIX)) {
+          modelJson.add(line.substring(JSON_PREFIX.length()).replace("\\n", "\n"));
+        } else if (line.startsWith(B1_PREFIX)) {
+          java1ThreadB1 = Double.parseDouble(line.substring(B1_PREFIX.length()));
+        } else {
+          System.out.println(line);
         }
-        double[] rates = decode(model, threads, kv, BATCHES, decodeSteps, repeats);
-        double b1 = rates[0];
-        double b4 = rates[1];
-        double b16 = rates[2];
-        double prefill =
-            prefill(
-                model,
-                threads,
-                kv,
-                Math.min(prefillTokens, model.config().contextLength() - 1),
-                repeats);
-        if (threads == 1 && entry.getKey().equals("synthetic-15M")) {
-          java1ThreadB1 = b1;
-        }
-        System.out.printf(
-            Locale.ROOT,
-            "%-14s %7d %12.1f %12.1f %12.1f %14.1f %9.2fx%n",
-            entry.getKey(),
-            threads,
-            b1,
-            b4,
-            b16,
-            prefill,
-            b16 / b1);
-        threadJson.add(
-            String.format(
-                Locale.ROOT,
-                "      \"%d\": {\"decode_tok_s\": {\"b1\": %.2f, \"b4\": %.2f, \"b16\": %.2f}, \"prefill_tok_s\": %.2f, \"batch16_speedup\": %.3f}",
-                threads,
-                b1,
-                b4,
-                b16,
-                prefill,
-                b16 / b1));
       }
-      modelJson.add(
-          "    \"" + entry.getKey() + "\": {\n" + String.join(",\n", threadJson) + "\n    }");
     }
     json.append(String.join(",\n", modelJson)).append("\n  }");
     double loadAfter = loadAverage();
@@ -185,6 +143,129 @@ public final class EngineBench {
     Files.createDirectories(out.toAbsolutePath().getParent());
     Files.writeString(out, json);
     System.out.println("wrote " + out);
+  }
+
+  private static final String JSON_PREFIX = "@json ";
+  private static final String B1_PREFIX = "@b1 ";
+
+  /**
+   * A child JVM: measures the model named by {@code --model} ({@code --synthetic DIR} holds the
+   * synthetic checkpoint).
+   */
+  private static void measureChild(Args args) throws IOException {
+    String name = args.get("model", null);
+    Model model;
+    if (name.equals("stories260K")) {
+      model =
+          ModelLoader.load(
+              SharedModels.file(SharedModels.STORIES_260K_BIN),
+              SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
+    } else {
+      Path dir = Path.of(args.get("synthetic", "."));
+      model = ModelLoader.load(dir.resolve("model.bin"), dir.resolve("tokenizer.bin"));
+    }
+    measureModel(
+        name,
+        model,
+        Runtime.getRuntime().availableProcessors(),
+        KvPrecision.valueOf(args.get("kv", EngineOptions.DEFAULT_KV_PRECISION.name())),
+        args.integer("steps", 128),
+        args.integer("repeats", 5),
+        args.integer("prefill", 128));
+  }
+
+  /** One model at 1 thread and at all cores: the table lines, then its JSON (for the parent). */
+  private static void measureModel(
+      String name,
+      Model model,
+      int cores,
+      KvPrecision kv,
+      int steps,
+      int repeats,
+      int prefillTokens) {
+    int decodeSteps = Math.min(steps, model.config().contextLength() - 2);
+    List<String> threadJson = new ArrayList<>();
+    for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
+      // Exercise every kernel path first: a path first met mid-measurement deoptimizes the
+      // compiled matmul and the run continues in the interpreter/C1 until C2 catches up.
+      for (int round = 0; round < 3; round++) {
+        decode(model, threads, kv, BATCHES, Math.min(32, decodeSteps), 1);
+        prefill(model, threads, kv, Math.min(prefillTokens, model.config().contextLength() - 1), 1);
+      }
+      double[] rates = decode(model, threads, kv, BATCHES, decodeSteps, repeats);
+      double b1 = rates[0];
+      double b4 = rates[1];
+      double b16 = rates[2];
+      double prefill =
+          prefill(
+              model,
+              threads,
+              kv,
+              Math.min(prefillTokens, model.config().contextLength() - 1),
+              repeats);
+      if (threads == 1 && name.equals("synthetic-15M")) {
+        System.out.println(B1_PREFIX + b1);
+      }
+      System.out.printf(
+          Locale.ROOT,
+          "%-14s %7d %12.1f %12.1f %12.1f %14.1f %9.2fx%n",
+          name,
+          threads,
+          b1,
+          b4,
+          b16,
+          prefill,
+          b16 / b1);
+      threadJson.add(
+          String.format(
+              Locale.ROOT,
+              "      \"%d\": {\"decode_tok_s\": {\"b1\": %.2f, \"b4\": %.2f, \"b16\": %.2f}, \"prefill_tok_s\": %.2f, \"batch16_speedup\": %.3f}",
+              threads,
+              b1,
+              b4,
+              b16,
+              prefill,
+              b16 / b1));
+    }
+    String json = "    \"" + name + "\": {\n" + String.join(",\n", threadJson) + "\n    }";
+    System.out.println(JSON_PREFIX + json.replace("\n", "\\n"));
+  }
+
+  /** Runs this bench for one model in a new JVM with this JVM's options; returns its output. */
+  private static List<String> fork(String model, Path syntheticDir, List<String> args)
+      throws IOException, InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(EngineBench.class.getName());
+    command.addAll(args);
+    command.addAll(List.of("--model", model, "--synthetic", syntheticDir.toString()));
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<String> lines = new ArrayList<>();
+    try (var reader = p.inputReader()) {
+      for (String line; (line = reader.readLine()) != null; ) {
+        lines.add(line);
+      }
+    }
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("bench of " + model + " failed: exit " + p.exitValue());
+    }
+    return lines;
+  }
+
+  /** The options to pass on to a child (everything but the parent-only ones). */
+  private static List<String> childArgs(Args args) {
+    List<String> out = new ArrayList<>();
+    for (String name : List.of("steps", "repeats", "prefill", "kv")) {
+      String value = args.get(name, null);
+      if (value != null) {
+        out.add("--" + name);
+        out.add(value);
+      }
+    }
+    return out;
   }
 
   /**
