@@ -313,7 +313,7 @@ public final class EngineBench {
     }
     long start = System.nanoTime();
     for (int s = 0; s < steps; s++) {
-      float[][] logits = engine.step(ids, tokens);
+      float[][] logits = engine.stepReused(ids, tokens); // as the scheduler steps
       for (int b = 0; b < batch; b++) {
         tokens[b][0] = dev.coemesh.pool.sampler.Sampler.argmax(logits[b]);
       }

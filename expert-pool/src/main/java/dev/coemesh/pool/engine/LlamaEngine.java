@@ -24,6 +24,11 @@ public final class LlamaEngine implements ModelEngine {
   private int nextId = 1;
   private long computedTokens;
   private long reusedTokens;
+  // stepReused's logits rows, two generations taking turns: a step's rows stay valid through the
+  // next step. Copying into fresh arrays (step) cost 0.47-0.71 ms of a ~7 ms batch-16 step on the
+  // 15M shape (2 MB of new, cold memory per step), against 0.04 ms at batch 1.
+  private final float[][][] rows = {new float[0][], new float[0][]};
+  private int generation;
 
   public LlamaEngine(Model model, EngineOptions options) {
     this.model = model;
@@ -129,6 +134,22 @@ public final class LlamaEngine implements ModelEngine {
 
   @Override
   public float[][] step(int[] ids, int[][] tokens) {
+    float[] logits = forward(ids, tokens);
+    int vocab = config.vocabSize();
+    float[][] out = new float[ids.length][];
+    for (int s = 0; s < ids.length; s++) {
+      out[s] = java.util.Arrays.copyOfRange(logits, s * vocab, (s + 1) * vocab);
+    }
+    return out;
+  }
+
+  @Override
+  public float[][] stepReused(int[] ids, int[][] tokens) {
+    return handOut(forward(ids, tokens), ids.length);
+  }
+
+  /** Checks, reserves and runs one step; the flat logits stay in the transformer's buffer. */
+  private float[] forward(int[] ids, int[][] tokens) {
     if (ids.length != tokens.length || ids.length == 0) {
       throw new MeshException(ErrorCode.INVALID_REQUEST, "step needs one token array per sequence");
     }
@@ -185,10 +206,25 @@ public final class LlamaEngine implements ModelEngine {
       seqs[s].commit(tokens[s], 0, tokens[s].length);
     }
     computedTokens += total;
-    float[][] out = new float[ids.length][];
+    return logits;
+  }
+
+  /** The step's logits as rows of the next generation (see {@link #stepReused}). */
+  private float[][] handOut(float[] logits, int n) {
     int vocab = config.vocabSize();
-    for (int s = 0; s < ids.length; s++) {
-      out[s] = java.util.Arrays.copyOfRange(logits, s * vocab, (s + 1) * vocab);
+    generation ^= 1;
+    float[][] pool = rows[generation];
+    if (pool.length < n) {
+      float[][] grown = java.util.Arrays.copyOf(pool, n);
+      for (int s = pool.length; s < n; s++) {
+        grown[s] = new float[vocab];
+      }
+      rows[generation] = pool = grown;
+    }
+    float[][] out = new float[n][];
+    for (int s = 0; s < n; s++) {
+      System.arraycopy(logits, s * vocab, pool[s], 0, vocab);
+      out[s] = pool[s];
     }
     return out;
   }

@@ -214,7 +214,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
         a.admittedNanos = System.nanoTime();
       }
       int[] remaining = Arrays.copyOfRange(context, reused, context.length);
-      float[] logits = engine.step(new int[] {sequence}, new int[][] {remaining})[0];
+      float[] logits = engine.stepReused(new int[] {sequence}, new int[][] {remaining})[0];
       budget -= toCompute;
       any = true;
       running.add(a);
@@ -271,7 +271,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
       ids[i] = batch.get(i).sequence;
       tokens[i] = new int[] {batch.get(i).nextToken};
     }
-    float[][] logits = engine.step(ids, tokens);
+    float[][] logits = engine.stepReused(ids, tokens); // sampled at once
     for (int i = 0; i < ids.length; i++) {
       Active a = batch.get(i);
       a.committed(a.nextToken);

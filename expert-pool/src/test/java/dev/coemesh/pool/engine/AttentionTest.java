@@ -137,7 +137,7 @@ class AttentionTest {
                   .withKvBlocks(32)
                   .withKvPrecision(precision))) {
         int prefilled = engine.newSequence();
-        float[] afterPrefill = engine.step(new int[] {prefilled}, new int[][] {prompt})[0];
+        float[] afterPrefill = engine.step(new int[] {prefilled}, new int[][] {prompt})[0].clone();
         int single = engine.newSequence();
         float[] last = null;
         for (int token : prompt) {

@@ -75,6 +75,24 @@ class EngineConsistencyTest {
     }
   }
 
+  @Test
+  void reusedRowsHoldTheSameLogitsAndSurviveTheNextStep() {
+    try (LlamaEngine copying = engine(64);
+        LlamaEngine reusing = engine(64)) {
+      int a = copying.newSequence();
+      int b = reusing.newSequence();
+      float[] expected = copying.step(new int[] {a}, new int[][] {prompt})[0];
+      float[] first = reusing.stepReused(new int[] {b}, new int[][] {prompt})[0];
+      assertArrayEquals(expected, first, 0f);
+      float[] kept = first.clone();
+      int next = Stories.argmax(first);
+      float[] expectedNext = copying.step(new int[] {a}, new int[][] {{next}})[0];
+      float[] second = reusing.stepReused(new int[] {b}, new int[][] {{next}})[0];
+      assertArrayEquals(expectedNext, second, 0f);
+      assertArrayEquals(kept, first, 0f); // not overwritten by the next step
+    }
+  }
+
   /**
    * Greedy continuation of {@code tokens} for {@code n} steps, the sequence alone in the engine.
    */

@@ -53,6 +53,15 @@ public interface ModelEngine extends AutoCloseable {
    */
   float[][] step(int[] sequences, int[][] tokens);
 
+  /**
+   * {@link #step}, with the rows in buffers the engine reuses: they stay valid through the next
+   * call and may be overwritten by the one after it. For callers that sample at once (the
+   * scheduler): it spares a batch-16 step of a 32k-vocabulary model 2 MB of fresh memory.
+   */
+  default float[][] stepReused(int[] sequences, int[][] tokens) {
+    return step(sequences, tokens);
+  }
+
   /** Positions stored for the sequence. */
   int length(int sequence);
 
