@@ -94,14 +94,27 @@ public final class Sampler {
     return 0; // empty, or nothing above -infinity
   }
 
-  /** The maximum of {@code v[from..to)}; NaN if any is NaN. */
+  /**
+   * The maximum of {@code v[from..to)}; NaN if any is NaN. Four running maxima, so consecutive
+   * vector compares do not wait on each other.
+   */
   private static float max(float[] v, int from, int to) {
-    FloatVector maxes = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+    int len = S.length();
+    FloatVector m0 = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+    FloatVector m1 = m0;
+    FloatVector m2 = m0;
+    FloatVector m3 = m0;
     int i = from;
-    for (int upper = from + S.loopBound(to - from); i < upper; i += S.length()) {
-      maxes = maxes.max(FloatVector.fromArray(S, v, i));
+    for (int upper = from + (to - from) / (4 * len) * (4 * len); i < upper; i += 4 * len) {
+      m0 = m0.max(FloatVector.fromArray(S, v, i));
+      m1 = m1.max(FloatVector.fromArray(S, v, i + len));
+      m2 = m2.max(FloatVector.fromArray(S, v, i + 2 * len));
+      m3 = m3.max(FloatVector.fromArray(S, v, i + 3 * len));
     }
-    float max = maxes.reduceLanes(VectorOperators.MAX);
+    for (int upper = from + S.loopBound(to - from); i < upper; i += len) {
+      m0 = m0.max(FloatVector.fromArray(S, v, i));
+    }
+    float max = m0.max(m1).max(m2.max(m3)).reduceLanes(VectorOperators.MAX);
     for (; i < to; i++) {
       max = Math.max(max, v[i]);
     }

@@ -60,4 +60,26 @@ class SamplerTest {
     large[3] = Float.POSITIVE_INFINITY;
     assertEquals(3, Sampler.argmax(large));
   }
+
+  @Test
+  void argmaxAgreesWithAPlainScanAtEveryLengthAndPosition() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    for (int n : new int[] {1, 15, 16, 17, 63, 64, 65, 1023, 1024, 1025, 4100, 32000}) {
+      for (int trial = 0; trial < 20; trial++) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+          v[i] = (float) random.nextDouble(-5, 5);
+        }
+        v[random.nextInt(n)] = 7f; // the maximum, sometimes twice
+        v[random.nextInt(n)] = 7f;
+        int expected = 0;
+        for (int i = 1; i < n; i++) {
+          if (v[i] > v[expected]) {
+            expected = i;
+          }
+        }
+        assertEquals(expected, Sampler.argmax(v), "n=" + n);
+      }
+    }
+  }
 }
