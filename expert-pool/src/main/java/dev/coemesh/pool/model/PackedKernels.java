@@ -120,17 +120,9 @@ final class PackedKernels {
       int base = (r / PANEL) * cols * PANEL;
       boolean partial = r + PANEL > rowTo;
       if (partial && tail == null) {
-        tail = new float[8 * PANEL];
+        tail = new float[TILE * PANEL];
       }
       int b0 = 0;
-      for (; b0 + 8 <= batch; b0 += 8) {
-        if (partial) {
-          panel8(packed, base, cols, x, b0 * xStride, xStride, tail, 0, PANEL);
-          copyTail(tail, 8, out, b0 * outStride + r, outStride, rowTo - r);
-        } else {
-          panel8(packed, base, cols, x, b0 * xStride, xStride, out, b0 * outStride + r, outStride);
-        }
-      }
       for (; b0 + TILE <= batch; b0 += TILE) {
         if (partial) {
           panel4(packed, base, cols, x, b0 * xStride, xStride, tail, 0, PANEL);
@@ -469,101 +461,6 @@ final class PackedKernels {
     a07.intoArray(out, outIndex + 7 * outStride);
     a17.intoArray(out, outIndex + 7 * outStride + PANEL);
     a27.intoArray(out, outIndex + 7 * outStride + 2 * PANEL);
-  }
-
-  /** Eight inputs against one panel. */
-  private static void panel8(
-      float[] packed,
-      int base,
-      int cols,
-      float[] x,
-      int x0,
-      int xStride,
-      float[] out,
-      int outIndex,
-      int outStride) {
-    FloatVector a0 = FloatVector.zero(S);
-    FloatVector a1 = FloatVector.zero(S);
-    FloatVector a2 = FloatVector.zero(S);
-    FloatVector a3 = FloatVector.zero(S);
-    FloatVector a4 = FloatVector.zero(S);
-    FloatVector a5 = FloatVector.zero(S);
-    FloatVector a6 = FloatVector.zero(S);
-    FloatVector a7 = FloatVector.zero(S);
-    int x1 = x0 + xStride;
-    int x2 = x1 + xStride;
-    int x3 = x2 + xStride;
-    int x4 = x3 + xStride;
-    int x5 = x4 + xStride;
-    int x6 = x5 + xStride;
-    int x7 = x6 + xStride;
-    int odd = base + evenLines(cols) * PANEL;
-    int k = 0;
-    for (int w = base; k + 1 < cols; k += 2, w += PANEL, odd += PANEL) {
-      {
-        FloatVector w0 = FloatVector.fromArray(S, packed, w);
-        FloatVector v = FloatVector.broadcast(S, x[x0 + k]);
-        a0 = w0.fma(v, a0);
-        v = FloatVector.broadcast(S, x[x1 + k]);
-        a1 = w0.fma(v, a1);
-        v = FloatVector.broadcast(S, x[x2 + k]);
-        a2 = w0.fma(v, a2);
-        v = FloatVector.broadcast(S, x[x3 + k]);
-        a3 = w0.fma(v, a3);
-        v = FloatVector.broadcast(S, x[x4 + k]);
-        a4 = w0.fma(v, a4);
-        v = FloatVector.broadcast(S, x[x5 + k]);
-        a5 = w0.fma(v, a5);
-        v = FloatVector.broadcast(S, x[x6 + k]);
-        a6 = w0.fma(v, a6);
-        v = FloatVector.broadcast(S, x[x7 + k]);
-        a7 = w0.fma(v, a7);
-      }
-      FloatVector w0 = FloatVector.fromArray(S, packed, odd);
-      FloatVector v = FloatVector.broadcast(S, x[x0 + k + 1]);
-      a0 = w0.fma(v, a0);
-      v = FloatVector.broadcast(S, x[x1 + k + 1]);
-      a1 = w0.fma(v, a1);
-      v = FloatVector.broadcast(S, x[x2 + k + 1]);
-      a2 = w0.fma(v, a2);
-      v = FloatVector.broadcast(S, x[x3 + k + 1]);
-      a3 = w0.fma(v, a3);
-      v = FloatVector.broadcast(S, x[x4 + k + 1]);
-      a4 = w0.fma(v, a4);
-      v = FloatVector.broadcast(S, x[x5 + k + 1]);
-      a5 = w0.fma(v, a5);
-      v = FloatVector.broadcast(S, x[x6 + k + 1]);
-      a6 = w0.fma(v, a6);
-      v = FloatVector.broadcast(S, x[x7 + k + 1]);
-      a7 = w0.fma(v, a7);
-    }
-    if (k < cols) { // an odd column count: the last column ends the even run
-      FloatVector w0 = FloatVector.fromArray(S, packed, base + k / 2 * PANEL);
-      FloatVector v = FloatVector.broadcast(S, x[x0 + k]);
-      a0 = w0.fma(v, a0);
-      v = FloatVector.broadcast(S, x[x1 + k]);
-      a1 = w0.fma(v, a1);
-      v = FloatVector.broadcast(S, x[x2 + k]);
-      a2 = w0.fma(v, a2);
-      v = FloatVector.broadcast(S, x[x3 + k]);
-      a3 = w0.fma(v, a3);
-      v = FloatVector.broadcast(S, x[x4 + k]);
-      a4 = w0.fma(v, a4);
-      v = FloatVector.broadcast(S, x[x5 + k]);
-      a5 = w0.fma(v, a5);
-      v = FloatVector.broadcast(S, x[x6 + k]);
-      a6 = w0.fma(v, a6);
-      v = FloatVector.broadcast(S, x[x7 + k]);
-      a7 = w0.fma(v, a7);
-    }
-    a0.intoArray(out, outIndex);
-    a1.intoArray(out, outIndex + outStride);
-    a2.intoArray(out, outIndex + 2 * outStride);
-    a3.intoArray(out, outIndex + 3 * outStride);
-    a4.intoArray(out, outIndex + 4 * outStride);
-    a5.intoArray(out, outIndex + 5 * outStride);
-    a6.intoArray(out, outIndex + 6 * outStride);
-    a7.intoArray(out, outIndex + 7 * outStride);
   }
 
   /** Four inputs against one panel. */
