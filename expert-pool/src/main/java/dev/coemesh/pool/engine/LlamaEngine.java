@@ -213,18 +213,18 @@ public final class LlamaEngine implements ModelEngine {
   private float[][] handOut(float[] logits, int n) {
     int vocab = config.vocabSize();
     generation ^= 1;
-    float[][] pool = rows[generation];
-    if (pool.length < n) {
-      float[][] grown = java.util.Arrays.copyOf(pool, n);
-      for (int s = pool.length; s < n; s++) {
+    float[][] buffers = rows[generation];
+    if (buffers.length < n) {
+      float[][] grown = java.util.Arrays.copyOf(buffers, n);
+      for (int s = buffers.length; s < n; s++) {
         grown[s] = new float[vocab];
       }
-      rows[generation] = pool = grown;
+      rows[generation] = buffers = grown;
     }
     float[][] out = new float[n][];
     for (int s = 0; s < n; s++) {
-      System.arraycopy(logits, s * vocab, pool[s], 0, vocab);
-      out[s] = pool[s];
+      System.arraycopy(logits, s * vocab, buffers[s], 0, vocab);
+      out[s] = buffers[s];
     }
     return out;
   }
