@@ -15,14 +15,35 @@ public final class BlockHashes {
 
   private BlockHashes() {}
 
-  /** Hashes of every full block of {@code tokens}; a trailing partial block gets none. */
+  /** Hashes of every full block of {@code tokens} in the shared scope ({@link #ROOT}). */
   public static long[] chain(int[] tokens, int length, int blockSize) {
+    return chain(ROOT, tokens, length, blockSize);
+  }
+
+  /**
+   * The chain's seed for one cache scope: prefixes are reused only between requests of the same
+   * scope (a tenant's name, so one tenant never hits, or learns of, another's cached prompt), or
+   * of the shared scope {@link #ROOT} where the config says a prefix is shared.
+   */
+  public static long root(String scope) {
+    long h = ROOT;
+    for (int i = 0; i < scope.length(); i++) {
+      h = mix(h ^ scope.charAt(i));
+    }
+    return mix(h ^ scope.length());
+  }
+
+  /**
+   * Hashes of every full block of {@code tokens} chained from {@code root}; a trailing partial
+   * block gets none.
+   */
+  public static long[] chain(long root, int[] tokens, int length, int blockSize) {
     if (blockSize < 1) {
       throw new IllegalArgumentException("block size must be >= 1, was " + blockSize);
     }
     int blocks = length / blockSize;
     long[] hashes = new long[blocks];
-    long previous = ROOT;
+    long previous = root;
     for (int b = 0; b < blocks; b++) {
       previous = next(previous, tokens, b * blockSize, blockSize);
       hashes[b] = previous;
