@@ -1,6 +1,7 @@
 package dev.coemesh.router;
 
 import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ServingMode;
 import dev.coemesh.router.config.RoutingConfig;
@@ -16,9 +17,8 @@ import java.util.Objects;
  * @param source how to reach the expert (an embedded model or an upstream URL)
  * @param tier strong or weak for a cost/quality route, null otherwise
  * @param strongWinRate the estimated strong win rate of a cost/quality route, NaN otherwise
- * @param replica the chosen colocated or prefill replica; null for an upstream expert without
- *     reported replicas (the gateway calls its URL)
- * @param decodeReplica the decode replica when the mode is disaggregated, null otherwise
+ * @param placement where the request runs: the upstream's URL, one colocated replica, or a prefill
+ *     and decode pair; the gateway executes exactly this
  * @param cachedPrefixBlocks prompt blocks the chosen replica already caches
  * @param scores each scorer's score of the chosen replica, in [0, 1]
  */
@@ -31,9 +31,7 @@ public record RouteDecision(
     RoutingConfig.ModelSource source,
     Tier tier,
     double strongWinRate,
-    ServingMode mode,
-    ReplicaId replica,
-    ReplicaId decodeReplica,
+    Placement placement,
     int cachedPrefixBlocks,
     Map<String, Double> scores) {
 
@@ -48,13 +46,32 @@ public record RouteDecision(
     Objects.requireNonNull(reason, "reason");
     Objects.requireNonNull(expert, "expert");
     Objects.requireNonNull(source, "source");
-    Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(placement, "placement");
     scores = Map.copyOf(scores);
     if (!(confidence >= 0 && confidence <= 1)) {
       throw new IllegalArgumentException("confidence must be in [0, 1], was " + confidence);
     }
-    if ((mode == ServingMode.DISAGGREGATED) != (decodeReplica != null)) {
-      throw new IllegalArgumentException("a decode replica exactly when disaggregated");
+    if (placement instanceof Placement.Upstream
+        && !(source instanceof RoutingConfig.ModelSource.Upstream)) {
+      throw new IllegalArgumentException("an upstream placement for an expert without a URL");
     }
+  }
+
+  public ServingMode mode() {
+    return placement.mode();
+  }
+
+  /** The colocated or prefill replica; null for an upstream placement. */
+  public ReplicaId replica() {
+    return switch (placement) {
+      case Placement.Upstream _ -> null;
+      case Placement.Colocated c -> c.replica();
+      case Placement.Disaggregated d -> d.prefill();
+    };
+  }
+
+  /** The decode replica of a disaggregated placement, null otherwise. */
+  public ReplicaId decodeReplica() {
+    return placement instanceof Placement.Disaggregated d ? d.decode() : null;
   }
 }

@@ -2,6 +2,7 @@ package dev.coemesh.router;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.BlockHashes;
 
 /**
  * What the router needs of one request. The router never tokenizes: the caller passes the prompt's
@@ -17,6 +18,8 @@ import dev.coemesh.core.error.MeshException;
  * @param blockHashes chained full-block hashes ({@code mesh-core} {@code BlockHashes}) when the
  *     caller computed them; empty otherwise
  * @param promptTokens prompt length in tokens (0 when unknown)
+ * @param prefixRoot the seed the token ids' block hashes are chained from ({@code BlockHashes.root}
+ *     of the request's prefix-cache scope, {@code BlockHashes.ROOT} for the shared scope)
  */
 public record RouteRequest(
     String requestId,
@@ -26,7 +29,8 @@ public record RouteRequest(
     String sessionKey,
     int[] tokenIds,
     long[] blockHashes,
-    int promptTokens) {
+    int promptTokens,
+    long prefixRoot) {
   public RouteRequest {
     if (requestId == null || requestId.isBlank()) {
       throw new MeshException(ErrorCode.INVALID_REQUEST, "a routed request needs a request id");
@@ -51,6 +55,28 @@ public record RouteRequest(
     }
   }
 
+  /** A request whose token ids chain from the shared scope's root. */
+  public RouteRequest(
+      String requestId,
+      String prompt,
+      String model,
+      String categoryHint,
+      String sessionKey,
+      int[] tokenIds,
+      long[] blockHashes,
+      int promptTokens) {
+    this(
+        requestId,
+        prompt,
+        model,
+        categoryHint,
+        sessionKey,
+        tokenIds,
+        blockHashes,
+        promptTokens,
+        BlockHashes.ROOT);
+  }
+
   /** A request to classify and route by its prompt alone. */
   public static RouteRequest of(String requestId, String prompt) {
     return new RouteRequest(requestId, prompt, null, null, null, null, null, 0);
@@ -58,28 +84,58 @@ public record RouteRequest(
 
   public RouteRequest withModel(String value) {
     return new RouteRequest(
-        requestId, prompt, value, categoryHint, sessionKey, tokenIds, blockHashes, promptTokens);
+        requestId,
+        prompt,
+        value,
+        categoryHint,
+        sessionKey,
+        tokenIds,
+        blockHashes,
+        promptTokens,
+        prefixRoot);
   }
 
   public RouteRequest withCategoryHint(String value) {
     return new RouteRequest(
-        requestId, prompt, model, value, sessionKey, tokenIds, blockHashes, promptTokens);
+        requestId,
+        prompt,
+        model,
+        value,
+        sessionKey,
+        tokenIds,
+        blockHashes,
+        promptTokens,
+        prefixRoot);
   }
 
   public RouteRequest withSession(String value) {
     return new RouteRequest(
-        requestId, prompt, model, categoryHint, value, tokenIds, blockHashes, promptTokens);
+        requestId,
+        prompt,
+        model,
+        categoryHint,
+        value,
+        tokenIds,
+        blockHashes,
+        promptTokens,
+        prefixRoot);
   }
 
   /** The prompt's token ids (sets the prompt length to their count). */
   public RouteRequest withTokens(int[] ids) {
     return new RouteRequest(
-        requestId, prompt, model, categoryHint, sessionKey, ids, null, ids.length);
+        requestId, prompt, model, categoryHint, sessionKey, ids, null, ids.length, prefixRoot);
+  }
+
+  /** The prompt's token ids, whose block hashes chain from {@code root} (the cache scope's). */
+  public RouteRequest withTokens(int[] ids, long root) {
+    return new RouteRequest(
+        requestId, prompt, model, categoryHint, sessionKey, ids, null, ids.length, root);
   }
 
   /** Block hashes the caller chained itself, and the prompt's length in tokens. */
   public RouteRequest withBlockHashes(long[] hashes, int tokens) {
     return new RouteRequest(
-        requestId, prompt, model, categoryHint, sessionKey, null, hashes, tokens);
+        requestId, prompt, model, categoryHint, sessionKey, null, hashes, tokens, prefixRoot);
   }
 }

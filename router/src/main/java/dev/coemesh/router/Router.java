@@ -3,6 +3,7 @@ package dev.coemesh.router;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.expert.ServingMode;
@@ -25,7 +26,9 @@ import io.opentelemetry.context.Scope;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -55,15 +58,6 @@ public final class Router implements AutoCloseable {
       CategoryModel model,
       ReplicaSelector selector,
       DisaggregationDecider decider) {}
-
-  /** Step 1's outcome. */
-  private record ExpertChoice(
-      String category,
-      double confidence,
-      RouteReason reason,
-      ExpertId expert,
-      RouteDecision.Tier tier,
-      double winRate) {}
 
   private final Embedder embedder;
   private final ReplicaRegistry registry;
@@ -168,14 +162,50 @@ public final class Router implements AutoCloseable {
   }
 
   /**
-   * Decides the expert and replica(s) of one request; throws {@link MeshException} on bad input.
+   * Decides the expert and replica(s) of one request in one go (both steps); throws {@link
+   * MeshException} on bad input. A caller that tokenizes with the chosen expert's tokenizer calls
+   * {@link #chooseExpert} and {@link #place} instead.
    */
   public RouteDecision route(RouteRequest request) {
     State s = state.get();
+    return traced(() -> chooseReplica(s, request, chooseExpert(s, request), Set.of()));
+  }
+
+  /**
+   * Step 1: the expert of one request (an explicit model, the client's category hint, or the
+   * classifier with its confidence threshold and fallback; a cost/quality pair picks its side).
+   * Nothing is recorded yet: {@link #place} records the whole decision.
+   */
+  public ExpertChoice chooseExpert(RouteRequest request) {
+    return chooseExpert(state.get(), request);
+  }
+
+  /**
+   * Step 2: the replica(s) of the chosen expert for this request, from its token ids (prefix
+   * affinity over their chained block hashes) and length (the disaggregation decider), skipping
+   * {@code excluded} replicas (those that already failed this request, on a failover). Records the
+   * decision as span attributes and a {@code mesh.routing} signal. Throws {@code
+   * NO_HEALTHY_REPLICA} when no replica is left.
+   */
+  public RouteDecision place(RouteRequest request, ExpertChoice choice, Set<ReplicaId> excluded) {
+    State s = state.get();
+    return traced(() -> chooseReplica(s, request, choice, excluded));
+  }
+
+  /** What the router knows of one live replica now (its endpoint, load), or null. */
+  public ReplicaView replica(ReplicaId id) {
+    return registry.find(id);
+  }
+
+  /** Live replicas of an expert now (reported recently). */
+  public List<ReplicaView> replicas(ExpertId expert) {
+    return registry.snapshot(expert);
+  }
+
+  private RouteDecision traced(java.util.function.Supplier<RouteDecision> decide) {
     Span span = tracer.spanBuilder(DecisionRecorder.SPAN_NAME).startSpan();
     try (Scope ignored = span.makeCurrent()) {
-      ExpertChoice choice = chooseExpert(s, request);
-      RouteDecision decision = chooseReplica(s, request, choice);
+      RouteDecision decision = decide.get();
       recorder.record(span, decision);
       return decision;
     } catch (MeshException e) {
@@ -276,24 +306,33 @@ public final class Router implements AutoCloseable {
     return id;
   }
 
-  private RouteDecision chooseReplica(State s, RouteRequest request, ExpertChoice choice) {
+  private RouteDecision chooseReplica(
+      State s, RouteRequest request, ExpertChoice choice, Set<ReplicaId> excluded) {
     RoutingConfig.Expert expert = s.config().expert(choice.expert());
-    List<ReplicaView> replicas = registry.snapshot(expert.name());
+    List<ReplicaView> replicas = new ArrayList<>(registry.snapshot(expert.name()));
+    int reported = replicas.size();
+    replicas.removeIf(r -> excluded.contains(r.id()));
     if (replicas.isEmpty()) {
       return switch (expert.source()) {
-        case RoutingConfig.ModelSource.Upstream _ ->
-            decision(request, choice, expert, ServingMode.COLOCATED, null, null, 0, Map.of());
-        case RoutingConfig.ModelSource.Embedded _ ->
+        case RoutingConfig.ModelSource.Upstream _ when reported == 0 ->
+            decision(request, choice, expert, new Placement.Upstream(), 0, Map.of());
+        case RoutingConfig.ModelSource.Upstream _, RoutingConfig.ModelSource.Embedded _ ->
             throw new MeshException(
                 ErrorCode.NO_HEALTHY_REPLICA,
-                "no replica of " + expert.name() + " has reported its load recently");
+                reported == 0
+                    ? "no replica of " + expert.name() + " has reported its load recently"
+                    : "no replica of " + expert.name() + " is left after " + excluded.size()
+                        + " failed");
       };
     }
     long[] hashes =
         request.blockHashes().length > 0
             ? request.blockHashes()
             : BlockHashes.chain(
-                request.tokenIds(), request.tokenIds().length, expert.kvBlockSize());
+                request.prefixRoot(),
+                request.tokenIds(),
+                request.tokenIds().length,
+                expert.kvBlockSize());
     return switch (expert.mode()) {
       case COLOCATED -> colocated(s, request, choice, expert, hashes, replicas);
       case DISAGGREGATED -> {
@@ -338,9 +377,7 @@ public final class Router implements AutoCloseable {
         request,
         choice,
         expert,
-        ServingMode.COLOCATED,
-        sel.replica().id(),
-        null,
+        new Placement.Colocated(sel.replica().id()),
         sel.replica().matchedPrefixBlocks(hashes),
         sel.scores());
   }
@@ -361,9 +398,7 @@ public final class Router implements AutoCloseable {
         request,
         choice,
         expert,
-        ServingMode.DISAGGREGATED,
-        prefill.replica().id(),
-        decode.replica().id(),
+        new Placement.Disaggregated(prefill.replica().id(), decode.replica().id()),
         prefill.replica().matchedPrefixBlocks(hashes),
         prefill.scores());
   }
@@ -383,9 +418,7 @@ public final class Router implements AutoCloseable {
       RouteRequest request,
       ExpertChoice choice,
       RoutingConfig.Expert expert,
-      ServingMode mode,
-      ReplicaId replica,
-      ReplicaId decode,
+      Placement placement,
       int cachedBlocks,
       Map<String, Double> scores) {
     return new RouteDecision(
@@ -397,9 +430,7 @@ public final class Router implements AutoCloseable {
         expert.source(),
         choice.tier(),
         choice.winRate(),
-        mode,
-        replica,
-        decode,
+        placement,
         cachedBlocks,
         scores);
   }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coemesh.core.error.ErrorBody;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
-import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
 import dev.coemesh.gateway.error.RestErrors;
@@ -152,7 +152,7 @@ public class OpenAiRoutes {
 
   private void models(RoutingContext ctx) {
     List<ModelList.Model> models = new ArrayList<>();
-    for (ExpertBackend b : experts.all()) {
+    for (ExpertPool b : experts.all()) {
       models.add(new ModelList.Model(b.expert().value(), "model", started, "coemesh"));
     }
     models.add(new ModelList.Model(ClientRequest.AUTO, "model", started, "coemesh-router"));

@@ -1,6 +1,7 @@
 package dev.coemesh.gateway.embedded;
 
 import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.health.HealthCheck;
@@ -21,7 +22,7 @@ public class ExpertsReadiness implements HealthCheck {
   @Override
   public HealthCheckResponse call() {
     HealthCheckResponseBuilder r = HealthCheckResponse.named("experts").up();
-    for (ExpertBackend b : experts.all()) {
+    for (ExpertPool b : experts.all()) {
       ExpertBackend.Capacity c = b.capacity();
       r.withData(
           b.expert().value(),

@@ -1,6 +1,6 @@
 package dev.coemesh.gateway.embedded;
 
-import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.router.Router;
 import io.quarkus.runtime.StartupEvent;
@@ -27,7 +27,7 @@ public class StartupBanner {
       return;
     }
     StringJoiner served = new StringJoiner(", ");
-    for (ExpertBackend b : experts.all()) {
+    for (ExpertPool b : experts.all()) {
       served.add(b.expert() + " (context " + b.contextLength() + ")");
     }
     // stdout on purpose, next to the generated key: this is the user's first contact

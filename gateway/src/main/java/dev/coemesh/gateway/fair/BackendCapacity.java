@@ -17,23 +17,23 @@ import java.util.function.Function;
  * upstream) is limited by its batch slots alone.
  */
 public final class BackendCapacity implements CapacitySource {
-  private final Function<ExpertId, ExpertBackend> backends;
+  private final Function<ExpertId, ExpertBackend.Capacity> capacities;
 
   /**
-   * @param backends the backend serving an expert, or null when the expert is not served here
+   * @param capacities the capacity of the pool serving an expert now, or null when the expert is
+   *     not served here
    */
-  public BackendCapacity(Function<ExpertId, ExpertBackend> backends) {
-    this.backends = Objects.requireNonNull(backends, "backends");
+  public BackendCapacity(Function<ExpertId, ExpertBackend.Capacity> capacities) {
+    this.capacities = Objects.requireNonNull(capacities, "capacities");
   }
 
   @Override
   public int limit(ExpertId expert) {
-    ExpertBackend backend = backends.apply(expert);
-    if (backend == null) {
+    ExpertBackend.Capacity c = capacities.apply(expert);
+    if (c == null) {
       throw new MeshException(
           ErrorCode.MODEL_NOT_FOUND, "The model '" + expert + "' does not exist", "model", null);
     }
-    ExpertBackend.Capacity c = backend.capacity();
     boolean kvFull = c.totalKvBlocks() > 0 && c.freeKvBlocks() == 0;
     return kvFull
         ? Math.min(c.runningSequences(), c.maxRunningSequences())

@@ -1,7 +1,7 @@
 package dev.coemesh.gateway.grpc;
 
 import dev.coemesh.core.error.MeshException;
-import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.error.GrpcErrors;
 import dev.coemesh.gateway.grpc.v1.GenerateRequest;
@@ -71,7 +71,7 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
   @Override
   public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
     ListModelsResponse.Builder models = ListModelsResponse.newBuilder();
-    for (ExpertBackend b : experts.all()) {
+    for (ExpertPool b : experts.all()) {
       models.addModels(
           Model.newBuilder().setId(b.expert().value()).setContextLength(b.contextLength()));
     }

@@ -1,32 +1,33 @@
 package dev.coemesh.gateway.orchestrate;
 
 import dev.coemesh.core.expert.ExpertId;
-import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.gateway.serve.ExpertPool;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /** The experts this gateway serves, by id, in the order given. Immutable. */
 public final class ExpertDirectory {
-  private final Map<ExpertId, ExpertBackend> backends;
+  private final Map<ExpertId, ExpertPool> pools;
 
-  public ExpertDirectory(List<ExpertBackend> backends) {
-    Map<ExpertId, ExpertBackend> byId = new LinkedHashMap<>();
-    for (ExpertBackend b : backends) {
-      if (byId.putIfAbsent(b.expert(), b) != null) {
-        throw new IllegalArgumentException("expert " + b.expert() + " is configured twice");
+  public ExpertDirectory(List<? extends ExpertPool> pools) {
+    Map<ExpertId, ExpertPool> byId = new LinkedHashMap<>();
+    for (ExpertPool p : pools) {
+      if (byId.putIfAbsent(p.expert(), p) != null) {
+        throw new IllegalArgumentException("expert " + p.expert() + " is configured twice");
       }
     }
-    this.backends = java.util.Collections.unmodifiableMap(byId);
+    this.pools = Collections.unmodifiableMap(byId);
   }
 
-  /** The backend of {@code expert}, or null when it is not served here. */
-  public ExpertBackend get(ExpertId expert) {
-    return backends.get(expert);
+  /** The pool of {@code expert}, or null when it is not served here. */
+  public ExpertPool get(ExpertId expert) {
+    return pools.get(expert);
   }
 
-  public Collection<ExpertBackend> all() {
-    return backends.values();
+  public Collection<ExpertPool> all() {
+    return pools.values();
   }
 }

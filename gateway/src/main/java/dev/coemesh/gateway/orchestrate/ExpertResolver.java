@@ -2,19 +2,25 @@ package dev.coemesh.gateway.orchestrate;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.BlockHashes;
 import dev.coemesh.core.request.RequestId;
-import dev.coemesh.core.spi.ExpertBackend;
-import dev.coemesh.router.RouteDecision;
+import dev.coemesh.core.tenant.TenantId;
+import dev.coemesh.gateway.serve.ExpertPool;
+import dev.coemesh.gateway.serve.PromptTokens;
+import dev.coemesh.gateway.serve.RoutedReplanner;
+import dev.coemesh.router.ExpertChoice;
 import dev.coemesh.router.RouteRequest;
 import dev.coemesh.router.Router;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * Turns the client's {@code model} into the backend that serves it, through the CoE {@link Router}:
- * a model naming an expert pins it (when the routing config allows overrides), {@code "auto"} or no
- * model is classified (or follows the client's category hint), and any other name is {@code
- * MODEL_NOT_FOUND}. The router also records the decision (span attributes, {@code mesh.routing}).
+ * Routing step 1 and the one tokenization: the CoE {@link Router} chooses the expert (a model naming
+ * an expert pins it when the routing config allows overrides; {@code "auto"} or no model is
+ * classified or follows the client's category hint; any other name is {@code MODEL_NOT_FOUND}),
+ * then the prompt is tokenized with that expert's tokenizer. The token ids then serve the context
+ * check, placement (step 2: prefix affinity over their block hashes, the disaggregation decider on
+ * their count) and the worker, which never tokenizes again.
  */
 public final class ExpertResolver {
   private final ExpertDirectory experts;
@@ -25,27 +31,41 @@ public final class ExpertResolver {
     this.router = Objects.requireNonNull(router, "router");
   }
 
-  /** The backend of the expert the router chose for {@code request}. */
-  public ExpertBackend resolve(RequestId id, ClientRequest request) {
-    RouteDecision decision =
-        router.route(
-            new RouteRequest(
-                id.value(),
-                routingText(request.input()),
-                request.model(),
-                request.hints().category(),
-                request.hints().session(),
-                null,
-                null,
-                0));
-    ExpertBackend backend = experts.get(decision.expert());
-    if (backend == null) {
+  /**
+   * A request routed to its expert and tokenized.
+   *
+   * @param prefixRoot the request's prefix-cache scope (its tenant's)
+   * @param replanner places it on replicas (step 2), first and after each replica failure
+   */
+  public record Resolved(
+      ExpertPool pool, PromptTokens tokens, long prefixRoot, RoutedReplanner replanner) {}
+
+  public Resolved resolve(RequestId id, TenantId tenant, ClientRequest request, String prompt) {
+    RouteRequest route =
+        new RouteRequest(
+            id.value(),
+            routingText(request.input()),
+            request.model(),
+            request.hints().category(),
+            request.hints().session(),
+            null,
+            null,
+            0);
+    ExpertChoice choice = router.chooseExpert(route);
+    ExpertPool pool = experts.get(choice.expert());
+    if (pool == null) {
       // the routing config names an expert this gateway did not start (see RoutingWiring)
       throw new MeshException(
           ErrorCode.NO_HEALTHY_REPLICA,
-          "expert '" + decision.expert() + "' is routed to but not served by this gateway");
+          "expert '" + choice.expert() + "' is routed to but not served by this gateway");
     }
-    return backend;
+    PromptTokens tokens = pool.tokenize(prompt);
+    long root = BlockHashes.root(tenant.value());
+    RouteRequest placed =
+        tokens.ids().length > 0
+            ? route.withTokens(tokens.ids(), root)
+            : route.withBlockHashes(new long[0], tokens.count());
+    return new Resolved(pool, tokens, root, new RoutedReplanner(router, placed, choice));
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.coemesh.gateway.orchestrate;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
@@ -10,6 +11,8 @@ import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.serve.ExpertPool;
+import dev.coemesh.gateway.serve.RoutedReplanner;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -22,6 +25,12 @@ import org.jboss.logging.Logger;
 final class Inflight implements RequestHandle {
   private static final Logger LOG = Logger.getLogger(Inflight.class);
 
+  /**
+   * The Retry-After of a 503 for want of a healthy replica: a replica that restarts reports within
+   * a second, and a breaker's half-open probe follows its cooldown.
+   */
+  private static final int NO_REPLICA_RETRY_SECONDS = 1;
+
   private final Tenant tenant;
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
@@ -31,9 +40,10 @@ final class Inflight implements RequestHandle {
   private final AtomicBoolean ended = new AtomicBoolean();
 
   // set once by routed(), before the request is shared with other threads
-  private ExpertBackend backend;
+  private ExpertPool pool;
   private GenerationRequest request;
   private int promptTokens;
+  private RoutedReplanner placement;
 
   // guarded by this
   private FairScheduler.Ticket ticket;
@@ -56,11 +66,13 @@ final class Inflight implements RequestHandle {
     this.arrivalNanos = arrivalNanos;
   }
 
-  void routed(ExpertBackend backend, GenerationRequest request, int promptTokens) {
-    this.backend = backend;
+  void routed(
+      ExpertPool pool, GenerationRequest request, int promptTokens, RoutedReplanner placement) {
+    this.pool = pool;
     this.request = request;
     this.promptTokens = promptTokens;
-    listener.onRouted(request.id(), backend.expert(), promptTokens);
+    this.placement = placement;
+    listener.onRouted(request.id(), pool.expert(), promptTokens);
   }
 
   /** Called with the ticket {@code FairScheduler.submit} returned. */
@@ -92,12 +104,15 @@ final class Inflight implements RequestHandle {
     rateLimiter.charge(tenant, promptTokens);
     ExpertBackend.Generation started;
     try {
-      started = backend.submit(request, event -> onEvent(admittedTicket, event));
+      // placed at admission, not arrival: the replicas' load is the one the request will meet
+      Placement where = placement.place();
+      started = pool.submit(where, request, placement, event -> onEvent(admittedTicket, event));
     } catch (MeshException e) {
-      end(e.code().wireCode(), () -> listener.onFailed(e, 0));
+      int retry = e.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
+      end(e.code().wireCode(), () -> listener.onFailed(e, retry));
       return;
     } catch (RuntimeException e) {
-      LOG.errorf(e, "backend %s failed to start a request", backend.expert());
+      LOG.errorf(e, "pool %s failed to start a request", pool.expert());
       MeshException internal =
           new MeshException(ErrorCode.INTERNAL, "the backend failed to start the request", e);
       end(internal.code().wireCode(), () -> listener.onFailed(internal, 0));
@@ -118,7 +133,7 @@ final class Inflight implements RequestHandle {
     switch (event) {
       case TokenEvent.Token token -> {
         if (token.index() == 0) {
-          metrics.firstToken(backend.expert(), System.nanoTime() - arrivalNanos);
+          metrics.firstToken(pool.expert(), System.nanoTime() - arrivalNanos);
         }
         admittedTicket.chargeOutput(1);
         rateLimiter.charge(tenant, 1);
@@ -144,7 +159,8 @@ final class Inflight implements RequestHandle {
       }
       case TokenEvent.Failed failed -> {
         MeshException error = new MeshException(failed.code(), failed.message());
-        end(failed.code().wireCode(), () -> listener.onFailed(error, 0));
+        int retry = failed.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
+        end(failed.code().wireCode(), () -> listener.onFailed(error, retry));
       }
     }
   }
@@ -194,7 +210,7 @@ final class Inflight implements RequestHandle {
     synchronized (this) {
       held = ticket;
     }
-    ExpertId expert = backend == null ? null : backend.expert();
+    ExpertId expert = pool == null ? null : pool.expert();
     try {
       if (held != null) {
         held.complete();

@@ -5,6 +5,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.router.Router;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.inject.Disposes;
@@ -34,7 +35,13 @@ public class OrchestrationWiring {
     } catch (IllegalArgumentException e) {
       throw new MeshException(ErrorCode.CONFIG_INVALID, "mesh.fair: " + e.getMessage(), e);
     }
-    return new VtcScheduler(options, new BackendCapacity(experts::get));
+    return new VtcScheduler(
+        options,
+        new BackendCapacity(
+            expert -> {
+              ExpertPool pool = experts.get(expert);
+              return pool == null ? null : pool.capacity();
+            }));
   }
 
   void closeFairScheduler(@Disposes VtcScheduler scheduler) {

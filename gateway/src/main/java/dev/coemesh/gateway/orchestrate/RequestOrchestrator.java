@@ -5,9 +5,9 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.SamplingParams;
-import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.serve.ExpertPool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,10 +15,11 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The request lifecycle, the same for every protocol: render the prompt → route to an expert →
- * count prompt tokens and check them against the context → tokens-per-minute check → fair admission
- * (the tenant's queue) → backend → stream tokens (charging the tenant's fair counter and rate
- * window) → on the terminal event release the admission slot.
+ * The request lifecycle, the same for every protocol: render the prompt → route to an expert
+ * (step 1) → tokenize once with its tokenizer and check the context → tokens-per-minute check →
+ * fair admission (the tenant's queue) → place on replicas (step 2, from the token ids and the
+ * replicas' live load and KV events) → execute that placement → stream tokens (charging the
+ * tenant's fair counter and rate window) → on the terminal event release the admission slot.
  *
  * <p>Thread-safe. {@link #start} never blocks on the serving side and never throws for a request's
  * own faults: every outcome, rejections included, reaches the {@link GenerationListener}.
@@ -60,13 +61,21 @@ public final class RequestOrchestrator {
     try {
       String prompt = ChatTemplate.render(request.input());
       RequestId id = RequestId.random();
-      ExpertBackend backend = resolver.resolve(id, request);
-      int promptTokens = backend.countTokens(prompt);
-      SamplingParams sampling = sampling(request, promptTokens, backend.contextLength());
+      ExpertResolver.Resolved routed = resolver.resolve(id, tenant.id(), request, prompt);
+      ExpertPool pool = routed.pool();
+      int promptTokens = routed.tokens().count();
+      SamplingParams sampling = sampling(request, promptTokens, pool.contextLength());
       GenerationRequest generation =
           new GenerationRequest(
-              id, tenant.id(), backend.expert(), prompt, sampling, Instant.now().plus(timeout));
-      inflight.routed(backend, generation, promptTokens);
+              id,
+              tenant.id(),
+              pool.expert(),
+              prompt,
+              routed.tokens().ids(),
+              routed.prefixRoot(),
+              sampling,
+              Instant.now().plus(timeout));
+      inflight.routed(pool, generation, promptTokens, routed.replanner());
       int wait = rateLimiter.retryAfterSeconds(tenant);
       if (wait > 0) {
         inflight.reject(
@@ -84,7 +93,7 @@ public final class RequestOrchestrator {
       }
       FairScheduler.Ticket ticket;
       try {
-        ticket = fair.submit(tenant, backend.expert(), promptTokens, inflight::admitted);
+        ticket = fair.submit(tenant, pool.expert(), promptTokens, inflight::admitted);
       } catch (MeshException e) {
         int retry =
             e.code() == ErrorCode.TENANT_QUEUE_FULL ? fair.retryAfterSeconds(tenant.id()) : 0;

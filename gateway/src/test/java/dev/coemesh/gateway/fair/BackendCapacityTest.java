@@ -6,42 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
-import dev.coemesh.core.request.GenerationRequest;
-import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
-import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class BackendCapacityTest {
   static final ExpertId EXPERT = new ExpertId("e1");
-
-  /** Reports a fixed capacity snapshot; serves nothing (only capacity() is under test). */
-  record Reporting(Capacity capacity) implements ExpertBackend {
-    @Override
-    public ExpertId expert() {
-      return EXPERT;
-    }
-
-    @Override
-    public int contextLength() {
-      return 512;
-    }
-
-    @Override
-    public int countTokens(String prompt) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Generation submit(GenerationRequest request, Consumer<TokenEvent> sink) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void close() {}
-  }
 
   @ParameterizedTest(name = "free {0}/{1} blocks, running {2} of {3} -> {4}")
   @CsvSource({
@@ -54,7 +25,7 @@ class BackendCapacityTest {
   void limitFollowsTheServingSidesSnapshot(int free, int total, int running, int max, int limit) {
     var capacity =
         new BackendCapacity(
-            e -> new Reporting(new ExpertBackend.Capacity(free, total, running, 0, max)));
+            e -> new ExpertBackend.Capacity(free, total, running, 0, max));
     assertEquals(limit, capacity.limit(EXPERT));
   }
 

@@ -1,7 +1,6 @@
 package dev.coemesh.worker.bench;
 
-import dev.coemesh.worker.client.ColocatedClient;
-import dev.coemesh.worker.client.DisaggregatedClient;
+import dev.coemesh.worker.client.StaticPool;
 import dev.coemesh.worker.process.WorkerProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +55,7 @@ final class Deployment implements AutoCloseable {
     WorkerProcess worker =
         WorkerProcess.start(
             "colocated", List.of(), jvm(cores), target.args("decode", cores), CALL_DEADLINE);
-    ColocatedClient client = new ColocatedClient(List.of(worker.client()));
+    StaticPool client = new StaticPool(List.of(worker.client()), List.of(), List.of());
     return new Deployment(
         "one process, " + cores + " engine threads on all cores, both phases",
         List.of(worker),
@@ -77,8 +76,9 @@ final class Deployment implements AutoCloseable {
                 target.args("decode", 1),
                 CALL_DEADLINE));
       }
-      ColocatedClient client =
-          new ColocatedClient(started.stream().map(WorkerProcess::client).toList());
+      StaticPool client =
+          new StaticPool(
+              started.stream().map(WorkerProcess::client).toList(), List.of(), List.of());
       return new Deployment(
           cores
               + " colocated processes"
@@ -104,8 +104,8 @@ final class Deployment implements AutoCloseable {
           WorkerProcess.start(
               "decode", pin(pin, 1), jvm(1), target.args("decode", 1), CALL_DEADLINE);
       started.add(decode);
-      DisaggregatedClient client =
-          new DisaggregatedClient(List.of(prefill.client()), List.of(decode.client()));
+      StaticPool client =
+          new StaticPool(List.of(), List.of(prefill.client()), List.of(decode.client()));
       return new Deployment(
           (pin ? "prefill process on core 0 and decode process on core 1 (taskset)" : "unpinned")
               + ", 1 engine thread each, KV through Redis at codec level "

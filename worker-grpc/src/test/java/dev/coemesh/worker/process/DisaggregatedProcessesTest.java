@@ -11,8 +11,7 @@ import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.pool.synthetic.SyntheticModel;
 import dev.coemesh.testkit.RedisServer;
-import dev.coemesh.worker.client.ColocatedClient;
-import dev.coemesh.worker.client.DisaggregatedClient;
+import dev.coemesh.worker.client.StaticPool;
 import dev.coemesh.worker.client.WorkerClient;
 import dev.coemesh.worker.v1.LoadReply;
 import java.nio.file.Files;
@@ -47,8 +46,8 @@ class DisaggregatedProcessesTest {
   private static RedisServer redis;
   private static WorkerProcess prefill;
   private static WorkerProcess decode;
-  private static DisaggregatedClient disaggregated;
-  private static ColocatedClient colocated;
+  private static StaticPool disaggregated;
+  private static StaticPool colocated;
 
   @BeforeAll
   static void start() throws Exception {
@@ -58,8 +57,8 @@ class DisaggregatedProcessesTest {
     redis = RedisServer.startNew();
     prefill = worker("prefill");
     decode = worker("decode");
-    disaggregated = new DisaggregatedClient(List.of(prefill.client()), List.of(decode.client()));
-    colocated = new ColocatedClient(List.of(decode.client()));
+    disaggregated = new StaticPool(List.of(), List.of(prefill.client()), List.of(decode.client()));
+    colocated = new StaticPool(List.of(decode.client()), List.of(), List.of());
   }
 
   @AfterAll
@@ -137,9 +136,9 @@ class DisaggregatedProcessesTest {
     List<Integer> uninterrupted = run(false, prompt, sampling).ids();
 
     try (WorkerProcess doomed = worker("decode")) {
-      DisaggregatedClient client =
-          new DisaggregatedClient(
-              List.of(prefill.client()), List.of(doomed.client(), decode.client()));
+      StaticPool client =
+          new StaticPool(
+              List.of(), List.of(prefill.client()), List.of(doomed.client(), decode.client()));
       CountDownLatch started = new CountDownLatch(5);
       Collected stream = new Collected();
       client.generate(

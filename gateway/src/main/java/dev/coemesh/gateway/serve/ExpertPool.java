@@ -1,0 +1,44 @@
+package dev.coemesh.gateway.serve;
+
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.Placement;
+import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.worker.client.Replanner;
+import java.util.function.Consumer;
+
+/**
+ * One expert as the gateway serves it: its tokenizer and context (the gateway tokenizes once, with
+ * the expert the router chose in step 1), its capacity for fair admission, and the execution of the
+ * router's placement on its replicas: in-process engines, remote worker processes, or an upstream.
+ *
+ * <p>Thread-safe. {@link #submit} does not block and follows {@link ExpertBackend#submit}'s event
+ * contract (tokens, then one {@code Finished} or {@code Failed}).
+ */
+public interface ExpertPool extends AutoCloseable {
+
+  ExpertId expert();
+
+  /** Maximum prompt plus generated tokens of one sequence. */
+  int contextLength();
+
+  /** The prompt as the expert's model sees it. */
+  PromptTokens tokenize(String prompt);
+
+  /** The pool's capacity now, summed over its live replicas. */
+  ExpertBackend.Capacity capacity();
+
+  /**
+   * Runs {@code request} exactly where {@code placement} says; on a replica failure, {@code
+   * replanner} (the router) names the replacement.
+   */
+  ExpertBackend.Generation submit(
+      Placement placement,
+      GenerationRequest request,
+      Replanner replanner,
+      Consumer<TokenEvent> sink);
+
+  @Override
+  void close();
+}
