@@ -6,19 +6,18 @@ import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
-import dev.coemesh.core.signal.SignalEvent;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.engine.LlamaEngine;
-import dev.coemesh.pool.kv.KvBlockListener;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.scheduler.ContinuousBatcher;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
 import dev.coemesh.pool.scheduler.SequenceRequest;
+import dev.coemesh.pool.signal.RecentLatencies;
+import dev.coemesh.pool.signal.ReplicaAnnouncer;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -27,19 +26,21 @@ import java.util.function.Consumer;
 
 /**
  * An expert replica served in this JVM by the embedded engine and its continuous batcher. Prompts
- * are tokenized with BOS; deadlines cancel the sequence; KV blocks entering and leaving the prefix
- * cache are published as {@code mesh.kv-events} and the replica's load as {@code mesh.load} every
- * {@link #LOAD_REPORT_PERIOD}, so routers can score prefix affinity and load and expire a replica
- * that stopped reporting.
+ * are tokenized with BOS; deadlines cancel the sequence; a {@link ReplicaAnnouncer} publishes the
+ * KV blocks entering and leaving the prefix cache as {@code mesh.kv-events} and the replica's load
+ * (with the TTFT and TPOT of what it served) as {@code mesh.load} every {@link
+ * #LOAD_REPORT_PERIOD}, so routers can score prefix affinity and load and expire a replica that
+ * stopped reporting.
  */
 public final class EmbeddedExpertBackend implements ExpertBackend {
-  /** Well inside a router's replica expiry (seconds), cheap (one small event per period). */
-  public static final Duration LOAD_REPORT_PERIOD = Duration.ofMillis(500);
+  public static final Duration LOAD_REPORT_PERIOD = ReplicaAnnouncer.PERIOD;
 
   private final ExpertId expert;
   private final ContinuousBatcher batcher;
   private final LlamaEngine engine;
   private final ScheduledExecutorService deadlines;
+  private final RecentLatencies latencies = new RecentLatencies();
+  private final ReplicaAnnouncer announcer; // null without signals
 
   public EmbeddedExpertBackend(
       ExpertId expert,
@@ -66,34 +67,15 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
       Duration loadReportPeriod) {
     this.expert = expert;
     this.engine = new LlamaEngine(model, engineOptions);
-    if (signals != null && replica != null) {
-      engine.setBlockListener(new BlockEvents(replica, signals));
-    }
     this.batcher = new ContinuousBatcher(engine, schedulerOptions);
     this.deadlines =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("deadlines-" + expert).unstarted(r));
-    if (signals != null && replica != null) {
-      // the first report before any request, so a router can route to the replica at once
-      signals.publish(loadReport(replica));
-      long period = Math.max(1, loadReportPeriod.toMillis());
-      deadlines.scheduleAtFixedRate(
-          () -> signals.publish(loadReport(replica)), period, period, TimeUnit.MILLISECONDS);
-    }
-  }
-
-  /** The replica's load now; latencies are not tracked here (0). */
-  private SignalEvent.LoadReport loadReport(ReplicaId replica) {
-    Capacity c = capacity();
-    return new SignalEvent.LoadReport(
-        replica,
-        c.waitingSequences(),
-        c.runningSequences(),
-        c.totalKvBlocks() - c.freeKvBlocks(),
-        c.freeKvBlocks(),
-        0,
-        0,
-        System.currentTimeMillis());
+    // in process: no endpoint; the first report goes out before any request
+    this.announcer =
+        signals != null && replica != null
+            ? ReplicaAnnouncer.start(replica, null, batcher, latencies, signals, loadReportPeriod)
+            : null;
   }
 
   public ContinuousBatcher batcher() {
@@ -140,6 +122,9 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
               if (!(event instanceof TokenEvent.Token) && timer[0] != null) {
                 timer[0].cancel(false);
               }
+              if (event instanceof TokenEvent.Finished finished) {
+                latencies.record(finished.timings());
+              }
               sink.accept(event);
             });
     timer[0] = deadlines.schedule(handle::cancel, left.toMillis(), TimeUnit.MILLISECONDS);
@@ -148,27 +133,11 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
 
   @Override
   public void close() {
+    if (announcer != null) {
+      announcer.close();
+    }
     batcher.close();
     deadlines.shutdownNow();
     engine.close();
-  }
-
-  /** Publishes prefix-cache changes; called on the engine thread, never blocks. */
-  private record BlockEvents(ReplicaId replica, SignalBus signals) implements KvBlockListener {
-    @Override
-    public void stored(long blockHash) {
-      publish(SignalEvent.KvBlockEvent.Kind.STORED, blockHash);
-    }
-
-    @Override
-    public void evicted(long blockHash) {
-      publish(SignalEvent.KvBlockEvent.Kind.EVICTED, blockHash);
-    }
-
-    private void publish(SignalEvent.KvBlockEvent.Kind kind, long blockHash) {
-      signals.publish(
-          new SignalEvent.KvBlockEvent(
-              replica, kind, List.of(blockHash), System.currentTimeMillis()));
-    }
   }
 }

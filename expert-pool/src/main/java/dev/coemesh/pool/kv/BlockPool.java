@@ -48,7 +48,8 @@ public final class BlockPool {
   private final LinkedHashMap<Long, Integer> cache = new LinkedHashMap<>(16, 0.75f, true);
 
   private int evictableCount;
-  private KvBlockListener listener = KvBlockListener.NONE;
+  // volatile: a replica's announcer may install it while the engine thread already serves
+  private volatile KvBlockListener listener = KvBlockListener.NONE;
   private long reusedBlocks;
 
   /** One KV head of {@code kvDim} channels, float storage. */

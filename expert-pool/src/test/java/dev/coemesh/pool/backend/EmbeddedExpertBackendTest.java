@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.core.kv.BlockHashes;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.RequestId;
@@ -20,6 +21,7 @@ import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -51,14 +53,24 @@ class EmbeddedExpertBackendTest {
                 new ReplicaId(STORIES, ReplicaRole.COLOCATED, "local-0"),
                 bus)) {
       List<Long> stored = new CopyOnWriteArrayList<>();
-      bus.subscribe(SignalEvent.KvBlockEvent.class, e -> stored.addAll(e.blockHashes()));
+      bus.subscribe(
+          SignalEvent.KvBlockEvent.class,
+          e -> {
+            if (e.kind() == SignalEvent.KvBlockEvent.Kind.STORED) {
+              stored.addAll(e.blockHashes());
+            }
+          });
       StringBuilder text = new StringBuilder();
+      List<Integer> generated = new CopyOnWriteArrayList<>();
       CompletableFuture<TokenEvent> end = new CompletableFuture<>();
       backend.submit(
           request("Once upon a time", 40, Instant.now().plusSeconds(60)),
           e -> {
             switch (e) {
-              case TokenEvent.Token t -> text.append(t.text());
+              case TokenEvent.Token t -> {
+                text.append(t.text());
+                generated.add(t.tokenId());
+              }
               default -> end.complete(e);
             }
           });
@@ -75,6 +87,13 @@ class EmbeddedExpertBackendTest {
       }
       assertEquals(
           2, stored.size(), "5 prompt + 40 generated = 45 positions = 2 full blocks of 16");
+      int[] tokens = new int[45];
+      System.arraycopy(Stories.bin().tokenizer().encode("Once upon a time", true), 0, tokens, 0, 5);
+      System.arraycopy(generated.stream().mapToInt(Integer::intValue).toArray(), 0, tokens, 5, 40);
+      assertEquals(
+          Arrays.stream(BlockHashes.chain(tokens, 45, 16)).boxed().toList(),
+          stored,
+          "the routers' hashes of the same tokens");
       assertEquals(64, backend.capacity().totalKvBlocks());
     }
   }
@@ -100,6 +119,9 @@ class EmbeddedExpertBackendTest {
       }
       SignalEvent.LoadReport idle = reports.getFirst();
       assertEquals(replica, idle.replica());
+      assertEquals(null, idle.endpoint(), "in process");
+      assertEquals(Stories.bin().fingerprint().value(), idle.modelFingerprint());
+      assertEquals(0, idle.recentTtftMs(), "nothing served yet");
       assertEquals(0, idle.runningSequences());
       assertEquals(0, idle.kvBlocksUsed());
       assertEquals(64, idle.kvBlocksFree());
@@ -124,6 +146,11 @@ class EmbeddedExpertBackendTest {
           reports.stream().anyMatch(r -> r.runningSequences() == 1 && r.kvBlocksUsed() > 0),
           "no report saw the running sequence: " + reports);
       assertTrue(reports.stream().allMatch(r -> r.kvBlocksUsed() + r.kvBlocksFree() == 64));
+      int seen = reports.size();
+      while (reports.size() == seen && System.nanoTime() < deadline + 10_000_000_000L) {
+        Thread.sleep(5);
+      }
+      assertTrue(reports.getLast().recentTtftMs() > 0, "the served request's TTFT is reported");
     }
   }
 

@@ -39,9 +39,20 @@ public sealed interface SignalEvent {
     }
   }
 
-  /** A replica's load. */
+  /**
+   * A replica's load, and its announcement: a router learns of a replica (expert, role, instance),
+   * where it serves and which weights it holds from its periodic reports alone, and forgets it when
+   * they stop.
+   *
+   * @param endpoint where the replica serves gRPC, {@code host:port}; null for a replica inside the
+   *     router's own process
+   * @param modelFingerprint the {@link dev.coemesh.core.kv.ModelFingerprint} value of the weights
+   *     it serves (KV is only exchangeable between equal fingerprints); 0 when unknown
+   */
   record LoadReport(
       ReplicaId replica,
+      String endpoint,
+      long modelFingerprint,
       int queueDepth,
       int runningSequences,
       int kvBlocksUsed,
@@ -52,6 +63,32 @@ public sealed interface SignalEvent {
       implements SignalEvent {
     public LoadReport {
       Objects.requireNonNull(replica, "replica");
+      if (endpoint != null && endpoint.isBlank()) {
+        throw new IllegalArgumentException("a replica's endpoint is null or host:port, not blank");
+      }
+    }
+
+    /** A report without an endpoint or a known fingerprint (an in-process replica). */
+    public LoadReport(
+        ReplicaId replica,
+        int queueDepth,
+        int runningSequences,
+        int kvBlocksUsed,
+        int kvBlocksFree,
+        double recentTtftMs,
+        double recentTpotMs,
+        long timestampMs) {
+      this(
+          replica,
+          null,
+          0,
+          queueDepth,
+          runningSequences,
+          kvBlocksUsed,
+          kvBlocksFree,
+          recentTtftMs,
+          recentTpotMs,
+          timestampMs);
     }
 
     @Override

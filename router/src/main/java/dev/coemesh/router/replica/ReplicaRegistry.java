@@ -73,26 +73,49 @@ public final class ReplicaRegistry {
     long now = clock.millis();
     List<ReplicaView> out = new ArrayList<>();
     for (Map.Entry<ReplicaId, Entry> item : replicas.entrySet()) {
-      Entry e = item.getValue();
-      if (now - e.lastSeenMs > expiry.toMillis()) {
-        replicas.remove(item.getKey(), e);
+      if (expired(item.getKey(), item.getValue(), now) || !item.getKey().expert().equals(expert)) {
         continue;
       }
-      if (!item.getKey().expert().equals(expert) || e.load == null) {
-        continue;
+      ReplicaView view = view(item.getKey(), item.getValue());
+      if (view != null) {
+        out.add(view);
       }
-      SignalEvent.LoadReport load = e.load;
-      CircuitBreaker breaker = breakers.get(item.getKey());
-      out.add(
-          new ReplicaView(
-              item.getKey(),
-              load.queueDepth(),
-              load.runningSequences(),
-              load.kvBlocksUsed(),
-              load.kvBlocksFree(),
-              e.blocks,
-              breaker != null && !breaker.allowsRequest()));
     }
     return out;
+  }
+
+  /**
+   * One replica's view, e.g. to reach the replica a decision named at the endpoint it announced;
+   * null when it is unknown, expired (removed on the way) or has sent no load report yet.
+   */
+  public ReplicaView find(ReplicaId replica) {
+    Entry e = replicas.get(replica);
+    return e == null || expired(replica, e, clock.millis()) ? null : view(replica, e);
+  }
+
+  private boolean expired(ReplicaId id, Entry e, long now) {
+    if (now - e.lastSeenMs > expiry.toMillis()) {
+      replicas.remove(id, e);
+      return true;
+    }
+    return false;
+  }
+
+  private ReplicaView view(ReplicaId id, Entry e) {
+    SignalEvent.LoadReport load = e.load;
+    if (load == null) {
+      return null;
+    }
+    CircuitBreaker breaker = breakers.get(id);
+    return new ReplicaView(
+        id,
+        load.endpoint(),
+        load.modelFingerprint(),
+        load.queueDepth(),
+        load.runningSequences(),
+        load.kvBlocksUsed(),
+        load.kvBlocksFree(),
+        e.blocks,
+        breaker != null && !breaker.allowsRequest());
   }
 }

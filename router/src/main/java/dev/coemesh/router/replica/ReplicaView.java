@@ -12,9 +12,14 @@ import java.util.Set;
  *     and possibly live view of the registry's set (copying every replica's blocks per request
  *     would cost more than the match), so a concurrent KV event may show through
  * @param breakerOpen the replica's circuit breaker refuses traffic now
+ * @param endpoint where the replica serves gRPC ({@code host:port}) as its latest load report
+ *     announced; null for a replica in this process
+ * @param modelFingerprint the fingerprint of the weights it serves, from the same report; 0 unknown
  */
 public record ReplicaView(
     ReplicaId id,
+    String endpoint,
+    long modelFingerprint,
     int queueDepth,
     int runningSequences,
     int kvBlocksUsed,
@@ -27,6 +32,27 @@ public record ReplicaView(
     if (queueDepth < 0 || runningSequences < 0 || kvBlocksUsed < 0 || kvBlocksFree < 0) {
       throw new IllegalArgumentException("load figures must be >= 0");
     }
+  }
+
+  /** A view without an endpoint or a known fingerprint (an in-process replica). */
+  public ReplicaView(
+      ReplicaId id,
+      int queueDepth,
+      int runningSequences,
+      int kvBlocksUsed,
+      int kvBlocksFree,
+      Set<Long> cachedBlocks,
+      boolean breakerOpen) {
+    this(
+        id,
+        null,
+        0,
+        queueDepth,
+        runningSequences,
+        kvBlocksUsed,
+        kvBlocksFree,
+        cachedBlocks,
+        breakerOpen);
   }
 
   /** Fraction of KV blocks in use, 0 when the replica reported no pool. */

@@ -2,6 +2,7 @@ package dev.coemesh.router.replica;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.core.expert.ReplicaId;
@@ -70,6 +71,39 @@ class ReplicaRegistryTest {
     assertEquals(List.of(), registry.snapshot(Replicas.EXPERT));
     registry.onLoad(new SignalEvent.LoadReport(A, 0, 0, 0, 100, 0, 0, 0)); // restarted replica
     assertEquals(Set.of(), registry.snapshot(Replicas.EXPERT).getFirst().cachedBlocks());
+  }
+
+  @Test
+  void findGivesTheLatestAnnouncedEndpointAndFingerprintUntilTheReplicaExpires() {
+    ManualClock clock = new ManualClock();
+    ReplicaRegistry registry =
+        new ReplicaRegistry(Duration.ofSeconds(10), 3, Duration.ofSeconds(5), clock);
+    ReplicaId b = new ReplicaId(Replicas.EXPERT, ReplicaRole.DECODE, "b");
+    assertNull(registry.find(A), "unknown");
+    registry.onKvEvent(
+        new SignalEvent.KvBlockEvent(A, SignalEvent.KvBlockEvent.Kind.STORED, List.of(1L), 0));
+    assertNull(registry.find(A), "no load report yet: not routable");
+
+    registry.onLoad(new SignalEvent.LoadReport(A, "10.0.0.1:9101", 42L, 1, 0, 0, 64, 0, 0, 0));
+    registry.onLoad(new SignalEvent.LoadReport(b, 0, 0, 0, 64, 0, 0, 0));
+    registry.onLoad(new SignalEvent.LoadReport(A, "10.0.0.2:9101", 43L, 2, 0, 0, 64, 0, 0, 0));
+    ReplicaView a = registry.find(A);
+    assertEquals("10.0.0.2:9101", a.endpoint());
+    assertEquals(43L, a.modelFingerprint());
+    assertEquals(2, a.queueDepth());
+    assertEquals(Set.of(1L), a.cachedBlocks());
+    assertEquals(
+        a,
+        registry.snapshot(Replicas.EXPERT).stream()
+            .filter(v -> v.id().equals(A))
+            .findFirst()
+            .orElseThrow());
+    assertNull(registry.find(b).endpoint(), "an in-process replica announces no endpoint");
+    assertEquals(0, registry.find(b).modelFingerprint());
+
+    clock.millis += 10_001;
+    assertNull(registry.find(A), "expired");
+    assertEquals(List.of(), registry.snapshot(Replicas.EXPERT), "and removed");
   }
 
   @Test

@@ -31,11 +31,13 @@ import java.util.Map;
  * derived by reflection, so renaming a Java component can never silently change the wire format
  * other processes read.
  *
- * <p>Compatibility: readers ignore unknown fields, so adding a field needs no version bump;
- * removing, renaming or changing the meaning of one raises {@link SignalEvent#SCHEMA_VERSION}, and
- * readers skip records newer than they know. JSON has no NaN or infinities, so non-finite doubles
- * travel as the strings {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Block hashes are
- * full 64-bit JSON integers (exact for Java readers, not for JavaScript numbers).
+ * <p>Compatibility: readers ignore unknown fields, so adding a field needs no version bump (and
+ * read a field added later as its documented default when an older writer left it out: a load
+ * report's {@code endpoint} as null, its {@code modelFingerprint} as 0); removing, renaming or
+ * changing the meaning of one raises {@link SignalEvent#SCHEMA_VERSION}, and readers skip records
+ * newer than they know. JSON has no NaN or infinities, so non-finite doubles travel as the strings
+ * {@code "NaN"}, {@code "Infinity"} and {@code "-Infinity"}. Block hashes are full 64-bit JSON
+ * integers (exact for Java readers, not for JavaScript numbers).
  *
  * <p>Thread-safe.
  */
@@ -59,6 +61,10 @@ public final class SignalCodec {
       switch (event) {
         case LoadReport e -> {
           writeReplica(out, e.replica());
+          if (e.endpoint() != null) {
+            out.writeStringField("endpoint", e.endpoint());
+          }
+          out.writeNumberField("modelFingerprint", e.modelFingerprint());
           out.writeNumberField("queueDepth", e.queueDepth());
           out.writeNumberField("runningSequences", e.runningSequences());
           out.writeNumberField("kvBlocksUsed", e.kvBlocksUsed());
@@ -151,6 +157,8 @@ public final class SignalCodec {
       case LOAD_REPORT ->
           new LoadReport(
               replica(f.object("replica")),
+              f.optionalText("endpoint"),
+              f.optionalIntegral("modelFingerprint", 0),
               f.integer("queueDepth"),
               f.integer("runningSequences"),
               f.integer("kvBlocksUsed"),
@@ -250,6 +258,12 @@ public final class SignalCodec {
 
     long integral(String name) throws SignalDecodeException {
       return integral(required(name), path(name));
+    }
+
+    /** The field's value, or {@code absent} when a record written before the field lacks it. */
+    long optionalIntegral(String name, long absent) throws SignalDecodeException {
+      JsonNode value = node.get(name);
+      return value == null || value.isNull() ? absent : integral(value, path(name));
     }
 
     double decimal(String name) throws SignalDecodeException {

@@ -49,6 +49,19 @@ class SignalCodecTest {
         Arguments.of(
             new LoadReport(
                 REPLICA,
+                "10.0.3.7:9101",
+                0x8badf00ddeadbeefL,
+                3,
+                2,
+                100,
+                924,
+                41.5,
+                12.25,
+                1_700_000_000_000L)),
+        Arguments.of(new LoadReport(REPLICA, "[::1]:9102", Long.MAX_VALUE, 0, 0, 0, 64, 0, 0, 1)),
+        Arguments.of(
+            new LoadReport(
+                REPLICA,
                 Integer.MAX_VALUE,
                 0,
                 Integer.MIN_VALUE,
@@ -160,6 +173,30 @@ class SignalCodecTest {
   }
 
   @Test
+  void writesALoadReportsEndpointAndFullSixtyFourBitFingerprint() throws Exception {
+    var event = new LoadReport(REPLICA, "10.0.3.7:9101", -2L, 1, 2, 3, 4, 5.5, 6.5, 7);
+    JsonNode json = new ObjectMapper().readTree(codec.encode(event));
+    assertEquals("10.0.3.7:9101", json.get("endpoint").textValue());
+    assertEquals(-2L, json.get("modelFingerprint").longValue());
+  }
+
+  @Test
+  void readsALoadReportWrittenBeforeEndpointsAsAnInProcessReplica() throws Exception {
+    String json =
+        "{\"v\":1,\"type\":\"load-report\",\"replica\":"
+            + "{\"expert\":\"e\",\"role\":\"DECODE\",\"instance\":\"a\"},"
+            + "\"queueDepth\":1,\"runningSequences\":2,\"kvBlocksUsed\":3,\"kvBlocksFree\":4,"
+            + "\"recentTtftMs\":5,\"recentTpotMs\":6,\"timestampMs\":7}";
+    LoadReport read = (LoadReport) codec.decode(json.getBytes(UTF_8));
+    assertEquals(
+        new LoadReport(
+            new ReplicaId(new ExpertId("e"), ReplicaRole.DECODE, "a"), 1, 2, 3, 4, 5, 6, 7),
+        read);
+    assertEquals(null, read.endpoint());
+    assertEquals(0, read.modelFingerprint());
+  }
+
+  @Test
   void readsMissingOptionalRoutingFieldsAsNull() throws Exception {
     String json =
         "{\"v\":1,\"type\":\"routing-decision\",\"requestId\":\"r\",\"confidence\":0.5,"
@@ -220,6 +257,22 @@ class SignalCodecTest {
             "{\"v\":1,\"type\":\"slo-report\",\"pool\":\"p\",\"ttftAttainment\":\"nan\","
                 + "\"tpotAttainment\":1,\"goodputRps\":1,\"windowMs\":1,\"timestampMs\":1}",
             "record.ttftAttainment must be a number"),
+        Arguments.of(
+            "fingerprint as string",
+            "{\"v\":1,\"type\":\"load-report\",\"replica\":"
+                + replica
+                + ",\"modelFingerprint\":\"8badf00d\",\"queueDepth\":0,\"runningSequences\":0,"
+                + "\"kvBlocksUsed\":0,\"kvBlocksFree\":0,\"recentTtftMs\":0,\"recentTpotMs\":0,"
+                + "\"timestampMs\":0}",
+            "record.modelFingerprint must be a 64-bit integer"),
+        Arguments.of(
+            "blank endpoint",
+            "{\"v\":1,\"type\":\"load-report\",\"replica\":"
+                + replica
+                + ",\"endpoint\":\" \",\"queueDepth\":0,\"runningSequences\":0,"
+                + "\"kvBlocksUsed\":0,\"kvBlocksFree\":0,\"recentTtftMs\":0,\"recentTpotMs\":0,"
+                + "\"timestampMs\":0}",
+            "load-report: a replica's endpoint is null or host:port"),
         Arguments.of(
             "replica as string",
             "{\"v\":1,\"type\":\"kv-block-event\",\"replica\":\"e/decode/a\",\"kind\":\"STORED\","
