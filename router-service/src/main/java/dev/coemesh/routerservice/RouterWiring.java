@@ -1,14 +1,12 @@
 package dev.coemesh.routerservice;
 
-import dev.coemesh.core.signal.InProcessSignalBus;
 import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.router.Router;
 import dev.coemesh.router.classify.MiniLmEmbedder;
 import dev.coemesh.router.config.ConfigWatcher;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
-import dev.coemesh.signals.kafka.KafkaSignalBus;
-import dev.coemesh.signals.kafka.KafkaSignalOptions;
+import dev.coemesh.signals.kafka.SignalSettings;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -35,18 +33,8 @@ public class RouterWiring {
   @Produces
   @Singleton
   SignalBus signalBus(SignalSettings settings) {
-    return settings
-        .kafka()
-        .bootstrapServers()
-        .<SignalBus>map(
-            servers -> {
-              LOG.infof("signals over Kafka at %s", servers);
-              return new KafkaSignalBus(
-                  KafkaSignalOptions.of(servers, settings.kafka().clientId())
-                      .withGroupId(settings.kafka().groupId())
-                      .withTopicPrefix(settings.kafka().topicPrefix().orElse("")));
-            })
-        .orElseGet(() -> new InProcessSignalBus(4096));
+    settings.kafka().bootstrapServers().ifPresent(s -> LOG.infof("signals over Kafka at %s", s));
+    return settings.bus();
   }
 
   void closeSignalBus(@Disposes SignalBus bus) {

@@ -19,6 +19,13 @@ public final class SyntheticModels {
   /** The prefix of a synthetic model name. */
   public static final String PREFIX = "synthetic:";
 
+  /**
+   * Where processes on one machine (the gateway, workers) write and find {@code synthetic:SHAPE}
+   * models: the file is deterministic, so all of them load the same weights (same fingerprint).
+   */
+  public static final Path DEFAULT_CACHE =
+      Path.of(System.getProperty("java.io.tmpdir"), "coemesh-synthetic-models");
+
   private static final Map<String, ModelConfig> SHAPES =
       Map.of("stories15M", SyntheticModel.STORIES_15M);
   private static final long SEED = 42;

@@ -17,9 +17,9 @@ import io.smallrye.config.WithDefault;
 @ConfigMapping(prefix = "mesh.embedded")
 public interface EmbeddedConfig {
 
-  /** Events the in-process signal bus buffers before dropping. */
-  @WithDefault("4096")
-  int signalBusCapacity();
+  /** Replicas of each embedded expert in this JVM, each with its own engine and KV cache. */
+  @WithDefault("1")
+  int replicas();
 
   /** Each embedded expert's engine and batcher limits. */
   Engine engine();

@@ -5,10 +5,15 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.model.SharedModels;
-import dev.coemesh.core.signal.InProcessSignalBus;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
+import dev.coemesh.gateway.serve.EmbeddedPool;
+import dev.coemesh.gateway.serve.ExpertPool;
+import dev.coemesh.gateway.serve.RemotePool;
+import dev.coemesh.gateway.serve.ServingConfig;
+import dev.coemesh.gateway.serve.UpstreamPool;
+import dev.coemesh.gateway.serve.WorkerChannels;
 import dev.coemesh.pool.backend.EmbeddedExpertBackend;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.model.Model;
@@ -19,35 +24,43 @@ import dev.coemesh.pool.upstream.OpenAiUpstreamBackend;
 import dev.coemesh.pool.upstream.UpstreamOptions;
 import dev.coemesh.router.Router;
 import dev.coemesh.router.config.RoutingConfig;
+import dev.coemesh.signals.kafka.SignalSettings;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
 /**
- * Starts the experts the routing config lists: an embedded source runs in this JVM on an {@link
- * EmbeddedExpertBackend} over the real model files (relative names from {@link SharedModels}; a
- * {@code synthetic:SHAPE} name is a generated model of that shape, see {@link SyntheticModels}), an
- * upstream source is reached through an {@link OpenAiUpstreamBackend}. Embedded experts publish
- * their load and KV-block events on the in-process signal bus the router reads. Requests are served
- * colocated (one replica does prefill and decode), so no KV store is needed on this path.
+ * Starts the experts the routing config lists, as pools the router places requests on:
+ *
+ * <ul>
+ *   <li>an embedded source in the embedded mode ({@code mesh.serving.pools=embedded}): {@code
+ *       mesh.embedded.replicas} {@link EmbeddedExpertBackend}s in this JVM over the real model
+ *       files (relative names from {@link SharedModels}; a {@code synthetic:SHAPE} name is a
+ *       generated model of that shape, see {@link SyntheticModels}), reporting their load and
+ *       KV-block events on the in-process signal bus;
+ *   <li>an embedded source in the distributed mode ({@code mesh.serving.pools=remote}): a {@link
+ *       RemotePool} over the worker processes that announce themselves on the signal bus (Kafka),
+ *       with the model file opened here only for its tokenizer;
+ *   <li>an upstream source: an {@link OpenAiUpstreamBackend}.
+ * </ul>
  */
 @Singleton
 public class EmbeddedMesh {
   private static final Logger LOG = Logger.getLogger(EmbeddedMesh.class);
 
-  /** Where {@code synthetic:SHAPE} models are written once and reused. */
-  private static final Path SYNTHETIC_CACHE =
-      Path.of(System.getProperty("java.io.tmpdir"), "coemesh-synthetic-models");
-
+  /** Kafka when {@code mesh.signals.kafka.bootstrap-servers} is set, else in process. */
   @Produces
   @Singleton
-  SignalBus signalBus(EmbeddedConfig config) {
-    return new InProcessSignalBus(config.signalBusCapacity());
+  SignalBus signalBus(SignalSettings settings) {
+    settings.kafka().bootstrapServers().ifPresent(s -> LOG.infof("signals over Kafka at %s", s));
+    return settings.bus();
   }
 
   void closeSignalBus(@Disposes SignalBus bus) {
@@ -56,56 +69,109 @@ public class EmbeddedMesh {
 
   @Produces
   @Singleton
-  ExpertDirectory experts(Router router, EmbeddedConfig config, SignalBus signals) {
-    List<ExpertBackend> backends = new ArrayList<>();
+  WorkerChannels workerChannels(ServingConfig serving) {
+    return new WorkerChannels(serving.remote().callDeadline());
+  }
+
+  void closeWorkerChannels(@Disposes WorkerChannels channels) {
+    channels.close();
+  }
+
+  @Produces
+  @Singleton
+  ExpertDirectory experts(
+      Router router,
+      EmbeddedConfig config,
+      ServingConfig serving,
+      SignalBus signals,
+      WorkerChannels channels) {
+    List<ExpertPool> pools = new ArrayList<>();
     try {
       for (RoutingConfig.Expert e : router.config().experts()) {
-        backends.add(
+        pools.add(
             switch (e.source()) {
-              case RoutingConfig.ModelSource.Embedded m -> embedded(e, m, config.engine(), signals);
-              case RoutingConfig.ModelSource.Upstream u -> upstream(e, u, System::getenv);
+              case RoutingConfig.ModelSource.Embedded m ->
+                  switch (serving.pools()) {
+                    case EMBEDDED -> embedded(e, m, config, signals);
+                    case REMOTE -> remote(e, m, router, channels, serving.remote());
+                  };
+              case RoutingConfig.ModelSource.Upstream u ->
+                  new UpstreamPool(upstream(e, u, System::getenv));
             });
       }
     } catch (RuntimeException e) {
-      backends.forEach(ExpertBackend::close);
+      pools.forEach(ExpertPool::close);
       throw e;
     }
-    return new ExpertDirectory(backends);
+    return new ExpertDirectory(pools);
   }
 
   void closeExperts(@Disposes ExpertDirectory experts) {
-    experts.all().forEach(ExpertBackend::close);
+    experts.all().forEach(ExpertPool::close);
   }
 
-  private static ExpertBackend embedded(
+  private static ExpertPool embedded(
       RoutingConfig.Expert e,
       RoutingConfig.ModelSource.Embedded source,
-      EmbeddedConfig.Engine c,
+      EmbeddedConfig config,
       SignalBus signals) {
+    EmbeddedConfig.Engine c = config.engine();
     EngineOptions engine;
     SchedulerOptions scheduler;
     try {
       engine = new EngineOptions(c.threads(), e.kvBlockSize(), c.kvBlocks(), c.kvPrecision());
       scheduler = new SchedulerOptions(c.maxRunning(), c.maxPrefillTokensPerStep(), c.maxWaiting());
+      if (config.replicas() < 1) {
+        throw new IllegalArgumentException("replicas must be >= 1");
+      }
     } catch (IllegalArgumentException x) {
-      throw new MeshException(
-          ErrorCode.CONFIG_INVALID, "mesh.embedded.engine: " + x.getMessage(), x);
+      throw new MeshException(ErrorCode.CONFIG_INVALID, "mesh.embedded: " + x.getMessage(), x);
     }
-    Path model =
-        SyntheticModels.isSynthetic(source.model())
-            ? SyntheticModels.materialize(source.model(), SYNTHETIC_CACHE)
-            : resolve(source.model());
-    Path tokenizer = source.tokenizer() == null ? null : resolve(source.tokenizer());
-    Model loaded = ModelLoader.load(model, tokenizer);
+    Model loaded = load(source);
+    Map<ReplicaId, EmbeddedExpertBackend> replicas = new LinkedHashMap<>();
+    try {
+      for (int i = 0; i < config.replicas(); i++) {
+        ReplicaId id = new ReplicaId(e.name(), ReplicaRole.COLOCATED, "embedded-" + i);
+        replicas.put(
+            id, new EmbeddedExpertBackend(e.name(), loaded, engine, scheduler, id, signals));
+      }
+    } catch (RuntimeException x) {
+      replicas.values().forEach(EmbeddedExpertBackend::close);
+      throw x;
+    }
     LOG.infof(
-        "expert %s: %s on %d thread(s), %d KV blocks", e.name(), model, c.threads(), c.kvBlocks());
-    return new EmbeddedExpertBackend(
+        "expert %s: %s, %d replica(s) in process, %d thread(s) and %d KV blocks each",
+        e.name(), loaded.name(), config.replicas(), c.threads(), c.kvBlocks());
+    return new EmbeddedPool(e.name(), loaded.tokenizer(), replicas);
+  }
+
+  private static ExpertPool remote(
+      RoutingConfig.Expert e,
+      RoutingConfig.ModelSource.Embedded source,
+      Router router,
+      WorkerChannels channels,
+      ServingConfig.Remote remote) {
+    Model loaded = load(source);
+    LOG.infof(
+        "expert %s: remote worker pool (%s, fingerprint %s), replicas from their announcements",
+        e.name(), loaded.name(), loaded.fingerprint());
+    return new RemotePool(
         e.name(),
         loaded,
-        engine,
-        scheduler,
-        new ReplicaId(e.name(), ReplicaRole.COLOCATED, "embedded-0"),
-        signals);
+        e.contextLength(),
+        router,
+        channels,
+        remote.slotsPerReplica(),
+        remote.maxAttempts());
+  }
+
+  private static Model load(RoutingConfig.ModelSource.Embedded source) {
+    Path model =
+        SyntheticModels.isSynthetic(source.model())
+            ? SyntheticModels.materialize(source.model(), SyntheticModels.DEFAULT_CACHE)
+            : resolve(source.model());
+    Path tokenizer = source.tokenizer() == null ? null : resolve(source.tokenizer());
+    return ModelLoader.load(model, tokenizer);
   }
 
   /** An upstream expert; its API key is read from the environment variable the config names. */

@@ -1,8 +1,8 @@
 package dev.coemesh.gateway.embedded;
 
 import dev.coemesh.core.spi.ExpertBackend;
-import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
+import dev.coemesh.gateway.serve.ExpertPool;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;

@@ -1,7 +1,7 @@
 package dev.coemesh.gateway.embedded;
 
-import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
+import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.router.Router;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigUtils;

@@ -1,7 +1,6 @@
 package dev.coemesh.gateway.grpc;
 
 import dev.coemesh.core.error.MeshException;
-import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.error.GrpcErrors;
 import dev.coemesh.gateway.grpc.v1.GenerateRequest;
@@ -14,6 +13,7 @@ import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.RequestHandle;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
+import dev.coemesh.gateway.serve.ExpertPool;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Routing step 1 and the one tokenization: the CoE {@link Router} chooses the expert (a model naming
- * an expert pins it when the routing config allows overrides; {@code "auto"} or no model is
+ * Routing step 1 and the one tokenization: the CoE {@link Router} chooses the expert (a model
+ * naming an expert pins it when the routing config allows overrides; {@code "auto"} or no model is
  * classified or follows the client's category hint; any other name is {@code MODEL_NOT_FOUND}),
  * then the prompt is tokenized with that expert's tokenizer. The token ids then serve the context
  * check, placement (step 2: prefix affinity over their block hashes, the disaggregation decider on

@@ -15,11 +15,11 @@ import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The request lifecycle, the same for every protocol: render the prompt → route to an expert
- * (step 1) → tokenize once with its tokenizer and check the context → tokens-per-minute check →
- * fair admission (the tenant's queue) → place on replicas (step 2, from the token ids and the
- * replicas' live load and KV events) → execute that placement → stream tokens (charging the
- * tenant's fair counter and rate window) → on the terminal event release the admission slot.
+ * The request lifecycle, the same for every protocol: render the prompt → route to an expert (step
+ * 1) → tokenize once with its tokenizer and check the context → tokens-per-minute check → fair
+ * admission (the tenant's queue) → place on replicas (step 2, from the token ids and the replicas'
+ * live load and KV events) → execute that placement → stream tokens (charging the tenant's fair
+ * counter and rate window) → on the terminal event release the admission slot.
  *
  * <p>Thread-safe. {@link #start} never blocks on the serving side and never throws for a request's
  * own faults: every outcome, rejections included, reaches the {@link GenerationListener}.

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.Placement;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.SamplingParams;
@@ -21,6 +24,7 @@ import dev.coemesh.gateway.orchestrate.PromptInput;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
 import dev.coemesh.gateway.orchestrate.Role;
 import dev.coemesh.gateway.testing.Gateway;
+import dev.coemesh.worker.client.Replanner;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -434,9 +438,11 @@ class RestApiTest {
   String direct(String prompt, int maxTokens) throws Exception {
     StringBuilder text = new StringBuilder();
     CompletableFuture<Void> done = new CompletableFuture<>();
+    ExpertId expert = new ExpertId("stories260k");
     experts
-        .get(new ExpertId("stories260k"))
+        .get(expert)
         .submit(
+            new Placement.Colocated(new ReplicaId(expert, ReplicaRole.COLOCATED, "embedded-0")),
             new GenerationRequest(
                 RequestId.random(),
                 new TenantId("direct"),
@@ -444,6 +450,7 @@ class RestApiTest {
                 prompt,
                 SamplingParams.greedy(maxTokens),
                 Instant.now().plusSeconds(30)),
+            Replanner.none(),
             e -> {
               switch (e) {
                 case TokenEvent.Token t -> text.append(t.text());

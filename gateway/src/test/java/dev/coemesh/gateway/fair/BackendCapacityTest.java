@@ -24,8 +24,7 @@ class BackendCapacityTest {
   })
   void limitFollowsTheServingSidesSnapshot(int free, int total, int running, int max, int limit) {
     var capacity =
-        new BackendCapacity(
-            e -> new ExpertBackend.Capacity(free, total, running, 0, max));
+        new BackendCapacity(e -> new ExpertBackend.Capacity(free, total, running, 0, max));
     assertEquals(limit, capacity.limit(EXPERT));
   }
 

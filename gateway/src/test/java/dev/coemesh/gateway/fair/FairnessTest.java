@@ -107,7 +107,7 @@ class FairnessTest {
    */
   static final class Run {
     final VtcScheduler vtc =
-        new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(e -> backend));
+        new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(e -> backend.capacity()));
     final Tenant heavy;
     final Tenant light;
     final double[] served = new double[2]; // W = input + 2·output, [heavy, light]

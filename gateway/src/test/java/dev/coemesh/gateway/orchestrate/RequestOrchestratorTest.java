@@ -19,10 +19,12 @@ import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.serve.EmbeddedPool;
 import dev.coemesh.gateway.testing.RecordingListener;
 import dev.coemesh.gateway.testing.TestRouting;
 import dev.coemesh.pool.backend.EmbeddedExpertBackend;
 import dev.coemesh.pool.engine.EngineOptions;
+import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
 import dev.coemesh.router.Router;
@@ -45,26 +47,30 @@ class RequestOrchestratorTest {
   static final InProcessSignalBus SIGNALS = new InProcessSignalBus(4096);
   static final Router ROUTER = TestRouting.singleExpert(EXPERT.value(), SIGNALS);
   static EmbeddedExpertBackend backend;
+  static ExpertDirectory experts;
   static final Tenant TENANT = new Tenant(new TenantId("t"), 1, 8, 4, 0);
 
   final VtcScheduler fair =
-      new VtcScheduler(
-          VtcOptions.defaults(), new BackendCapacity(new ExpertDirectory(List.of(backend))::get));
+      new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(e -> experts.get(e).capacity()));
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final RequestOrchestrator orchestrator = orchestrator(Duration.ofMinutes(1));
 
   @BeforeAll
   static void loadModel() {
+    Model model =
+        ModelLoader.load(
+            SharedModels.file(SharedModels.STORIES_260K_BIN),
+            SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
+    ReplicaId replica = new ReplicaId(EXPERT, ReplicaRole.COLOCATED, "test-0");
     backend =
         new EmbeddedExpertBackend(
             EXPERT,
-            ModelLoader.load(
-                SharedModels.file(SharedModels.STORIES_260K_BIN),
-                SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)),
+            model,
             new EngineOptions(1, 16, 128),
             new SchedulerOptions(8, 512, 64),
-            new ReplicaId(EXPERT, ReplicaRole.COLOCATED, "test-0"),
+            replica,
             SIGNALS);
+    experts = new ExpertDirectory(List.of(EmbeddedPool.of(replica, backend, model.tokenizer())));
   }
 
   @AfterAll
@@ -75,7 +81,6 @@ class RequestOrchestratorTest {
   }
 
   RequestOrchestrator orchestrator(Duration timeout) {
-    ExpertDirectory experts = new ExpertDirectory(List.of(backend));
     return new RequestOrchestrator(
         new ExpertResolver(experts, ROUTER),
         fair,
@@ -201,22 +206,27 @@ class RequestOrchestratorTest {
 
   @Test
   void aClosedBackendIsNoHealthyReplica() throws Exception {
+    Model model =
+        ModelLoader.load(
+            SharedModels.file(SharedModels.STORIES_260K_BIN),
+            SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
+    ReplicaId replica = new ReplicaId(new ExpertId("gone"), ReplicaRole.COLOCATED, "test-0");
     EmbeddedExpertBackend closed =
         new EmbeddedExpertBackend(
             new ExpertId("gone"),
-            ModelLoader.load(
-                SharedModels.file(SharedModels.STORIES_260K_BIN),
-                SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)),
+            model,
             new EngineOptions(1, 16, 16),
             new SchedulerOptions(1, 64, 4),
-            new ReplicaId(new ExpertId("gone"), ReplicaRole.COLOCATED, "test-0"),
+            replica,
             SIGNALS);
     closed.close(); // after its first load report: the router still believes in it
-    ExpertDirectory gone = new ExpertDirectory(List.<ExpertBackend>of(closed));
+    ExpertDirectory gone =
+        new ExpertDirectory(List.of(EmbeddedPool.of(replica, closed, model.tokenizer())));
     RequestOrchestrator o =
         new RequestOrchestrator(
             new ExpertResolver(gone, TestRouting.singleExpert("gone", SIGNALS)),
-            new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(gone::get)),
+            new VtcScheduler(
+                VtcOptions.defaults(), new BackendCapacity(e -> gone.get(e).capacity())),
             new TokenRateLimiter(),
             new RequestMetrics(meters),
             8,

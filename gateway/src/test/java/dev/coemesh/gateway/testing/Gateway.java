@@ -6,6 +6,7 @@ import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.gateway.fair.VtcScheduler;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
+import dev.coemesh.gateway.serve.ExpertPool;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -68,7 +69,7 @@ public final class Gateway {
     while (System.nanoTime() < end) {
       boolean idle = orchestrator.inflight() == 0 && fair.open() == 0;
       state = "inflight " + orchestrator.inflight() + ", tickets " + fair.open();
-      for (ExpertBackend b : experts.all()) {
+      for (ExpertPool b : experts.all()) {
         ExpertBackend.Capacity c = b.capacity();
         idle &=
             c.runningSequences() == 0

@@ -1,0 +1,49 @@
+package dev.coemesh.gateway.serve;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/**
+ * Where the experts with model files run ({@code mesh.serving.*}). Upstream experts are reached by
+ * their URL either way.
+ *
+ * <pre>
+ * mesh.serving.pools=remote                   # the distributed mesh: worker processes
+ * mesh.signals.kafka.bootstrap-servers=127.0.0.1:9092
+ * </pre>
+ */
+@ConfigMapping(prefix = "mesh.serving")
+public interface ServingConfig {
+
+  /** Where an expert's replicas run. */
+  enum Pools {
+    /** In this JVM, {@code mesh.embedded.*} replicas per expert (the embedded mode). */
+    EMBEDDED,
+    /**
+     * On worker processes (colocated, prefill and decode replicas) that announce themselves and
+     * report their load and KV blocks over the signal bus (Kafka in the distributed mode).
+     */
+    REMOTE
+  }
+
+  @WithDefault("embedded")
+  Pools pools();
+
+  Remote remote();
+
+  /** The client side of remote worker pools. */
+  interface Remote {
+    /** Requests one colocated or decode replica runs at once (its batch slots), for admission. */
+    @WithDefault("32")
+    int slotsPerReplica();
+
+    /** Replicas tried per request at most, the placed one and failovers included. */
+    @WithDefault("3")
+    int maxAttempts();
+
+    /** The longest one worker call may take; a request's own deadline is usually shorter. */
+    @WithDefault("10m")
+    Duration callDeadline();
+  }
+}

@@ -1,0 +1,417 @@
+package dev.coemesh.gateway.distributed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionCreateParams;
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.core.kv.BlockHashes;
+import dev.coemesh.core.request.GenerationRequest;
+import dev.coemesh.core.request.RequestId;
+import dev.coemesh.core.request.SamplingParams;
+import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.core.signal.SignalEvent;
+import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.core.spi.SignalBus;
+import dev.coemesh.core.tenant.TenantId;
+import dev.coemesh.gateway.orchestrate.ExpertDirectory;
+import dev.coemesh.gateway.serve.RemotePool;
+import dev.coemesh.gateway.testing.Gateway;
+import dev.coemesh.pool.backend.EmbeddedExpertBackend;
+import dev.coemesh.pool.engine.EngineOptions;
+import dev.coemesh.pool.model.Model;
+import dev.coemesh.pool.model.ModelLoader;
+import dev.coemesh.pool.scheduler.SchedulerOptions;
+import dev.coemesh.pool.synthetic.SyntheticModels;
+import dev.coemesh.router.Router;
+import dev.coemesh.router.replica.ReplicaView;
+import dev.coemesh.signals.kafka.KafkaSignalBus;
+import dev.coemesh.worker.client.StaticPool;
+import dev.coemesh.worker.process.WorkerProcess;
+import dev.coemesh.worker.v1.ColocatedGrpc;
+import dev.coemesh.worker.v1.GenerateRequest;
+import dev.coemesh.worker.v1.RequestRef;
+import dev.coemesh.worker.v1.Sampling;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.NettyChannelBuilder;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The distributed mesh end to end, through the gateway's OpenAI API with the official Java SDK:
+ * worker processes that announced themselves over a real Kafka broker, the router placing each
+ * request from their live load and KV-block events, prefill → KV through a real Redis → decode, and
+ * failover when a decode process is SIGKILLed mid-stream.
+ */
+@QuarkusTest
+@TestProfile(DistributedMeshTest.Distributed.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DistributedMeshTest {
+  /** The gateway in remote-pool mode over {@link DistributedWorkers}. */
+  public static final class Distributed implements QuarkusTestProfile {
+    @Override
+    public List<TestResourceEntry> testResources() {
+      return List.of(new TestResourceEntry(DistributedWorkers.class));
+    }
+  }
+
+  static final ExpertId COLO = new ExpertId("colo");
+  static final ExpertId SPLIT = new ExpertId("split");
+  static final TenantId TENANT = new TenantId("default"); // Gateway.DEFAULT_KEY's tenant
+
+  @TestHTTPResource("/")
+  URI base;
+
+  @Inject Router router;
+  @Inject SignalBus signals;
+  @Inject ExpertDirectory experts;
+
+  /** Routing decisions the gateway published (over Kafka), by request id. */
+  static final Map<String, SignalEvent.RoutingDecision> DECISIONS = new ConcurrentHashMap<>();
+
+  static Model model;
+  static EmbeddedExpertBackend embedded;
+  AutoCloseable subscription;
+
+  @BeforeAll
+  static void loadReference() {
+    model =
+        ModelLoader.load(
+            SyntheticModels.materialize(DistributedWorkers.MODEL, SyntheticModels.DEFAULT_CACHE),
+            null);
+    embedded =
+        new EmbeddedExpertBackend(
+            new ExpertId("embedded"),
+            model,
+            new EngineOptions(1, 16, 128),
+            new SchedulerOptions(4, 512, 16),
+            null,
+            null);
+  }
+
+  @AfterAll
+  static void closeReference() {
+    embedded.close();
+  }
+
+  OpenAIClient client() {
+    return OpenAIOkHttpClient.builder()
+        .apiKey(Gateway.DEFAULT_KEY)
+        .baseUrl(base.resolve("/v1").toString())
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(60))
+        .build();
+  }
+
+  void subscribe() throws InterruptedException {
+    if (subscription == null) {
+      subscription =
+          signals.subscribe(
+              SignalEvent.RoutingDecision.class, d -> DECISIONS.put(d.requestId(), d));
+      assertTrue(((KafkaSignalBus) signals).awaitAssignment(Duration.ofSeconds(30)));
+    }
+  }
+
+  /** Waits until every worker has announced itself to the gateway's router. */
+  void awaitReplicas() throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (router.replicas(COLO).size() < 2 || router.replicas(SPLIT).size() < 3) {
+      if (System.nanoTime() > end) {
+        fail("replicas announced: " + router.replicas(COLO) + " " + router.replicas(SPLIT));
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  Completion complete(OpenAIClient client, String model, String prompt, int maxTokens) {
+    return client
+        .completions()
+        .create(
+            CompletionCreateParams.builder()
+                .model(model)
+                .prompt(prompt)
+                .maxTokens(maxTokens)
+                .temperature(0.0)
+                .build());
+  }
+
+  /** The decision of a completion, once its signal has come back from Kafka. */
+  SignalEvent.RoutingDecision decision(String completionId) throws InterruptedException {
+    String requestId = completionId.substring("cmpl-".length());
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!DECISIONS.containsKey(requestId)) {
+      if (System.nanoTime() > end) {
+        fail("no routing decision for " + requestId);
+      }
+      Thread.sleep(10);
+    }
+    return DECISIONS.get(requestId);
+  }
+
+  /** What the same model generates in this JVM, embedded, for the same prompt. */
+  static String embeddedText(String prompt, int maxTokens) throws Exception {
+    StringBuilder text = new StringBuilder();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    embedded.submit(
+        new GenerationRequest(
+            RequestId.random(),
+            TENANT,
+            new ExpertId("embedded"),
+            prompt,
+            SamplingParams.greedy(maxTokens),
+            Instant.now().plusSeconds(60)),
+        e -> {
+          switch (e) {
+            case TokenEvent.Token t -> text.append(t.text());
+            case TokenEvent.Finished f -> done.complete(null);
+            case TokenEvent.Failed f -> done.completeExceptionally(new AssertionError(f));
+          }
+        });
+    done.get(60, TimeUnit.SECONDS);
+    return text.toString();
+  }
+
+  @Test
+  @Order(1)
+  void greedyOutputIsIdenticalEmbeddedColocatedAndPrefillDecode() throws Exception {
+    awaitReplicas();
+    subscribe();
+    try (OpenAIClient client = client()) {
+      for (String prompt :
+          List.of(
+              "Once upon a time",
+              "The little dog ran to the park and found a big red ball under the old tree.",
+              "A long prompt, past several KV blocks: "
+                  + "the quick brown fox jumps over the lazy dog; ".repeat(6))) {
+        String reference = embeddedText(prompt, 24);
+        Completion colo = complete(client, "colo", prompt, 24);
+        Completion split = complete(client, "split", prompt, 24);
+        assertEquals(reference, colo.choices().getFirst().text(), "colocated: " + prompt);
+        assertEquals(reference, split.choices().getFirst().text(), "prefill/decode: " + prompt);
+        assertEquals(24, split.usage().orElseThrow().completionTokens());
+        assertEquals("colocated", decision(colo.id()).mode());
+        assertTrue(decision(colo.id()).replica().startsWith("colo/colocated/"));
+        assertEquals("disaggregated", decision(split.id()).mode());
+        assertEquals("split/prefill/split-prefill-0", decision(split.id()).replica());
+      }
+    }
+  }
+
+  @Test
+  @Order(2)
+  void requestsSharingALongPrefixLandOnTheReplicaThatHoldsItAndSkipItsPrefill()
+      throws Exception {
+    awaitReplicas();
+    subscribe();
+    String shared =
+        "System: you are a helpful storyteller who always answers in short sentences. "
+            + "Session "
+            + Long.toHexString(System.nanoTime())
+            + ". The user likes dragons, castles and brave knights. ";
+    try (OpenAIClient client = client()) {
+      Completion first = complete(client, "colo", shared + "Tell me about the dragon.", 4);
+      String holder = decision(first.id()).replica();
+      int[] next = model.tokenizer().encode(shared + "Now tell me about the castle.", true);
+      long[] hashes = BlockHashes.chain(BlockHashes.root(TENANT.value()), next, next.length, 16);
+      ReplicaId holderId = replicaId(holder);
+      awaitHeld(holderId, hashes, 3); // its KV events reached the router over Kafka
+      int held = router.replica(holderId).matchedPrefixBlocks(hashes);
+
+      Completion second = complete(client, "colo", shared + "Now tell me about the castle.", 4);
+      assertEquals(holder, decision(second.id()).replica(), "prefix affinity");
+      var usage = second.usage().orElseThrow();
+      long cached = usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow();
+      assertEquals(16L * held, cached, "the replica skipped the cached blocks' prefill");
+      assertTrue(cached < usage.promptTokens(), "the new suffix was computed");
+    }
+  }
+
+  @Test
+  @Order(3)
+  void withOneReplicaSaturatedNewRequestsGoToTheOther() throws Exception {
+    awaitReplicas();
+    subscribe();
+    // other traffic (another gateway, say) fills colo-0's four batch slots (--max-running 4)
+    WorkerProcess busy = DistributedWorkers.worker("colo-0");
+    StaticPool direct = new StaticPool(List.of(busy.client()), List.of(), List.of());
+    List<ExpertBackend.Generation> load = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      load.add(
+          direct.generate(
+              RequestId.random(),
+              new TenantId("other"),
+              model.tokenizer().encode("Other traffic " + i, true),
+              SamplingParams.greedy(220),
+              e -> {}));
+    }
+    try {
+      ReplicaId busyId = new ReplicaId(COLO, ReplicaRole.COLOCATED, "colo-0");
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      ReplicaView reported = router.replica(busyId);
+      while (reported == null || reported.runningSequences() + reported.queueDepth() < 4) {
+        if (System.nanoTime() > end) {
+          fail("colo-0 never reported its load: " + reported);
+        }
+        Thread.sleep(5);
+        reported = router.replica(busyId);
+      }
+      try (OpenAIClient client = client()) {
+        for (int i = 0; i < 3; i++) {
+          Completion fresh = complete(client, "colo", "A short unrelated question " + i, 2);
+          assertEquals("colo/colocated/colo-1", decision(fresh.id()).replica());
+        }
+      }
+    } finally {
+      load.forEach(ExpertBackend.Generation::cancel);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aWorkerCallWithoutTheMeshCredentialIsRefused() {
+    ManagedChannel raw =
+        NettyChannelBuilder.forAddress("127.0.0.1", DistributedWorkers.worker("colo-0").port())
+            .usePlaintext()
+            .build();
+    try {
+      StatusRuntimeException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  ColocatedGrpc.newBlockingStub(raw)
+                      .withDeadlineAfter(10, TimeUnit.SECONDS)
+                      .generate(
+                          GenerateRequest.newBuilder()
+                              .setRequest(
+                                  RequestRef.newBuilder()
+                                      .setRequestId("anonymous")
+                                      .setTenant("someone-else"))
+                              .setText("Once upon a time")
+                              .setSampling(Sampling.newBuilder().setMaxTokens(4))
+                              .build())
+                      .hasNext());
+      assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
+    } finally {
+      raw.shutdownNow();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void withRedisStoppedRequestsCompleteThroughTheTextFallback() throws Exception {
+    awaitReplicas();
+    String prompt = "When the store is down the decode side recomputes the prompt.";
+    String reference = embeddedText(prompt, 16);
+    DistributedWorkers.redis().stop();
+    try (OpenAIClient client = client()) {
+      Completion split = complete(client, "split", prompt, 16);
+      assertEquals(reference, split.choices().getFirst().text());
+    } finally {
+      DistributedWorkers.redis().start();
+    }
+    long fallbacks = 0;
+    for (String name : List.of("split-decode-0", "split-decode-1")) {
+      fallbacks +=
+          DistributedWorkers.worker(name).client().load().getFallbacksMap().values().stream()
+              .mapToLong(Long::longValue)
+              .sum();
+    }
+    assertTrue(fallbacks >= 1, "a decode replica recomputed the prompt");
+  }
+
+  @Test
+  @Order(6)
+  void aDecodeProcessKilledMidStreamHandsTheStreamToAnotherWithTheSameTokens() throws Exception {
+    awaitReplicas();
+    String prompt = "The brave knight rode to the castle";
+    int tokens = 160;
+    String uninterrupted = embeddedText(prompt, tokens);
+    RemotePool split = (RemotePool) experts.get(SPLIT);
+    long failoversBefore = split.failovers();
+    StringBuilder text = new StringBuilder();
+    int chunks = 0;
+    boolean killed = false;
+    try (OpenAIClient client = client();
+        StreamResponse<Completion> stream =
+            client
+                .completions()
+                .createStreaming(
+                    CompletionCreateParams.builder()
+                        .model("split")
+                        .prompt(prompt)
+                        .maxTokens(tokens)
+                        .temperature(0.0)
+                        .build())) {
+      for (Completion chunk : (Iterable<Completion>) stream.stream()::iterator) {
+        if (chunk.choices().isEmpty()) {
+          continue;
+        }
+        text.append(chunk.choices().getFirst().text());
+        if (++chunks == 8 && !killed) {
+          DistributedWorkers.worker(decodingReplica()).kill();
+          killed = true;
+        }
+      }
+    }
+    assertTrue(killed, "the stream ended before the kill");
+    assertEquals(uninterrupted, text.toString(), "no token missing or duplicated");
+    assertEquals(failoversBefore + 1, split.failovers(), "one failover");
+  }
+
+  /** The decode worker holding a live sequence now. */
+  static String decodingReplica() {
+    for (String name : List.of("split-decode-0", "split-decode-1")) {
+      if (DistributedWorkers.worker(name).client().load().getLiveSequences() > 0) {
+        return name;
+      }
+    }
+    throw new AssertionError("no decode replica holds the sequence");
+  }
+
+  void awaitHeld(ReplicaId replica, long[] hashes, int blocks) throws InterruptedException {
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      ReplicaView v = router.replica(replica);
+      if (v != null && v.matchedPrefixBlocks(hashes) >= blocks) {
+        return;
+      }
+      if (System.nanoTime() > end) {
+        fail(replica + " never reported the shared prefix's blocks");
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  static ReplicaId replicaId(String value) {
+    String[] parts = value.split("/");
+    return new ReplicaId(
+        new ExpertId(parts[0]), ReplicaRole.valueOf(parts[1].toUpperCase()), parts[2]);
+  }
+}
