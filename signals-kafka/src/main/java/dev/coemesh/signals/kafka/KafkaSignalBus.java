@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -77,6 +79,7 @@ public final class KafkaSignalBus implements SignalBus {
   private final LongAdder undecodable = new LongAdder();
   private final LongAdder subscriberFailures = new LongAdder();
 
+  private final CountDownLatch metadata = new CountDownLatch(1); // every topic's partitions known
   private final Object lifecycle = new Object();
   private SignalPoller poller; // guarded by lifecycle; created by the first subscribe
   private volatile boolean closed;
@@ -153,6 +156,16 @@ public final class KafkaSignalBus implements SignalBus {
     return current == null || current.awaitAssignment(timeout);
   }
 
+  /**
+   * Waits until the producer knows every signal topic's partitions, so that a publish does not
+   * spend {@link KafkaSignalOptions#maxBlock()} on metadata and drop: for a publisher whose first
+   * signals matter (a replica's announcement), before it starts. False when the broker did not
+   * answer in time (the bus keeps trying in the background for a while).
+   */
+  public boolean awaitMetadata(Duration timeout) throws InterruptedException {
+    return metadata.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+  }
+
   /** Events the broker acknowledged. */
   public long publishedCount() {
     return published.sum();
@@ -214,17 +227,22 @@ public final class KafkaSignalBus implements SignalBus {
   private void warmUp() {
     long deadline = System.nanoTime() + METADATA_WARM_UP.toNanos();
     for (String topic : topicNames.values()) {
-      while (!closed && System.nanoTime() < deadline) {
+      boolean known = false;
+      while (!known && !closed && System.nanoTime() < deadline) {
         try {
           producer.partitionsFor(topic);
-          break;
+          known = true;
         } catch (TimeoutException e) {
           // The broker is slow or away; ask again until the deadline.
         } catch (RuntimeException e) {
           return; // closed under us, or not authorised: publish will count what follows
         }
       }
+      if (!known) {
+        return;
+      }
     }
+    metadata.countDown();
   }
 
   private void onSendCompleted(RecordMetadata metadata, Exception failure) {

@@ -87,6 +87,23 @@ class KafkaSignalBusTest {
   }
 
   @Test
+  void aPublishRightAfterTheMetadataIsKnownIsNotDroppedEvenWithATightMaxBlock(KafkaBroker kafka)
+      throws Exception {
+    String prefix = createTopics(kafka, 1);
+    KafkaSignalBus subscriber = bus(kafka, prefix, "subscriber");
+    List<KvBlockEvent> seen = new CopyOnWriteArrayList<>();
+    subscriber.subscribe(KvBlockEvent.class, seen::add);
+    assertTrue(subscriber.awaitAssignment(WAIT));
+    var publisher =
+        new KafkaSignalBus(options(kafka, prefix, "publisher").withMaxBlock(Duration.ofMillis(1)));
+    resources.add(publisher);
+    assertTrue(publisher.awaitMetadata(WAIT));
+    publisher.publish(new KvBlockEvent(replica(1), KvBlockEvent.Kind.CLEARED, List.of(), 1));
+    awaitUntil(() -> seen.size() == 1, "the first event");
+    assertEquals(0, publisher.droppedCount());
+  }
+
+  @Test
   void eachReplicasKvEventsArriveInPublicationOrder(KafkaBroker kafka) throws Exception {
     String prefix = createTopics(kafka, 3);
     KafkaSignalBus publisher = bus(kafka, prefix, "publisher");

@@ -1,5 +1,6 @@
 package dev.coemesh.worker.process;
 
+import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.worker.client.WorkerClient;
 import dev.coemesh.worker.server.WorkerServer;
 import java.io.BufferedReader;
@@ -49,14 +50,7 @@ public final class WorkerProcess implements AutoCloseable {
       List<String> jvmFlags,
       List<String> args,
       Duration callDeadline) {
-    List<String> command = new ArrayList<>(prefix);
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(
-        List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
-    command.addAll(jvmFlags);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path")));
-    command.add(WorkerServer.class.getName());
-    command.addAll(args);
+    List<String> command = command(prefix, jvmFlags, args);
     command.addAll(List.of("--port", "0"));
     Process process;
     try {
@@ -93,6 +87,26 @@ public final class WorkerProcess implements AutoCloseable {
       process.destroyForcibly();
       throw new IllegalStateException(name + " did not start: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The command line of a {@link WorkerServer} on this JVM's classpath, finding the shared models
+   * where this JVM does.
+   */
+  static List<String> command(List<String> prefix, List<String> jvmFlags, List<String> args) {
+    List<String> command = new ArrayList<>(prefix);
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(
+        List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"));
+    String models = System.getProperty(SharedModels.PROPERTY);
+    if (models != null && !models.isBlank()) {
+      command.add("-D" + SharedModels.PROPERTY + "=" + models);
+    }
+    command.addAll(jvmFlags);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    command.add(WorkerServer.class.getName());
+    command.addAll(args);
+    return command;
   }
 
   public int port() {

@@ -6,12 +6,24 @@ import io.smallrye.config.WithDefault;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The worker services' configuration keys, shared by both apps: each declares
  * {@code @ConfigMapping(prefix = "mesh.worker")} on an interface extending this one.
  */
 public interface WorkerConfig {
+  /** The expert this worker serves: its replica id in the mesh's signals. */
+  @WithDefault("stories")
+  String expert();
+
+  /** This replica's name in its expert's pool; default {@code <role>-<grpc port>}. */
+  Optional<String> instance();
+
+  /** The host announced to routers, with the gRPC port, as this replica's endpoint. */
+  @WithDefault("127.0.0.1")
+  String advertiseHost();
+
   /** Model file: a path, or a file name in the shared models folder ({@code MESH_MODELS_DIR}). */
   @WithDefault(SharedModels.STORIES_260K_BIN)
   String model();

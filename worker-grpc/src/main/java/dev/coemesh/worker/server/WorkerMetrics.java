@@ -2,6 +2,7 @@ package dev.coemesh.worker.server;
 
 import dev.coemesh.core.request.RequestTimings;
 import dev.coemesh.pool.scheduler.ContinuousBatcher;
+import dev.coemesh.pool.signal.RecentLatencies;
 import dev.coemesh.pool.worker.FallbackReason;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -16,7 +17,8 @@ import java.util.Map;
  * .tpot}, {@code mesh.kv.encode}, {@code .transfer}, {@code .decode}) are tagged by {@code mode}
  * (prefill | decode | colocated); text fallbacks ({@code mesh.decode.fallbacks}) by {@code reason};
  * engine gauges ({@code mesh.worker.running}, {@code .waiting}, {@code .kv.blocks.available}) are
- * read from the batcher. Labels come from closed sets only.
+ * read from the batcher. Labels come from closed sets only. The same timings feed {@link
+ * #recent()}, the TTFT and TPOT this replica reports in its {@code mesh.load} signal.
  */
 public final class WorkerMetrics {
   /** How a request was served on this replica (a metric label). */
@@ -32,6 +34,7 @@ public final class WorkerMetrics {
 
   private final Map<Mode, Timer[]> timers = new EnumMap<>(Mode.class);
   private final Map<FallbackReason, Counter> fallbacks = new EnumMap<>(FallbackReason.class);
+  private final RecentLatencies recent = new RecentLatencies();
 
   public WorkerMetrics(MeterRegistry registry, ContinuousBatcher batcher) {
     for (Mode mode : Mode.values()) {
@@ -69,6 +72,7 @@ public final class WorkerMetrics {
 
   /** Records one request's stage times; stages that did not run (NaN) are skipped. */
   public void served(Mode mode, RequestTimings t) {
+    recent.record(t);
     Timer[] stage = timers.get(mode);
     double[] ms = {
       t.queueMs(), t.ttftMs(), t.tpotMs(), t.kvEncodeMs(), t.kvTransferMs(), t.kvDecodeMs()
@@ -78,6 +82,11 @@ public final class WorkerMetrics {
         stage[i].record(Duration.ofNanos((long) (ms[i] * 1e6)));
       }
     }
+  }
+
+  /** Recent TTFT and TPOT of every request served here, whatever its mode. */
+  public RecentLatencies recent() {
+    return recent;
   }
 
   public void fallback(FallbackReason reason) {

@@ -3,6 +3,7 @@ package dev.coemesh.worker.server;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.kv.KvPrecision;
+import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,14 +15,20 @@ import java.util.Set;
 
 /**
  * A worker process without a framework: the same handlers as the Quarkus services on a plain
- * grpc-java server. Tests and the disaggregation benchmark start it as a child process (fast start,
- * pinnable with taskset). Prints {@code LISTENING <port>} once serving; exits when stdin closes, so
- * a parent that dies takes its workers with it.
+ * grpc-java server. Tests, the disaggregation benchmark and launchers start it as a child process
+ * (fast start, pinnable with taskset). Prints {@code LISTENING <port>} once serving. With {@code
+ * --lifeline stdin} (the default) it exits when stdin closes, so a parent that dies takes its
+ * workers with it; with {@code none} it runs until SIGTERM (a launcher that detaches it). With
+ * {@code --kafka} it announces itself as replica {@code <expert>/<role>/<instance>} at {@code
+ * <advertise>:<port>} and publishes its load and KV-block events ({@link WorkerAnnouncer}).
  *
  * <pre>
- * WorkerServer --role prefill|decode [--port 0] [--model FILE --tokenizer FILE] [--threads 1]
- *   [--kv-blocks 1024] [--max-running 32] [--redis redis://127.0.0.1:6379 | memory] [--level 2]
- *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
+ * WorkerServer --role colocated|prefill|decode [--port 0] [--bind 127.0.0.1]
+ *   [--model FILE --tokenizer FILE] [--threads 1] [--kv-blocks 1024] [--max-running 32]
+ *   [--redis redis://127.0.0.1:6379 | memory] [--level 2] [--chunk-tokens 64] [--kv-ttl-s 60]
+ *   [--store-timeout-ms 500] [--fetch-timeout-ms 2000] [--lifeline stdin|none]
+ *   [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
+ *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]]
  * </pre>
  */
 public final class WorkerServer {
@@ -29,6 +36,7 @@ public final class WorkerServer {
       Set.of(
           "role",
           "port",
+          "bind",
           "model",
           "tokenizer",
           "threads",
@@ -41,12 +49,22 @@ public final class WorkerServer {
           "calibration-tokens",
           "kv-ttl-s",
           "store-timeout-ms",
-          "fetch-timeout-ms");
+          "fetch-timeout-ms",
+          "lifeline",
+          "expert",
+          "instance",
+          "advertise",
+          "kafka",
+          "kafka-topic-prefix");
 
   private WorkerServer() {}
 
   public static void main(String[] argv) throws IOException, InterruptedException {
     Args args = Args.parse(argv, OPTIONS);
+    String lifeline = args.get("lifeline", "stdin");
+    if (!lifeline.equals("stdin") && !lifeline.equals("none")) {
+      throw new IllegalArgumentException("lifeline must be stdin or none, was '" + lifeline + "'");
+    }
     String model = args.get("model", null);
     WorkerSettings settings =
         new WorkerSettings(
@@ -69,26 +87,56 @@ public final class WorkerServer {
     WorkerRuntime runtime = WorkerRuntime.start(settings);
     WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime.batcher());
     NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", args.integer("port", 0)))
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(args.get("bind", "127.0.0.1"), args.integer("port", 0)))
             .addService(new ColocatedRpc(runtime, metrics))
             .addService(new StatusRpc(runtime));
     switch (settings.role()) {
+      case COLOCATED -> {}
       case PREFILL -> builder.addService(new PrefillRpc(runtime, metrics));
       case DECODE -> builder.addService(new DecodeRpc(runtime, metrics));
     }
     Server server = builder.build().start();
+    WorkerAnnouncer announcer =
+        announcer(args, settings.role(), server.getPort(), runtime, metrics);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (announcer != null) {
+                    announcer.close(); // routers stop hearing of it before it stops serving
+                  }
                   server.shutdownNow();
                   runtime.close();
                 }));
     System.out.println("LISTENING " + server.getPort());
     System.out.flush();
+    if (lifeline.equals("none")) {
+      server.awaitTermination(); // until SIGTERM runs the hook
+      return;
+    }
     while (System.in.read() >= 0) {
       // a parent keeps stdin open while it wants this worker
     }
     System.exit(0);
+  }
+
+  /** Null without {@code --kafka}: the worker then publishes no signals. */
+  private static WorkerAnnouncer announcer(
+      Args args, WorkerRole role, int port, WorkerRuntime runtime, WorkerMetrics metrics) {
+    String bootstrap = args.get("kafka", null);
+    if (bootstrap == null) {
+      return null;
+    }
+    String instance = args.get("instance", WorkerAnnouncer.defaultInstance(role, port));
+    KafkaSignalOptions options =
+        KafkaSignalOptions.of(bootstrap, WorkerAnnouncer.defaultClientId(instance))
+            .withTopicPrefix(args.get("kafka-topic-prefix", ""));
+    return WorkerAnnouncer.overKafka(
+        options,
+        WorkerAnnouncer.replicaId(args.get("expert", "stories"), role, instance),
+        WorkerAnnouncer.endpoint(args.get("advertise", "127.0.0.1"), port),
+        runtime,
+        metrics);
   }
 }
