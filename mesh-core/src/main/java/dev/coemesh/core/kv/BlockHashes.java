@@ -22,8 +22,8 @@ public final class BlockHashes {
 
   /**
    * The chain's seed for one cache scope: prefixes are reused only between requests of the same
-   * scope (a tenant's name, so one tenant never hits, or learns of, another's cached prompt), or
-   * of the shared scope {@link #ROOT} where the config says a prefix is shared.
+   * scope (a tenant's name, so one tenant never hits, or learns of, another's cached prompt), or of
+   * the shared scope {@link #ROOT} where the config says a prefix is shared.
    */
   public static long root(String scope) {
     long h = ROOT;

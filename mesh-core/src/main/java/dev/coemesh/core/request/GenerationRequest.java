@@ -13,8 +13,8 @@ import java.util.Objects;
  *
  * @param prompt the rendered prompt (upstream experts complete the text)
  * @param promptTokens the prompt's token ids (BOS included) as the expert's tokenizer gave them;
- *     empty when not tokenized (an upstream expert, or a caller that leaves it to the backend)
- *     // [promptTokens]
+ *     empty when not tokenized (an upstream expert, or a caller that leaves it to the backend) //
+ *     [promptTokens]
  * @param prefixRoot the seed of the prompt's block-hash chain ({@link BlockHashes#root}): the
  *     prefix-cache scope this request may reuse and fill
  * @param deadline when the client stops waiting; work past it is cancelled
@@ -46,15 +46,7 @@ public record GenerationRequest(
       String prompt,
       SamplingParams sampling,
       Instant deadline) {
-    this(
-        id,
-        tenant,
-        expert,
-        prompt,
-        null,
-        BlockHashes.root(tenant.value()),
-        sampling,
-        deadline);
+    this(id, tenant, expert, prompt, null, BlockHashes.root(tenant.value()), sampling, deadline);
   }
 
   /** Whether the gateway already tokenized the prompt. */
