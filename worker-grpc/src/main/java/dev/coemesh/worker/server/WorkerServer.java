@@ -1,8 +1,11 @@
 package dev.coemesh.worker.server;
 
+import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.kv.KvPrecision;
+import dev.coemesh.worker.auth.MeshCredential;
+import dev.coemesh.worker.auth.MeshCredentialInterceptor;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -18,8 +21,13 @@ import java.util.Set;
  * pinnable with taskset). Prints {@code LISTENING <port>} once serving; exits when stdin closes, so
  * a parent that dies takes its workers with it.
  *
+ * <p>Every worker service requires the mesh credential, read from {@code --credential-file} (a
+ * mounted Secret) or else the environment variable {@value MeshCredential#ENV}; with neither the
+ * worker prints one line to stderr and exits with status 2 before loading anything.
+ *
  * <pre>
- * WorkerServer --role prefill|decode [--port 0] [--model FILE --tokenizer FILE] [--threads 1]
+ * WorkerServer --role prefill|decode [--credential-file PATH] [--port 0]
+ *   [--model FILE --tokenizer FILE] [--threads 1]
  *   [--kv-blocks 1024] [--max-running 32] [--redis redis://127.0.0.1:6379 | memory] [--level 2]
  *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
  * </pre>
@@ -28,6 +36,7 @@ public final class WorkerServer {
   private static final Set<String> OPTIONS =
       Set.of(
           "role",
+          "credential-file",
           "port",
           "model",
           "tokenizer",
@@ -45,8 +54,20 @@ public final class WorkerServer {
 
   private WorkerServer() {}
 
+  /** Exit status when the worker cannot start for want of a usable credential. */
+  public static final int NO_CREDENTIAL = 2;
+
   public static void main(String[] argv) throws IOException, InterruptedException {
     Args args = Args.parse(argv, OPTIONS);
+    String credentialFile = args.get("credential-file", null);
+    MeshCredential credential;
+    try {
+      credential = MeshCredential.load(credentialFile == null ? null : Path.of(credentialFile));
+    } catch (MeshException e) {
+      System.err.println("worker not started: " + e.getMessage());
+      System.exit(NO_CREDENTIAL);
+      return;
+    }
     String model = args.get("model", null);
     WorkerSettings settings =
         new WorkerSettings(
@@ -70,6 +91,7 @@ public final class WorkerServer {
     WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime.batcher());
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", args.integer("port", 0)))
+            .intercept(new MeshCredentialInterceptor(credential))
             .addService(new ColocatedRpc(runtime, metrics))
             .addService(new StatusRpc(runtime));
     switch (settings.role()) {
