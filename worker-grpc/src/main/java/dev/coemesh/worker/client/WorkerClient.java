@@ -14,33 +14,33 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client boundary to one worker replica: one channel, and stubs that carry the per-call
- * deadline (so an unreachable or stuck replica fails the call within it, and failover can act) and
- * the mesh credential (workers refuse every call without it).
+ * The client boundary to one worker replica: one channel whose every call presents the mesh
+ * credential (workers refuse calls without it), and stubs that carry the per-call deadline (so an
+ * unreachable or stuck replica fails the call within it, and failover can act).
  */
 public final class WorkerClient implements AutoCloseable {
   private final String name;
   private final ManagedChannel channel;
   private final Duration deadline;
-  private final MeshCallCredentials credentials;
 
-  private WorkerClient(
-      String name, ManagedChannel channel, Duration deadline, MeshCallCredentials credentials) {
+  private WorkerClient(String name, ManagedChannel channel, Duration deadline) {
     this.name = name;
     this.channel = channel;
     this.deadline = deadline;
-    this.credentials = credentials;
   }
 
   /**
    * A plaintext channel to {@code host:port} whose calls present {@code credential}; {@code
-   * deadline} bounds each whole call. There is no way to connect without a credential.
+   * deadline} bounds each whole call. There is deliberately no way to connect without one.
    */
   public static WorkerClient connect(
       String host, int port, Duration deadline, MeshCredential credential) {
-    MeshCallCredentials credentials = new MeshCallCredentials(credential);
-    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
-    return new WorkerClient(host + ":" + port, channel, deadline, credentials);
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(host, port)
+            .usePlaintext()
+            .intercept(MeshCallCredentials.interceptor(credential))
+            .build();
+    return new WorkerClient(host + ":" + port, channel, deadline);
   }
 
   public String name() {
@@ -48,27 +48,21 @@ public final class WorkerClient implements AutoCloseable {
   }
 
   PrefillGrpc.PrefillStub prefill() {
-    return PrefillGrpc.newStub(channel)
-        .withCallCredentials(credentials)
-        .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    return PrefillGrpc.newStub(channel).withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   DecodeGrpc.DecodeStub decode() {
-    return DecodeGrpc.newStub(channel)
-        .withCallCredentials(credentials)
-        .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
+    return DecodeGrpc.newStub(channel).withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   ColocatedGrpc.ColocatedStub colocated() {
     return ColocatedGrpc.newStub(channel)
-        .withCallCredentials(credentials)
         .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** The replica's load now (blocking, 5 s deadline). */
   public LoadReply load() {
     return WorkerStatusGrpc.newBlockingStub(channel)
-        .withCallCredentials(credentials)
         .withDeadlineAfter(5, TimeUnit.SECONDS)
         .load(LoadRequest.getDefaultInstance());
   }
