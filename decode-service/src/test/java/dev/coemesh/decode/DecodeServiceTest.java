@@ -11,7 +11,10 @@ import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.pool.worker.PrefillResult;
 import dev.coemesh.testkit.quarkus.FreeGrpcPort;
+import dev.coemesh.testkit.quarkus.MeshCredentialFile;
 import dev.coemesh.testkit.quarkus.RedisTestResource;
+import dev.coemesh.worker.auth.MeshCallCredentials;
+import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.rpc.GrpcStatuses;
 import dev.coemesh.worker.rpc.WorkerMessages;
 import dev.coemesh.worker.server.WorkerRuntime;
@@ -53,6 +56,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 @QuarkusTest
 @QuarkusTestResource(FreeGrpcPort.class)
 @QuarkusTestResource(RedisTestResource.class)
+@QuarkusTestResource(MeshCredentialFile.class)
 class DecodeServiceTest {
   /** Greedy ids after BOS for stories260K, from ../shared/models/README.md. */
   private static final List<Integer> GREEDY_30 =
@@ -74,7 +78,11 @@ class DecodeServiceTest {
   @BeforeEach
   void connect() {
     channel =
-        ManagedChannelBuilder.forAddress("127.0.0.1", FreeGrpcPort.port()).usePlaintext().build();
+        ManagedChannelBuilder.forAddress("127.0.0.1", FreeGrpcPort.port())
+            .usePlaintext()
+            .intercept(
+                MeshCallCredentials.interceptor(MeshCredential.fromFile(MeshCredentialFile.path())))
+            .build();
   }
 
   @AfterEach

@@ -1,14 +1,19 @@
 package dev.coemesh.prefill;
 
+import dev.coemesh.worker.auth.MeshCredentialInterceptor;
 import dev.coemesh.worker.server.WorkerMetrics;
 import dev.coemesh.worker.server.WorkerRole;
 import dev.coemesh.worker.server.WorkerRuntime;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** The prefill worker's engine and store client, built once from config and closed at shutdown. */
+/**
+ * The prefill worker's engine and store client, built once from config and closed at shutdown, and
+ * the guard that admits only holders of the mesh credential to its gRPC services.
+ */
 final class WorkerBeans {
   @Produces
   @Singleton
@@ -24,5 +29,13 @@ final class WorkerBeans {
   @Singleton
   WorkerMetrics metrics(MeterRegistry registry, WorkerRuntime runtime) {
     return new WorkerMetrics(registry, runtime.batcher());
+  }
+
+  /** On every gRPC service of this app; the app does not start without a usable credential. */
+  @Produces
+  @Singleton
+  @GlobalInterceptor
+  MeshCredentialInterceptor credentialCheck(PrefillServiceConfig config) {
+    return new MeshCredentialInterceptor(config.credential());
   }
 }

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.testkit.quarkus.FreeGrpcPort;
+import dev.coemesh.testkit.quarkus.MeshCredentialFile;
 import dev.coemesh.testkit.quarkus.RedisTestResource;
+import dev.coemesh.worker.auth.MeshCallCredentials;
+import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.rpc.GrpcStatuses;
 import dev.coemesh.worker.v1.ColocatedGrpc;
 import dev.coemesh.worker.v1.GenerateRequest;
@@ -24,13 +27,20 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
+import io.grpc.reflection.v1.ServiceResponse;
+import io.grpc.stub.StreamObserver;
 import io.lettuce.core.RedisClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.util.Iterator;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -41,11 +51,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The prefill service over a real gRPC channel, shipping KV into a real redis-server. */
+/**
+ * The prefill service over a real gRPC channel presenting the mesh credential, shipping KV into a
+ * real redis-server.
+ */
 @QuarkusTest
 @QuarkusTestResource(FreeGrpcPort.class)
 @QuarkusTestResource(RedisTestResource.class)
+@QuarkusTestResource(MeshCredentialFile.class)
 class PrefillServiceTest {
   @Inject MeterRegistry meters;
 
@@ -54,15 +69,28 @@ class PrefillServiceTest {
 
   ManagedChannel channel;
 
+  /** Calls without any credential. */
+  ManagedChannel anonymous;
+
   @BeforeEach
   void connect() {
     channel =
+        ManagedChannelBuilder.forAddress("127.0.0.1", FreeGrpcPort.port())
+            .usePlaintext()
+            .intercept(MeshCallCredentials.interceptor(credential()))
+            .build();
+    anonymous =
         ManagedChannelBuilder.forAddress("127.0.0.1", FreeGrpcPort.port()).usePlaintext().build();
   }
 
   @AfterEach
   void disconnect() throws InterruptedException {
     channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    anonymous.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  private static MeshCredential credential() {
+    return MeshCredential.fromFile(MeshCredentialFile.path());
   }
 
   private PrefillGrpc.PrefillBlockingStub prefill() {
@@ -181,6 +209,74 @@ class PrefillServiceTest {
         assertThrows(StatusRuntimeException.class, () -> prefill().prefill(request));
     assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.toString());
     assertEquals(code, e.getTrailers().get(GrpcStatuses.ERROR_CODE));
+  }
+
+  @ParameterizedTest(name = "credential {0}")
+  @ValueSource(strings = {"absent", "wrong"})
+  void callsWithoutTheMeshCredentialAreRefusedAndDoNoWork(String kind) {
+    long keysBefore = dbsize();
+    double prefillsBefore = meters.get("mesh.worker.ttft").tag("mode", "prefill").timer().count();
+    PrefillGrpc.PrefillBlockingStub prefill =
+        PrefillGrpc.newBlockingStub(anonymous).withDeadlineAfter(30, TimeUnit.SECONDS);
+    WorkerStatusGrpc.WorkerStatusBlockingStub status =
+        WorkerStatusGrpc.newBlockingStub(anonymous).withDeadlineAfter(5, TimeUnit.SECONDS);
+    if (kind.equals("wrong")) {
+      prefill = prefill.withCallCredentials(new MeshCallCredentials(MeshCredential.random()));
+      status = status.withCallCredentials(new MeshCallCredentials(MeshCredential.random()));
+    }
+    PrefillGrpc.PrefillBlockingStub refusedPrefill = prefill;
+    WorkerStatusGrpc.WorkerStatusBlockingStub refusedStatus = status;
+    for (StatusRuntimeException e :
+        List.of(
+            assertThrows(
+                StatusRuntimeException.class, () -> refusedPrefill.prefill(valid().build())),
+            assertThrows(
+                StatusRuntimeException.class,
+                () -> refusedStatus.load(LoadRequest.getDefaultInstance())))) {
+      assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode(), e.toString());
+      assertEquals("unauthenticated", e.getTrailers().get(GrpcStatuses.ERROR_CODE));
+    }
+
+    assertEquals(keysBefore, dbsize(), "no KV written");
+    assertEquals(
+        prefillsBefore,
+        meters.get("mesh.worker.ttft").tag("mode", "prefill").timer().count(),
+        "no prefill served");
+    LoadReply load =
+        WorkerStatusGrpc.newBlockingStub(channel)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .load(LoadRequest.getDefaultInstance());
+    assertEquals(0, load.getLiveSequences(), "nothing leaked");
+  }
+
+  @Test
+  void serverReflectionStaysOpenWithoutACredential() throws Exception {
+    CompletableFuture<ServerReflectionResponse> reply = new CompletableFuture<>();
+    StreamObserver<ServerReflectionRequest> requests =
+        ServerReflectionGrpc.newStub(anonymous)
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .serverReflectionInfo(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(ServerReflectionResponse r) {
+                    reply.complete(r);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    reply.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {}
+                });
+    requests.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+    requests.onCompleted();
+    List<String> services =
+        reply.get(5, TimeUnit.SECONDS).getListServicesResponse().getServiceList().stream()
+            .map(ServiceResponse::getName)
+            .toList();
+    assertTrue(services.contains("coemesh.worker.v1.Prefill"), services.toString());
   }
 
   @Test

@@ -26,11 +26,12 @@ import java.util.function.Consumer;
 
 /**
  * An expert replica served in this JVM by the embedded engine and its continuous batcher. Prompts
- * are tokenized with BOS; deadlines cancel the sequence; a {@link ReplicaAnnouncer} publishes the
- * KV blocks entering and leaving the prefix cache as {@code mesh.kv-events} and the replica's load
- * (with the TTFT and TPOT of what it served) as {@code mesh.load} every {@link
- * #LOAD_REPORT_PERIOD}, so routers can score prefix affinity and load and expire a replica that
- * stopped reporting.
+ * come as the gateway's token ids (or, untokenized, are tokenized here with BOS) and reuse cached
+ * prefixes only within the request's cache scope ({@link GenerationRequest#prefixRoot}); deadlines
+ * cancel the sequence; a {@link ReplicaAnnouncer} publishes the KV blocks entering and leaving the
+ * prefix cache as {@code mesh.kv-events} and the replica's load (with the TTFT and TPOT of what it
+ * served) as {@code mesh.load} every {@link #LOAD_REPORT_PERIOD}, so routers can score prefix
+ * affinity and load and expire a replica that stopped reporting.
  */
 public final class EmbeddedExpertBackend implements ExpertBackend {
   public static final Duration LOAD_REPORT_PERIOD = ReplicaAnnouncer.PERIOD;
@@ -113,11 +114,11 @@ public final class EmbeddedExpertBackend implements ExpertBackend {
     if (left.isNegative() || left.isZero()) {
       throw new MeshException(ErrorCode.DEADLINE_EXCEEDED, "the request's deadline has passed");
     }
-    int[] prompt = engine.model().tokenizer().encode(request.prompt(), true);
+    int[] prompt = engine.model().tokenizer().prompt(request);
     ScheduledFuture<?>[] timer = new ScheduledFuture<?>[1];
     ContinuousBatcher.Handle handle =
         batcher.submit(
-            new SequenceRequest(prompt, request.sampling()),
+            new SequenceRequest(prompt, request.sampling(), request.prefixRoot()),
             event -> {
               if (!(event instanceof TokenEvent.Token) && timer[0] != null) {
                 timer[0].cancel(false);

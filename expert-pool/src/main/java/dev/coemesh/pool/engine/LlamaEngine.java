@@ -118,9 +118,9 @@ public final class LlamaEngine implements ModelEngine {
   }
 
   @Override
-  public int newSequence() {
+  public int newSequence(long prefixRoot) {
     int id = nextId++;
-    sequences.put(id, new SequenceKv(pool));
+    sequences.put(id, new SequenceKv(pool, prefixRoot));
     return id;
   }
 

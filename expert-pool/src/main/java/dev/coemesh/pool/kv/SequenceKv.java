@@ -7,19 +7,37 @@ import java.util.Arrays;
  * One sequence's view of the paged KV cache: its block table, the tokens whose KV is stored, and
  * the chained hashes of its full blocks. Positions map to {@code (blockTable[p / blockSize], p %
  * blockSize)}.
+ *
+ * <p>The hashes chain from the sequence's cache-scope root ({@link BlockHashes#root}), so prefix
+ * matching and the blocks it publishes stay within that scope: equal prompts of two tenants hash
+ * apart and never share blocks.
  */
 public final class SequenceKv {
   private final BlockPool pool;
+  private final long root;
   private int[] blockTable = new int[8];
   private int blockCount;
   private int[] tokens = new int[64];
   private int length; // positions with KV written
-  private long lastHash = BlockHashes.ROOT;
+  private long lastHash;
   private int hashedBlocks;
   private boolean released;
 
+  /** A sequence in the shared cache scope {@link BlockHashes#ROOT}. */
   public SequenceKv(BlockPool pool) {
+    this(pool, BlockHashes.ROOT);
+  }
+
+  /** A sequence whose block hashes chain from {@code root}. */
+  public SequenceKv(BlockPool pool, long root) {
     this.pool = pool;
+    this.root = root;
+    this.lastHash = root;
+  }
+
+  /** The seed of this sequence's block-hash chain (its prefix-cache scope). */
+  public long root() {
+    return root;
   }
 
   public int length() {
@@ -51,7 +69,7 @@ public final class SequenceKv {
     }
     int bs = pool.blockSize();
     int maxBlocks = (promptLength - 1) / bs;
-    long hash = BlockHashes.ROOT;
+    long hash = root;
     for (int b = 0; b < maxBlocks; b++) {
       long next = BlockHashes.next(hash, prompt, b * bs, bs);
       int block = pool.acquireCached(next);
@@ -112,9 +130,9 @@ public final class SequenceKv {
     return Arrays.copyOf(tokens, length);
   }
 
-  /** Chained hashes of the full blocks. */
+  /** Chained hashes of the full blocks, from this sequence's root. */
   public long[] blockHashes() {
-    return BlockHashes.chain(tokens, length, pool.blockSize());
+    return BlockHashes.chain(root, tokens, length, pool.blockSize());
   }
 
   /** Returns every block to the pool; idempotent. */

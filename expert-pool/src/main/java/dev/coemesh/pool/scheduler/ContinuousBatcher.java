@@ -186,7 +186,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
     while (!waiting.isEmpty() && running.size() < options.maxRunning() && budget > 0) {
       Active a = waiting.peek();
       int[] context = a.contextTokens();
-      int sequence = engine.newSequence();
+      int sequence = engine.newSequence(a.request.prefixRoot());
       int reused = importOrReuse(a, sequence, context);
       int toCompute = context.length - reused;
       // room for the prompt and the first generated token

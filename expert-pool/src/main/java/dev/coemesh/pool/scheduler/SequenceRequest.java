@@ -1,5 +1,6 @@
 package dev.coemesh.pool.scheduler;
 
+import dev.coemesh.core.kv.BlockHashes;
 import dev.coemesh.core.kv.KvTensor;
 import dev.coemesh.core.request.SamplingParams;
 import java.util.Objects;
@@ -16,13 +17,18 @@ import java.util.function.Consumer;
  *     instead of recomputed at first admission; null to compute it here
  * @param kvSink when set, receives the sequence's KV (every position it stored) when it completes,
  *     before its blocks are freed (the prefill side of a disaggregated request)
+ * @param prefixRoot the seed of the sequence's block-hash chain ({@link BlockHashes#root}): the
+ *     prefix-cache scope whose blocks it may reuse and into which it publishes its own (a tenant's
+ *     scope, or {@link BlockHashes#ROOT} for a prefix the config shares); imported KV is published
+ *     in it too
  */
 public record SequenceRequest(
     int[] promptTokens,
     SamplingParams sampling,
     int[] resumeTokens,
     KvTensor importedKv,
-    Consumer<KvTensor> kvSink) {
+    Consumer<KvTensor> kvSink,
+    long prefixRoot) {
   public SequenceRequest {
     Objects.requireNonNull(promptTokens, "promptTokens");
     Objects.requireNonNull(sampling, "sampling");
@@ -40,11 +46,28 @@ public record SequenceRequest(
     }
   }
 
+  /** A request in the shared prefix-cache scope {@link BlockHashes#ROOT}. */
+  public SequenceRequest(
+      int[] promptTokens,
+      SamplingParams sampling,
+      int[] resumeTokens,
+      KvTensor importedKv,
+      Consumer<KvTensor> kvSink) {
+    this(promptTokens, sampling, resumeTokens, importedKv, kvSink, BlockHashes.ROOT);
+  }
+
+  /** A request in the shared prefix-cache scope {@link BlockHashes#ROOT}. */
   public SequenceRequest(int[] promptTokens, SamplingParams sampling, int[] resumeTokens) {
     this(promptTokens, sampling, resumeTokens, null, null);
   }
 
+  /** A request in the shared prefix-cache scope {@link BlockHashes#ROOT}. */
   public SequenceRequest(int[] promptTokens, SamplingParams sampling) {
     this(promptTokens, sampling, null, null, null);
+  }
+
+  /** A request in the prefix-cache scope {@code prefixRoot}, without resume tokens or KV. */
+  public SequenceRequest(int[] promptTokens, SamplingParams sampling, long prefixRoot) {
+    this(promptTokens, sampling, null, null, null, prefixRoot);
   }
 }

@@ -1,5 +1,7 @@
 package dev.coemesh.pool.tokenizer;
 
+import dev.coemesh.core.request.GenerationRequest;
+
 /**
  * Text to token ids and back. Implementations are immutable and thread-safe.
  *
@@ -11,6 +13,14 @@ public interface Tokenizer {
 
   /** Token ids of {@code text}, with the beginning-of-sequence token first when {@code bos}. */
   int[] encode(String text, boolean bos);
+
+  /**
+   * The token ids of a request's prompt: the ids the gateway already computed when it tokenized
+   * (the mesh tokenizes once and carries the ids), else this tokenizer's encoding with BOS.
+   */
+  default int[] prompt(GenerationRequest request) {
+    return request.tokenized() ? request.promptTokens() : encode(request.prompt(), true);
+  }
 
   /** The bytes token {@code token} adds after token {@code previous} (-1 at the start). */
   byte[] tokenBytes(int previous, int token);

@@ -126,7 +126,12 @@ public final class DecodeWorker implements AutoCloseable {
             running.set(
                 batcher.submit(
                     new SequenceRequest(
-                        prefill.promptTokens(), request.sampling(), resume, kv, null),
+                        prefill.promptTokens(),
+                        request.sampling(),
+                        resume,
+                        kv,
+                        null,
+                        request.prefixRoot()),
                     event -> {
                       if (event instanceof TokenEvent.Token) {
                         sink.accept(event);

@@ -63,8 +63,7 @@ public final class PrefillWorker {
       CompletableFuture<PrefillResult> result, ExpertBackend.Generation generation) {}
 
   public CompletableFuture<PrefillResult> prefill(GenerationRequest request) {
-    return start(request, batcher.engine().model().tokenizer().encode(request.prompt(), true))
-        .result();
+    return start(request, batcher.engine().model().tokenizer().prompt(request)).result();
   }
 
   /** Prefills {@code prompt} (already tokenized, BOS included); {@code request.prompt()} unused. */
@@ -87,7 +86,7 @@ public final class PrefillWorker {
     AtomicBoolean cancelled = new AtomicBoolean();
     ContinuousBatcher.Handle sequence =
         batcher.submit(
-            new SequenceRequest(prompt, firstOnly, null, null, kv::complete),
+            new SequenceRequest(prompt, firstOnly, null, null, kv::complete, request.prefixRoot()),
             event -> {
               switch (event) {
                 case TokenEvent.Token t -> first[0] = t;

@@ -98,6 +98,92 @@ class EmbeddedExpertBackendTest {
     }
   }
 
+  private static final String LONG_PROMPT =
+      "Once upon a time, there was a little girl named Lily. She loved to play outside.";
+
+  private static GenerationRequest scoped(String tenant, int[] tokens, long prefixRoot) {
+    return new GenerationRequest(
+        RequestId.random(),
+        new TenantId(tenant),
+        STORIES,
+        "the ids are used, this text is not",
+        tokens,
+        prefixRoot,
+        SamplingParams.greedy(4),
+        Instant.now().plusSeconds(60));
+  }
+
+  private static TokenEvent.Finished finish(EmbeddedExpertBackend backend, GenerationRequest r)
+      throws Exception {
+    CompletableFuture<TokenEvent> end = new CompletableFuture<>();
+    backend.submit(
+        r,
+        e -> {
+          if (!(e instanceof TokenEvent.Token)) {
+            end.complete(e);
+          }
+        });
+    return assertInstanceOf(TokenEvent.Finished.class, end.get(30, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void cachedPrefixesAreReusedWithinATenantAndAcrossTenantsOnlyUnderTheSharedRoot()
+      throws Exception {
+    try (InProcessSignalBus bus = new InProcessSignalBus(1024);
+        EmbeddedExpertBackend backend =
+            new EmbeddedExpertBackend(
+                STORIES,
+                Stories.bin(),
+                EngineOptions.defaults().withKvBlocks(64),
+                SchedulerOptions.defaults(),
+                new ReplicaId(STORIES, ReplicaRole.COLOCATED, "local-0"),
+                bus)) {
+      List<Long> stored = new CopyOnWriteArrayList<>();
+      bus.subscribe(
+          SignalEvent.KvBlockEvent.class,
+          e -> {
+            if (e.kind() == SignalEvent.KvBlockEvent.Kind.STORED) {
+              stored.addAll(e.blockHashes());
+            }
+          });
+      int[] prompt = Stories.bin().tokenizer().encode(LONG_PROMPT, true);
+      int fullBlocks = (prompt.length - 1) / 16;
+      assertTrue(fullBlocks >= 1, "the prompt spans a full block: " + prompt.length);
+      long acme = BlockHashes.root("acme");
+      long globex = BlockHashes.root("globex");
+
+      TokenEvent.Finished first = finish(backend, scoped("acme", prompt, acme));
+      assertEquals(prompt.length, first.usage().promptTokens(), "the gateway's ids, as they are");
+      assertEquals(0, first.usage().cachedPromptTokens());
+      assertEquals(
+          fullBlocks * 16,
+          finish(backend, scoped("acme", prompt, acme)).usage().cachedPromptTokens(),
+          "the same tenant reuses its prefix");
+      assertEquals(
+          0,
+          finish(backend, scoped("globex", prompt, globex)).usage().cachedPromptTokens(),
+          "another tenant does not");
+
+      assertEquals(
+          0,
+          finish(backend, scoped("acme", prompt, BlockHashes.ROOT)).usage().cachedPromptTokens());
+      assertEquals(
+          fullBlocks * 16,
+          finish(backend, scoped("globex", prompt, BlockHashes.ROOT)).usage().cachedPromptTokens(),
+          "a shared prefix is reused across tenants");
+
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      long acmeFirst = BlockHashes.chain(acme, prompt, prompt.length, 16)[0];
+      while (!stored.contains(acmeFirst) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertTrue(stored.contains(acmeFirst), "events name the tenant-scoped hashes: " + stored);
+      assertTrue(stored.contains(BlockHashes.chain(globex, prompt, prompt.length, 16)[0]));
+      assertTrue(
+          stored.contains(BlockHashes.chain(prompt, prompt.length, 16)[0]), "and the shared ones");
+    }
+  }
+
   @Test
   void reportsItsLoadPeriodicallyWithTheBlocksARunningSequenceHolds() throws Exception {
     ReplicaId replica = new ReplicaId(STORIES, ReplicaRole.COLOCATED, "local-0");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.coemesh.core.kv.BlockHashes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,46 @@ class BlockPoolTest {
     pool.release(c);
     pool.release(d);
     assertThrows(IllegalStateException.class, () -> pool.release(d));
+  }
+
+  @Test
+  void prefixBlocksAreReusedOnlyWithinTheCacheScopeTheyWereStoredIn() {
+    BlockPool pool = new BlockPool(1, 4, 2, 16);
+    List<Long> stored = new ArrayList<>();
+    pool.setListener(
+        new KvBlockListener() {
+          @Override
+          public void stored(long hash) {
+            stored.add(hash);
+          }
+
+          @Override
+          public void evicted(long hash) {}
+        });
+    int[] prompt = {1, 5, 6, 7, 8, 9, 10};
+    long acme = BlockHashes.root("acme");
+    SequenceKv first = filled(pool, acme, prompt);
+    assertArrayEquals(BlockHashes.chain(acme, prompt, prompt.length, 2), first.blockHashes());
+    assertEquals(
+        List.of(first.blockHashes()[0], first.blockHashes()[1], first.blockHashes()[2]), stored);
+    first.release();
+
+    assertEquals(6, new SequenceKv(pool, acme).reusePrefix(prompt, prompt.length), "same tenant");
+    assertEquals(
+        0, new SequenceKv(pool, BlockHashes.root("globex")).reusePrefix(prompt, prompt.length));
+    assertEquals(0, new SequenceKv(pool, BlockHashes.ROOT).reusePrefix(prompt, prompt.length));
+
+    filled(pool, BlockHashes.ROOT, prompt).release();
+    assertEquals(
+        6, new SequenceKv(pool, BlockHashes.ROOT).reusePrefix(prompt, prompt.length), "shared");
+  }
+
+  /** A sequence of {@code root} holding the KV of {@code tokens} (contents not written). */
+  private static SequenceKv filled(BlockPool pool, long root, int[] tokens) {
+    SequenceKv seq = new SequenceKv(pool, root);
+    seq.reserve(tokens.length);
+    seq.commit(tokens, 0, tokens.length);
+    return seq;
   }
 
   @Test

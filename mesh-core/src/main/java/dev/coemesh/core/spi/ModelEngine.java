@@ -37,8 +37,19 @@ public interface ModelEngine extends AutoCloseable {
   /** Token ids of {@code text}, with BOS first when asked. */
   int[] tokenize(String text, boolean bos);
 
-  /** A new, empty sequence. */
-  int newSequence();
+  /**
+   * A new, empty sequence whose full blocks hash in the cache scope {@code prefixRoot} ({@link
+   * dev.coemesh.core.kv.BlockHashes#root}): it reuses, and publishes, prefix blocks of that scope
+   * only, so requests of different scopes (tenants) never share cached KV.
+   */
+  int newSequence(long prefixRoot);
+
+  /**
+   * A new, empty sequence in the shared cache scope {@link dev.coemesh.core.kv.BlockHashes#ROOT}.
+   */
+  default int newSequence() {
+    return newSequence(dev.coemesh.core.kv.BlockHashes.ROOT);
+  }
 
   /**
    * Attaches cached KV blocks for the longest cached prefix of {@code prompt} to an empty sequence
@@ -74,7 +85,7 @@ public interface ModelEngine extends AutoCloseable {
   /** Fills an empty sequence with imported KV for {@code tokens} (which produced it). */
   void importKv(int sequence, KvTensor kv, int[] tokens);
 
-  /** Chained hashes of the sequence's full blocks. */
+  /** Chained hashes of the sequence's full blocks, from its cache scope's root. */
   long[] blockHashes(int sequence);
 
   /** Returns the sequence's blocks to the pool; idempotent. */

@@ -1,5 +1,7 @@
 package dev.coemesh.worker.client;
 
+import dev.coemesh.worker.auth.MeshCallCredentials;
+import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.v1.ColocatedGrpc;
 import dev.coemesh.worker.v1.DecodeGrpc;
 import dev.coemesh.worker.v1.LoadReply;
@@ -12,8 +14,9 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client boundary to one worker replica: one channel, and stubs that carry the per-call
- * deadline (so an unreachable or stuck replica fails the call within it, and failover can act).
+ * The client boundary to one worker replica: one channel whose every call presents the mesh
+ * credential (workers refuse calls without it), and stubs that carry the per-call deadline (so an
+ * unreachable or stuck replica fails the call within it, and failover can act).
  */
 public final class WorkerClient implements AutoCloseable {
   private final String name;
@@ -26,9 +29,17 @@ public final class WorkerClient implements AutoCloseable {
     this.deadline = deadline;
   }
 
-  /** A plaintext channel to {@code host:port}; {@code deadline} bounds each whole call. */
-  public static WorkerClient connect(String host, int port, Duration deadline) {
-    ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+  /**
+   * A plaintext channel to {@code host:port} whose calls present {@code credential}; {@code
+   * deadline} bounds each whole call. There is deliberately no way to connect without one.
+   */
+  public static WorkerClient connect(
+      String host, int port, Duration deadline, MeshCredential credential) {
+    ManagedChannel channel =
+        NettyChannelBuilder.forAddress(host, port)
+            .usePlaintext()
+            .intercept(MeshCallCredentials.interceptor(credential))
+            .build();
     return new WorkerClient(host + ":" + port, channel, deadline);
   }
 

@@ -1,6 +1,7 @@
 package dev.coemesh.worker.process;
 
 import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.client.WorkerClient;
 import dev.coemesh.worker.server.WorkerServer;
 import java.io.BufferedReader;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * A worker as a separate JVM ({@link WorkerServer} on this JVM's classpath), as a deployment runs
  * it: its own heap, engine and store connection; killable with SIGKILL mid-request. Used by the
  * process tests and the disaggregation benchmark, which pins workers to cores with a {@code
- * taskset} prefix.
+ * taskset} prefix. The worker gets the mesh credential through its environment ({@value
+ * MeshCredential#ENV}), and {@link #client()} presents it.
  */
 public final class WorkerProcess implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -28,11 +30,22 @@ public final class WorkerProcess implements AutoCloseable {
   private final int port;
   private final WorkerClient client;
 
-  private WorkerProcess(String name, Process process, int port, Duration callDeadline) {
+  private WorkerProcess(
+      String name, Process process, int port, Duration callDeadline, MeshCredential credential) {
     this.name = name;
     this.process = process;
     this.port = port;
-    this.client = WorkerClient.connect("127.0.0.1", port, callDeadline);
+    this.client = WorkerClient.connect("127.0.0.1", port, callDeadline, credential);
+  }
+
+  /** Starts a worker holding a fresh random credential of its own; see the full overload. */
+  public static WorkerProcess start(
+      String name,
+      List<String> prefix,
+      List<String> jvmFlags,
+      List<String> args,
+      Duration callDeadline) {
+    return start(name, prefix, jvmFlags, args, callDeadline, MeshCredential.random());
   }
 
   /**
@@ -43,18 +56,22 @@ public final class WorkerProcess implements AutoCloseable {
    * @param args {@link WorkerServer} arguments ({@code --role} and the rest; the port is chosen
    *     free)
    * @param callDeadline the deadline of each call made through {@link #client()}
+   * @param credential the mesh credential the worker requires and {@link #client()} presents
    */
   public static WorkerProcess start(
       String name,
       List<String> prefix,
       List<String> jvmFlags,
       List<String> args,
-      Duration callDeadline) {
+      Duration callDeadline,
+      MeshCredential credential) {
     List<String> command = command(prefix, jvmFlags, args);
     command.addAll(List.of("--port", "0"));
     Process process;
     try {
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      credential.exportTo(builder.environment());
+      process = builder.start();
     } catch (IOException e) {
       throw new IllegalStateException("cannot start " + name + ": " + e.getMessage(), e);
     }
@@ -82,7 +99,7 @@ public final class WorkerProcess implements AutoCloseable {
             });
     try {
       int port = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      return new WorkerProcess(name, process, port, callDeadline);
+      return new WorkerProcess(name, process, port, callDeadline, credential);
     } catch (Exception e) {
       process.destroyForcibly();
       throw new IllegalStateException(name + " did not start: " + e.getMessage(), e);

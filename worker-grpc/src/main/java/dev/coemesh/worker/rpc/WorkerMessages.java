@@ -2,6 +2,7 @@ package dev.coemesh.worker.rpc;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.BlockHashes;
 import dev.coemesh.core.kv.KvHandle;
 import dev.coemesh.core.kv.ModelFingerprint;
 import dev.coemesh.core.request.FinishReason;
@@ -45,8 +46,22 @@ public final class WorkerMessages {
     }
   }
 
+  /** The prefix-cache scope of a request: its {@code prefix_root}, else its tenant's own. */
+  public static long prefixRoot(RequestRef ref, TenantId tenant) {
+    return ref.getPrefixRoot() != 0 ? ref.getPrefixRoot() : BlockHashes.root(tenant.value());
+  }
+
+  /** A reference in the tenant's own prefix-cache scope. */
   public static RequestRef ref(RequestId id, TenantId tenant) {
     return RequestRef.newBuilder().setRequestId(id.value()).setTenant(tenant.value()).build();
+  }
+
+  /**
+   * A reference in the prefix-cache scope {@code prefixRoot} (e.g. {@link BlockHashes#ROOT} for a
+   * prefix the config shares between tenants).
+   */
+  public static RequestRef ref(RequestId id, TenantId tenant, long prefixRoot) {
+    return ref(id, tenant).toBuilder().setPrefixRoot(prefixRoot).build();
   }
 
   public static SamplingParams sampling(Sampling s) {

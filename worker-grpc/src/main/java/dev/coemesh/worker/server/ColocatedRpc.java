@@ -44,7 +44,10 @@ public class ColocatedRpc extends ColocatedGrpc.ColocatedImplBase {
       ExpertBackend.Generation started =
           runtime
               .batcher()
-              .submit(new SequenceRequest(prompt, generation.sampling(), resume), sink);
+              .submit(
+                  new SequenceRequest(
+                      prompt, generation.sampling(), resume, null, null, generation.prefixRoot()),
+                  sink);
       running.started(started);
     } catch (RuntimeException e) {
       call.fail(e);

@@ -4,6 +4,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.SamplingParams;
+import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.worker.rpc.WorkerMessages;
 import dev.coemesh.worker.v1.RequestRef;
 import dev.coemesh.worker.v1.Sampling;
@@ -17,14 +18,26 @@ final class Requests {
 
   private Requests() {}
 
+  /**
+   * The request as the engine sees it, in its prefix-cache scope; the prompt is read apart ({@link
+   * #prompt}).
+   */
   static GenerationRequest generation(
       RequestRef ref, boolean hasSampling, Sampling sampling, Instant deadline) {
     if (!hasSampling) {
       throw MeshException.invalid("sampling", "sampling is required (max_tokens at least)");
     }
     SamplingParams params = WorkerMessages.sampling(sampling);
+    TenantId tenant = WorkerMessages.tenant(ref);
     return new GenerationRequest(
-        WorkerMessages.requestId(ref), WorkerMessages.tenant(ref), EXPERT, "", params, deadline);
+        WorkerMessages.requestId(ref),
+        tenant,
+        EXPERT,
+        "",
+        null,
+        WorkerMessages.prefixRoot(ref, tenant),
+        params,
+        deadline);
   }
 
   /** A prompt given as text (tokenized with BOS) or as token ids; exactly one must be set. */

@@ -2,6 +2,7 @@ package dev.coemesh.worker.server;
 
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.kv.KvPrecision;
+import dev.coemesh.worker.auth.MeshCredential;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -78,6 +79,17 @@ public interface WorkerConfig {
   /** How long decode waits for the whole KV before recomputing from the prompt. */
   @WithDefault("2s")
   Duration fetchTimeout();
+
+  /**
+   * File holding the mesh credential (a mounted Kubernetes Secret); absent: the environment
+   * variable {@value MeshCredential#ENV}. With neither the service does not start.
+   */
+  Optional<Path> credentialFile();
+
+  /** The credential every caller of this worker must present. */
+  default MeshCredential credential() {
+    return MeshCredential.load(credentialFile().orElse(null));
+  }
 
   default WorkerSettings settings(WorkerRole role) {
     return new WorkerSettings(

@@ -1,9 +1,12 @@
 package dev.coemesh.worker.server;
 
+import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.kv.KvPrecision;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
+import dev.coemesh.worker.auth.MeshCredential;
+import dev.coemesh.worker.auth.MeshCredentialInterceptor;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,12 +25,16 @@ import java.util.Set;
  * {@code --kafka} it announces itself as replica {@code <expert>/<role>/<instance>} at {@code
  * <advertise>:<port>} and publishes its load and KV-block events ({@link WorkerAnnouncer}).
  *
+ * <p>Every worker service requires the mesh credential, read from {@code --credential-file} (a
+ * mounted Secret) or else the environment variable {@value MeshCredential#ENV}; with neither the
+ * worker prints one line to stderr and exits with status 2 before loading anything.
+ *
  * <pre>
- * WorkerServer --role colocated|prefill|decode [--port 0] [--bind 127.0.0.1]
- *   [--model FILE --tokenizer FILE] [--threads 1] [--kv-blocks 1024] [--max-running 32]
- *   [--redis redis://127.0.0.1:6379 | memory] [--level 2] [--chunk-tokens 64] [--kv-ttl-s 60]
- *   [--store-timeout-ms 500] [--fetch-timeout-ms 2000] [--lifeline stdin|none]
- *   [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
+ * WorkerServer --role colocated|prefill|decode [--credential-file PATH] [--port 0]
+ *   [--bind 127.0.0.1] [--model FILE|synthetic:SHAPE --tokenizer FILE] [--threads 1]
+ *   [--kv-blocks 1024] [--max-running 32] [--redis redis://127.0.0.1:6379 | memory] [--level 2]
+ *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
+ *   [--lifeline stdin|none] [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
  *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]]
  * </pre>
  */
@@ -35,6 +42,7 @@ public final class WorkerServer {
   private static final Set<String> OPTIONS =
       Set.of(
           "role",
+          "credential-file",
           "port",
           "bind",
           "model",
@@ -59,11 +67,23 @@ public final class WorkerServer {
 
   private WorkerServer() {}
 
+  /** Exit status when the worker cannot start for want of a usable credential. */
+  public static final int NO_CREDENTIAL = 2;
+
   public static void main(String[] argv) throws IOException, InterruptedException {
     Args args = Args.parse(argv, OPTIONS);
     String lifeline = args.get("lifeline", "stdin");
     if (!lifeline.equals("stdin") && !lifeline.equals("none")) {
       throw new IllegalArgumentException("lifeline must be stdin or none, was '" + lifeline + "'");
+    }
+    String credentialFile = args.get("credential-file", null);
+    MeshCredential credential;
+    try {
+      credential = MeshCredential.load(credentialFile == null ? null : Path.of(credentialFile));
+    } catch (MeshException e) {
+      System.err.println("worker not started: " + e.getMessage());
+      System.exit(NO_CREDENTIAL);
+      return;
     }
     String model = args.get("model", null);
     WorkerSettings settings =
@@ -89,6 +109,7 @@ public final class WorkerServer {
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(args.get("bind", "127.0.0.1"), args.integer("port", 0)))
+            .intercept(new MeshCredentialInterceptor(credential))
             .addService(new ColocatedRpc(runtime, metrics))
             .addService(new StatusRpc(runtime));
     switch (settings.role()) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.kv.BlockHashes;
 import dev.coemesh.core.kv.KvHandle;
 import dev.coemesh.core.kv.ModelFingerprint;
 import dev.coemesh.core.request.RequestId;
@@ -26,6 +27,18 @@ class WorkerMessagesTest {
   void absentTopPAndLogprobsMeanKeepEverythingAndNoLogprobs() {
     SamplingParams p = WorkerMessages.sampling(Sampling.newBuilder().setMaxTokens(4).build());
     assertEquals(SamplingParams.greedy(4), p);
+  }
+
+  @Test
+  void aReferenceWithoutPrefixRootIsInItsTenantsScopeAndTheOverloadCarriesTheShared() {
+    RequestId id = RequestId.random();
+    TenantId acme = new TenantId("acme");
+    RequestRef own = WorkerMessages.ref(id, acme);
+    assertEquals(0, own.getPrefixRoot(), "absent on the wire");
+    assertEquals(BlockHashes.root("acme"), WorkerMessages.prefixRoot(own, acme));
+    RequestRef shared = WorkerMessages.ref(id, acme, BlockHashes.ROOT);
+    assertEquals(BlockHashes.ROOT, WorkerMessages.prefixRoot(shared, acme));
+    assertEquals("acme", shared.getTenant());
   }
 
   @Test
