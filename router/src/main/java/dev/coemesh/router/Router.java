@@ -28,9 +28,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
@@ -321,7 +321,10 @@ public final class Router implements AutoCloseable {
                 ErrorCode.NO_HEALTHY_REPLICA,
                 reported == 0
                     ? "no replica of " + expert.name() + " has reported its load recently"
-                    : "no replica of " + expert.name() + " is left after " + excluded.size()
+                    : "no replica of "
+                        + expert.name()
+                        + " is left after "
+                        + excluded.size()
                         + " failed");
       };
     }

@@ -25,6 +25,7 @@ import dev.coemesh.pool.upstream.UpstreamOptions;
 import dev.coemesh.router.Router;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.signals.kafka.SignalSettings;
+import dev.coemesh.worker.auth.MeshCredential;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -70,7 +71,19 @@ public class EmbeddedMesh {
   @Produces
   @Singleton
   WorkerChannels workerChannels(ServingConfig serving) {
-    return new WorkerChannels(serving.remote().callDeadline());
+    ServingConfig.Remote remote = serving.remote();
+    MeshCredential credential =
+        serving.pools() == ServingConfig.Pools.REMOTE
+            ? MeshCredential.load(remote.credentialFile().orElse(null))
+            : null;
+    return new WorkerChannels(
+        remote.callDeadline(),
+        () -> {
+          if (credential == null) {
+            throw new IllegalStateException("no mesh credential: pools are not remote");
+          }
+          return credential;
+        });
   }
 
   void closeWorkerChannels(@Disposes WorkerChannels channels) {

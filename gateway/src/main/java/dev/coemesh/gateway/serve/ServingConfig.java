@@ -2,7 +2,9 @@ package dev.coemesh.gateway.serve;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Where the experts with model files run ({@code mesh.serving.*}). Upstream experts are reached by
@@ -45,5 +47,11 @@ public interface ServingConfig {
     /** The longest one worker call may take; a request's own deadline is usually shorter. */
     @WithDefault("10m")
     Duration callDeadline();
+
+    /**
+     * The mesh credential every worker call presents (a mounted Secret); absent: the {@code
+     * MESH_WORKER_TOKEN} environment variable. Read only when pools are remote.
+     */
+    Optional<Path> credentialFile();
   }
 }

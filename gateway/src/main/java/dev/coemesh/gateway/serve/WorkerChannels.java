@@ -1,9 +1,11 @@
 package dev.coemesh.gateway.serve;
 
+import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.client.WorkerClient;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * One gRPC channel per worker endpoint, opened on first use and shared by every request (and every
@@ -12,12 +14,16 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class WorkerChannels implements AutoCloseable {
   private final Map<String, WorkerClient> clients = new ConcurrentHashMap<>();
   private final Duration callDeadline;
+  private final Supplier<MeshCredential> credential;
 
   /**
    * @param callDeadline the longest a worker call may take (a request's own deadline is shorter)
+   * @param credential the mesh credential the workers require, read when the first channel opens
+   *     (an embedded mesh never opens one, so needs none)
    */
-  public WorkerChannels(Duration callDeadline) {
+  public WorkerChannels(Duration callDeadline, Supplier<MeshCredential> credential) {
     this.callDeadline = callDeadline;
+    this.credential = credential;
   }
 
   /** The client of {@code endpoint} ({@code host:port}). */
@@ -33,7 +39,8 @@ public final class WorkerChannels implements AutoCloseable {
     return WorkerClient.connect(
         endpoint.substring(0, colon),
         Integer.parseInt(endpoint.substring(colon + 1)),
-        callDeadline);
+        callDeadline,
+        credential.get());
   }
 
   @Override

@@ -58,7 +58,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -119,6 +121,18 @@ class DistributedMeshTest {
   @AfterAll
   static void closeReference() {
     embedded.close();
+  }
+
+  OpenAIClient sdk;
+
+  @BeforeEach
+  void connect() {
+    sdk = client();
+  }
+
+  @AfterEach
+  void disconnect() {
+    sdk.close();
   }
 
   OpenAIClient client() {
@@ -203,7 +217,8 @@ class DistributedMeshTest {
   void greedyOutputIsIdenticalEmbeddedColocatedAndPrefillDecode() throws Exception {
     awaitReplicas();
     subscribe();
-    try (OpenAIClient client = client()) {
+    {
+      OpenAIClient client = sdk;
       for (String prompt :
           List.of(
               "Once upon a time",
@@ -226,8 +241,7 @@ class DistributedMeshTest {
 
   @Test
   @Order(2)
-  void requestsSharingALongPrefixLandOnTheReplicaThatHoldsItAndSkipItsPrefill()
-      throws Exception {
+  void requestsSharingALongPrefixLandOnTheReplicaThatHoldsItAndSkipItsPrefill() throws Exception {
     awaitReplicas();
     subscribe();
     String shared =
@@ -235,7 +249,8 @@ class DistributedMeshTest {
             + "Session "
             + Long.toHexString(System.nanoTime())
             + ". The user likes dragons, castles and brave knights. ";
-    try (OpenAIClient client = client()) {
+    {
+      OpenAIClient client = sdk;
       Completion first = complete(client, "colo", shared + "Tell me about the dragon.", 4);
       String holder = decision(first.id()).replica();
       int[] next = model.tokenizer().encode(shared + "Now tell me about the castle.", true);
@@ -282,7 +297,8 @@ class DistributedMeshTest {
         Thread.sleep(5);
         reported = router.replica(busyId);
       }
-      try (OpenAIClient client = client()) {
+      {
+        OpenAIClient client = sdk;
         for (int i = 0; i < 3; i++) {
           Completion fresh = complete(client, "colo", "A short unrelated question " + i, 2);
           assertEquals("colo/colocated/colo-1", decision(fresh.id()).replica());
@@ -330,8 +346,8 @@ class DistributedMeshTest {
     String prompt = "When the store is down the decode side recomputes the prompt.";
     String reference = embeddedText(prompt, 16);
     DistributedWorkers.redis().stop();
-    try (OpenAIClient client = client()) {
-      Completion split = complete(client, "split", prompt, 16);
+    try {
+      Completion split = complete(sdk, "split", prompt, 16);
       assertEquals(reference, split.choices().getFirst().text());
     } finally {
       DistributedWorkers.redis().start();
@@ -358,17 +374,15 @@ class DistributedMeshTest {
     StringBuilder text = new StringBuilder();
     int chunks = 0;
     boolean killed = false;
-    try (OpenAIClient client = client();
-        StreamResponse<Completion> stream =
-            client
-                .completions()
-                .createStreaming(
-                    CompletionCreateParams.builder()
-                        .model("split")
-                        .prompt(prompt)
-                        .maxTokens(tokens)
-                        .temperature(0.0)
-                        .build())) {
+    try (StreamResponse<Completion> stream =
+        sdk.completions()
+            .createStreaming(
+                CompletionCreateParams.builder()
+                    .model("split")
+                    .prompt(prompt)
+                    .maxTokens(tokens)
+                    .temperature(0.0)
+                    .build())) {
       for (Completion chunk : (Iterable<Completion>) stream.stream()::iterator) {
         if (chunk.choices().isEmpty()) {
           continue;

@@ -22,8 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * The distributed mesh around a gateway under test, every part real and in its own process where
  * the mesh runs it so: a redis-server, a KRaft broker, and five worker processes on the synthetic
  * stories15M-shape model — {@code colo} on two colocated replicas, {@code split} on one prefill and
- * two decode replicas. They announce themselves over Kafka; the gateway learns their endpoints
- * from there alone. Workers hold lossless KV (level 0), so greedy output must match bit for bit.
+ * two decode replicas. They announce themselves over Kafka; the gateway learns their endpoints from
+ * there alone. Workers hold lossless KV (level 0), so greedy output must match bit for bit.
  */
 public final class DistributedWorkers implements QuarkusTestResourceLifecycleManager {
   static final String MODEL = "synthetic:stories15M";
@@ -67,10 +67,14 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
       throw new IllegalStateException("the distributed mesh did not start: " + e.getMessage(), e);
     }
     return Map.of(
-        "mesh.serving.pools", "remote",
-        "mesh.signals.kafka.bootstrap-servers", kafka.bootstrapServers(),
-        "mesh.serving.remote.credential-file", credentialFile.toString(),
-        "mesh.routing.config", "classpath:routing/distributed-test-routing.yaml");
+        "mesh.serving.pools",
+        "remote",
+        "mesh.signals.kafka.bootstrap-servers",
+        kafka.bootstrapServers(),
+        "mesh.serving.remote.credential-file",
+        credentialFile.toString(),
+        "mesh.routing.config",
+        "classpath:routing/distributed-test-routing.yaml");
   }
 
   private WorkerProcess worker(

@@ -49,8 +49,7 @@ public interface SignalSettings {
             servers ->
                 new KafkaSignalBus(
                     KafkaSignalOptions.of(servers, k.clientId())
-                        .withGroupId(
-                            k.groupId().orElse(k.clientId() + "-" + UUID.randomUUID()))
+                        .withGroupId(k.groupId().orElse(k.clientId() + "-" + UUID.randomUUID()))
                         .withTopicPrefix(k.topicPrefix().orElse(""))))
         .orElseGet(() -> new InProcessSignalBus(inProcessCapacity()));
   }

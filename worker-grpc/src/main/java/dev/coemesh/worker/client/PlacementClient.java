@@ -108,7 +108,7 @@ public final class PlacementClient {
 
     Run(GenerationRequest request, Replanner replanner, ClientTimings client) {
       this.request = request;
-      this.ref = WorkerMessages.ref(request.id(), request.tenant());
+      this.ref = WorkerMessages.ref(request.id(), request.tenant(), request.prefixRoot());
       this.replanner = replanner;
       this.client = client;
     }
@@ -143,7 +143,8 @@ public final class PlacementClient {
                 GenerateRequest.newBuilder()
                     .setRequest(ref)
                     .setTokenIds(
-                        TokenIds.newBuilder().addAllIds(WorkerMessages.list(request.promptTokens())))
+                        TokenIds.newBuilder()
+                            .addAllIds(WorkerMessages.list(request.promptTokens())))
                     .setSampling(WorkerMessages.sampling(request.sampling()))
                     .addAllResumeTokenIds(delivered)
                     .build(),
@@ -164,7 +165,8 @@ public final class PlacementClient {
                 PrefillRequest.newBuilder()
                     .setRequest(ref)
                     .setTokenIds(
-                        TokenIds.newBuilder().addAllIds(WorkerMessages.list(request.promptTokens())))
+                        TokenIds.newBuilder()
+                            .addAllIds(WorkerMessages.list(request.promptTokens())))
                     .setSampling(WorkerMessages.sampling(request.sampling()))
                     .build(),
                 call);
@@ -174,8 +176,8 @@ public final class PlacementClient {
     }
 
     /** The prefill replica answered: deliver the first token and continue on the decode replica. */
-    synchronized void prefilled(int fromAttempt, ReplicaId prefillReplica, ReplicaId decodeReplica,
-        PrefillReply reply) {
+    synchronized void prefilled(
+        int fromAttempt, ReplicaId prefillReplica, ReplicaId decodeReplica, PrefillReply reply) {
       if (done || fromAttempt != attempt) {
         return;
       }
@@ -283,8 +285,7 @@ public final class PlacementClient {
 
     /** The prefill call of one attempt. */
     private final class PrefillCall
-        implements ClientResponseObserver<PrefillRequest, PrefillReply>,
-            ExpertBackend.Generation {
+        implements ClientResponseObserver<PrefillRequest, PrefillReply>, ExpertBackend.Generation {
       private final int myAttempt;
       private final ReplicaId prefillReplica;
       private final ReplicaId decodeReplica;

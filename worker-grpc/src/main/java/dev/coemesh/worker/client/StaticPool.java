@@ -116,7 +116,8 @@ public final class StaticPool implements WorkerDirectory {
       public Placement replan(Set<ReplicaId> failed) {
         return switch (placement) {
           case Placement.Upstream u -> u;
-          case Placement.Colocated c -> new Placement.Colocated(other(colocated, c.replica(), failed));
+          case Placement.Colocated c ->
+              new Placement.Colocated(other(colocated, c.replica(), failed));
           case Placement.Disaggregated d ->
               new Placement.Disaggregated(
                   other(prefill, d.prefill(), failed), other(decode, d.decode(), failed));

@@ -4,6 +4,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.kv.KvPrecision;
+import dev.coemesh.pool.synthetic.SyntheticModels;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.auth.MeshCredentialInterceptor;
@@ -67,6 +68,13 @@ public final class WorkerServer {
 
   private WorkerServer() {}
 
+  /** A model path, or a {@code synthetic:SHAPE} model materialized where the gateway finds it. */
+  private static Path modelFile(String model) {
+    return SyntheticModels.isSynthetic(model)
+        ? SyntheticModels.materialize(model, SyntheticModels.DEFAULT_CACHE)
+        : Path.of(model);
+  }
+
   /** Exit status when the worker cannot start for want of a usable credential. */
   public static final int NO_CREDENTIAL = 2;
 
@@ -89,7 +97,7 @@ public final class WorkerServer {
     WorkerSettings settings =
         new WorkerSettings(
             WorkerRole.parse(args.required("role")),
-            model == null ? SharedModels.file(SharedModels.STORIES_260K_BIN) : Path.of(model),
+            model == null ? SharedModels.file(SharedModels.STORIES_260K_BIN) : modelFile(model),
             model == null
                 ? SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)
                 : (args.get("tokenizer", null) == null ? null : Path.of(args.get("tokenizer", ""))),

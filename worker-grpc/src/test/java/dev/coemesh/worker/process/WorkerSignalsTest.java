@@ -20,7 +20,8 @@ import dev.coemesh.signals.kafka.KafkaSignalBus;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import dev.coemesh.testkit.KafkaBroker;
 import dev.coemesh.testkit.KafkaExtension;
-import dev.coemesh.worker.client.ColocatedClient;
+import dev.coemesh.worker.auth.MeshCredential;
+import dev.coemesh.worker.client.StaticPool;
 import dev.coemesh.worker.client.WorkerClient;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -113,11 +114,12 @@ class WorkerSignalsTest {
 
         int[] prompt = prompt(40, 7); // 2 full blocks of 16 and a partial one
         Collected stream = new Collected();
-        new ColocatedClient(List.of(worker.client()))
+        new StaticPool(List.of(worker.client()), List.of(), List.of())
             .generate(
                 RequestId.random(), new TenantId("acme"), prompt, SamplingParams.greedy(4), stream);
         stream.finished();
-        long[] blocks = BlockHashes.chain(prompt, prompt.length, 16);
+        // the worker's cache scope is the tenant's: its hashes chain from the tenant's root
+        long[] blocks = BlockHashes.chain(BlockHashes.root("acme"), prompt, prompt.length, 16);
         assertEquals(2, blocks.length);
         awaitUntil(
             () -> registry.find(id).matchedPrefixBlocks(blocks) == 2,
@@ -166,11 +168,13 @@ class WorkerSignalsTest {
                     "0",
                     "--port",
                     "0")));
-    Process process =
+    MeshCredential credential = MeshCredential.random();
+    ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectInput(Redirect.from(new java.io.File("/dev/null")))
-            .redirectErrorStream(true)
-            .start();
+            .redirectErrorStream(true);
+    credential.exportTo(builder.environment());
+    Process process = builder.start();
     try {
       BufferedReader out =
           new BufferedReader(
@@ -195,7 +199,7 @@ class WorkerSignalsTest {
                 }
               });
       Thread.sleep(500); // long enough for a stdin lifeline to have ended it
-      try (WorkerClient client = WorkerClient.connect("127.0.0.1", port, WAIT)) {
+      try (WorkerClient client = WorkerClient.connect("127.0.0.1", port, WAIT, credential)) {
         assertEquals(32, client.load().getMaxRunningSequences(), "still serving");
       }
       assertTrue(process.isAlive());
