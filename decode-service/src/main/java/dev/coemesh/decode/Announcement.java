@@ -1,0 +1,47 @@
+package dev.coemesh.decode;
+
+import dev.coemesh.worker.server.WorkerAnnouncer;
+import dev.coemesh.worker.server.WorkerMetrics;
+import dev.coemesh.worker.server.WorkerRole;
+import dev.coemesh.worker.server.WorkerRuntime;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.ConfigProvider;
+
+/**
+ * Announces this decode replica to the mesh's routers (load, endpoint, KV-block events) when {@code
+ * mesh.signals.kafka.bootstrap-servers} is set; its endpoint is {@code mesh.worker.advertise-host}
+ * and this app's gRPC port.
+ */
+@Singleton
+class Announcement {
+  private WorkerAnnouncer announcer; // null without Kafka
+
+  void start(
+      @Observes StartupEvent event,
+      DecodeServiceConfig worker,
+      DecodeSignalsConfig signals,
+      WorkerRuntime runtime,
+      WorkerMetrics metrics) {
+    announcer =
+        WorkerAnnouncer.fromConfig(worker, signals, WorkerRole.DECODE, grpcPort(), runtime, metrics)
+            .orElse(null);
+  }
+
+  void stop(@Observes ShutdownEvent event) {
+    if (announcer != null) {
+      announcer.close();
+    }
+  }
+
+  private static int grpcPort() {
+    String key =
+        LaunchMode.current() == LaunchMode.TEST
+            ? "quarkus.grpc.server.test-port"
+            : "quarkus.grpc.server.port";
+    return ConfigProvider.getConfig().getValue(key, Integer.class);
+  }
+}
