@@ -1,5 +1,6 @@
 package dev.coemesh.prefill;
 
+import dev.coemesh.signals.kafka.SignalSettings;
 import dev.coemesh.worker.server.WorkerAnnouncer;
 import dev.coemesh.worker.server.WorkerMetrics;
 import dev.coemesh.worker.server.WorkerRole;
@@ -23,7 +24,7 @@ class Announcement {
   void start(
       @Observes StartupEvent event,
       PrefillServiceConfig worker,
-      PrefillSignalsConfig signals,
+      SignalSettings signals,
       WorkerRuntime runtime,
       WorkerMetrics metrics) {
     announcer =

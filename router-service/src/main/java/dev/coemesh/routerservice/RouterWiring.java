@@ -34,7 +34,7 @@ public class RouterWiring {
   @Singleton
   SignalBus signalBus(SignalSettings settings) {
     settings.kafka().bootstrapServers().ifPresent(s -> LOG.infof("signals over Kafka at %s", s));
-    return settings.bus();
+    return settings.bus("coemesh-router");
   }
 
   void closeSignalBus(@Disposes SignalBus bus) {

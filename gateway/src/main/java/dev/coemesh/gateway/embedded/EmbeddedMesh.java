@@ -61,7 +61,7 @@ public class EmbeddedMesh {
   @Singleton
   SignalBus signalBus(SignalSettings settings) {
     settings.kafka().bootstrapServers().ifPresent(s -> LOG.infof("signals over Kafka at %s", s));
-    return settings.bus();
+    return settings.bus("coemesh-gateway");
   }
 
   void closeSignalBus(@Disposes SignalBus bus) {

@@ -28,8 +28,8 @@ public interface SignalSettings {
     /** e.g. {@code kafka-0.kafka:9092}; absent: signals stay in this process. */
     Optional<String> bootstrapServers();
 
-    @WithDefault("coemesh")
-    String clientId();
+    /** Names the process in broker logs; each app has its default. */
+    Optional<String> clientId();
 
     /**
      * Consumer group. Every router (in a gateway or a router service) needs all replica state, so
@@ -41,16 +41,26 @@ public interface SignalSettings {
     Optional<String> topicPrefix();
   }
 
-  /** The bus these settings describe; the caller closes it. */
-  default SignalBus bus() {
+  /**
+   * The Kafka options these settings describe, empty without a bootstrap.
+   *
+   * @param defaultClientId the client id when none is configured
+   */
+  default Optional<KafkaSignalOptions> kafkaOptions(String defaultClientId) {
     Kafka k = kafka();
+    String clientId = k.clientId().orElse(defaultClientId);
     return k.bootstrapServers()
-        .<SignalBus>map(
+        .map(
             servers ->
-                new KafkaSignalBus(
-                    KafkaSignalOptions.of(servers, k.clientId())
-                        .withGroupId(k.groupId().orElse(k.clientId() + "-" + UUID.randomUUID()))
-                        .withTopicPrefix(k.topicPrefix().orElse(""))))
+                KafkaSignalOptions.of(servers, clientId)
+                    .withGroupId(k.groupId().orElse(clientId + "-" + UUID.randomUUID()))
+                    .withTopicPrefix(k.topicPrefix().orElse("")));
+  }
+
+  /** The bus these settings describe (Kafka, else in process); the caller closes it. */
+  default SignalBus bus(String defaultClientId) {
+    return kafkaOptions(defaultClientId)
+        .<SignalBus>map(KafkaSignalBus::new)
         .orElseGet(() -> new InProcessSignalBus(inProcessCapacity()));
   }
 }

@@ -6,6 +6,7 @@ import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.pool.signal.ReplicaAnnouncer;
 import dev.coemesh.signals.kafka.KafkaSignalBus;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
+import dev.coemesh.signals.kafka.SignalSettings;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -84,14 +85,14 @@ public final class WorkerAnnouncer implements AutoCloseable {
    */
   public static Optional<WorkerAnnouncer> fromConfig(
       WorkerConfig worker,
-      WorkerSignalsConfig signals,
+      SignalSettings signals,
       WorkerRole role,
       int grpcPort,
       WorkerRuntime runtime,
       WorkerMetrics metrics) {
     String instance = worker.instance().orElse(defaultInstance(role, grpcPort));
     return signals
-        .kafkaOptions(instance)
+        .kafkaOptions(defaultClientId(instance))
         .map(
             options ->
                 overKafka(
