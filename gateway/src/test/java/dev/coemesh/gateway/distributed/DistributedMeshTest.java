@@ -224,7 +224,7 @@ class DistributedMeshTest {
               "Once upon a time",
               "The little dog ran to the park and found a big red ball under the old tree.",
               "A long prompt, past several KV blocks: "
-                  + "the quick brown fox jumps over the lazy dog; ".repeat(6))) {
+                  + "the quick brown fox jumps over the lazy dog; ".repeat(2))) {
         String reference = embeddedText(prompt, 24);
         Completion colo = complete(client, "colo", prompt, 24);
         Completion split = complete(client, "split", prompt, 24);
