@@ -91,9 +91,11 @@ class EmbeddedExpertBackendTest {
       System.arraycopy(Stories.bin().tokenizer().encode("Once upon a time", true), 0, tokens, 0, 5);
       System.arraycopy(generated.stream().mapToInt(Integer::intValue).toArray(), 0, tokens, 5, 40);
       assertEquals(
-          Arrays.stream(BlockHashes.chain(tokens, 45, 16)).boxed().toList(),
+          Arrays.stream(BlockHashes.chain(BlockHashes.root("acme"), tokens, 45, 16))
+              .boxed()
+              .toList(),
           stored,
-          "the routers' hashes of the same tokens");
+          "the routers' hashes of the same tokens, in the tenant's cache scope");
       assertEquals(64, backend.capacity().totalKvBlocks());
     }
   }

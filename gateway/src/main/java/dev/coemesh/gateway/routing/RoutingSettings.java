@@ -25,6 +25,13 @@ public interface RoutingSettings {
   @WithDefault("2s")
   Duration reloadInterval();
 
+  /**
+   * A replica not heard from for this long (while others are) is forgotten with its cache; its load
+   * reports come every 500 ms.
+   */
+  @WithDefault("10s")
+  Duration replicaExpiry();
+
   /** Threads of one prompt embedding (ONNX intra-op); 1 keeps decisions off the other cores. */
   @WithDefault("1")
   int embedderThreads();

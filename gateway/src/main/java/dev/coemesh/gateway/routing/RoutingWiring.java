@@ -49,6 +49,7 @@ public class RoutingWiring {
         Router.builder(config, embedder)
             .signalBus(signals)
             .openTelemetry(GlobalOpenTelemetry.get())
+            .replicaExpiry(settings.replicaExpiry())
             .buildSubscribed();
     LOG.infof("routing: %s", router.summary());
     return router;

@@ -364,6 +364,37 @@ class DistributedMeshTest {
 
   @Test
   @Order(6)
+  void withKafkaStoppedServingGoesOnAndTheSignalsResumeWhenTheBrokerReturns() throws Exception {
+    awaitReplicas();
+    DistributedWorkers.kafka().stop();
+    try {
+      Thread.sleep(6_000); // longer than the replica expiry (5 s): no replica is heard from
+      assertEquals(2, router.replicas(COLO).size(), "the last known replicas are kept");
+      String prompt = "While the broker is down the mesh serves on what it knew.";
+      String reference = embeddedText(prompt, 12);
+      assertEquals(reference, complete(sdk, "colo", prompt, 12).choices().getFirst().text());
+      assertEquals(reference, complete(sdk, "split", prompt, 12).choices().getFirst().text());
+    } finally {
+      DistributedWorkers.kafka().start();
+    }
+    // signals flow again: a new prompt's KV blocks reach the router through the restarted broker
+    String fresh =
+        "After the outage " + Long.toHexString(System.nanoTime()) + " the signals resume.";
+    Completion served = complete(sdk, "colo", fresh, 4);
+    int[] tokens = model.tokenizer().encode(fresh, true);
+    long[] hashes = BlockHashes.chain(BlockHashes.root(TENANT.value()), tokens, tokens.length, 16);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (router.replicas(COLO).stream().noneMatch(v -> v.matchedPrefixBlocks(hashes) > 0)) {
+      if (System.nanoTime() > end) {
+        fail("no KV event after the broker returned (served " + served.id() + ")");
+      }
+      Thread.sleep(50);
+    }
+    awaitReplicas();
+  }
+
+  @Test
+  @Order(7)
   void aDecodeProcessKilledMidStreamHandsTheStreamToAnotherWithTheSameTokens() throws Exception {
     awaitReplicas();
     String prompt = "The brave knight rode to the castle";
@@ -397,6 +428,36 @@ class DistributedMeshTest {
     assertTrue(killed, "the stream ended before the kill");
     assertEquals(uninterrupted, text.toString(), "no token missing or duplicated");
     assertEquals(failoversBefore + 1, split.failovers(), "one failover");
+  }
+
+  @Test
+  @Order(8)
+  void withThePrefillReplicaDownARequestIsServedColocatedOnADecodeReplica() throws Exception {
+    awaitReplicas();
+    String prompt = "When the prefill replica is gone the decode replica does both phases.";
+    String reference = embeddedText(prompt, 12);
+    DistributedWorkers.worker("split-prefill-0").kill();
+    RemotePool split = (RemotePool) experts.get(SPLIT);
+    long before = split.failovers();
+    Completion served = complete(sdk, "split", prompt, 12);
+    assertEquals(reference, served.choices().getFirst().text());
+    assertTrue(split.failovers() <= before + 1, "at most the dead prefill replica was tried");
+  }
+
+  @Test
+  @Order(9)
+  void withoutAnyHealthyReplicaTheAnswerIs503WithRetryAfterInOpenAiShape() throws Exception {
+    var response =
+        Gateway.post(
+            base,
+            "/v1/completions",
+            Gateway.DEFAULT_KEY,
+            "{\"model\":\"ghost\",\"prompt\":\"Anyone there?\",\"max_tokens\":4}");
+    assertEquals(503, response.statusCode(), response.body());
+    assertTrue(response.headers().firstValue("retry-after").isPresent(), "Retry-After");
+    var error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+    assertEquals("no_healthy_replica", error.path("error").path("code").asText(), response.body());
+    assertTrue(error.path("error").path("message").asText().contains("ghost"));
   }
 
   /** The decode worker holding a live sequence now. */

@@ -1,7 +1,7 @@
 package dev.coemesh.gateway.distributed;
 
 import dev.coemesh.pool.synthetic.SyntheticModels;
-import dev.coemesh.testkit.KafkaBroker;
+import dev.coemesh.testkit.KafkaProcess;
 import dev.coemesh.testkit.RedisServer;
 import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.process.WorkerProcess;
@@ -20,16 +20,17 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The distributed mesh around a gateway under test, every part real and in its own process where
- * the mesh runs it so: a redis-server, a KRaft broker, and five worker processes on the synthetic
- * stories15M-shape model — {@code colo} on two colocated replicas, {@code split} on one prefill and
- * two decode replicas. They announce themselves over Kafka; the gateway learns their endpoints from
- * there alone. Workers hold lossless KV (level 0), so greedy output must match bit for bit.
+ * the mesh runs it so: a redis-server, a KRaft broker process (stoppable and restartable on its
+ * ports), and five worker processes on the synthetic stories15M-shape model — {@code colo} on two
+ * colocated replicas, {@code split} on one prefill and two decode replicas. They announce
+ * themselves over Kafka; the gateway learns their endpoints from there alone. Workers hold lossless
+ * KV (level 0), so greedy output must match bit for bit.
  */
 public final class DistributedWorkers implements QuarkusTestResourceLifecycleManager {
   static final String MODEL = "synthetic:stories15M";
 
   private static RedisServer redis;
-  private static KafkaBroker kafka;
+  private static KafkaProcess kafka;
   private static final Map<String, WorkerProcess> WORKERS = new LinkedHashMap<>();
   private static Path credentialFile;
 
@@ -37,7 +38,7 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
   public Map<String, String> start() {
     try {
       redis = RedisServer.startNew();
-      kafka = KafkaBroker.startNew();
+      kafka = KafkaProcess.startNew();
       credentialFile = Files.createTempFile("coemesh-worker-token", "");
       byte[] secret = new byte[32];
       ThreadLocalRandom.current().nextBytes(secret);
@@ -112,6 +113,10 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
     synchronized (WORKERS) {
       return WORKERS.get(name);
     }
+  }
+
+  static KafkaProcess kafka() {
+    return kafka;
   }
 
   static RedisServer redis() {

@@ -10,11 +10,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The router's picture of every replica, fed by {@code mesh.load} and {@code mesh.kv-events}
  * signals. A replica that has not reported within the expiry window is forgotten, cache and all, so
  * a replica that restarted (and lost its cache) is never credited with blocks it no longer has.
+ *
+ * <p>Silence is judged against the freshest signal from any replica, not the wall clock: when every
+ * replica goes quiet at once, the signal path (the Kafka broker) is down, not the replicas, and the
+ * router keeps serving on the last known state until signals resume, then gives every replica one
+ * more expiry window to be heard again; a replica that really died meanwhile is caught by its
+ * circuit breaker on the first failed request.
  *
  * <p>Thread-safe: signal consumers update it while request threads take snapshots.
  */
@@ -26,6 +33,8 @@ public final class ReplicaRegistry {
   }
 
   private final Map<ReplicaId, Entry> replicas = new ConcurrentHashMap<>();
+  private final AtomicLong freshestMs = new AtomicLong(Long.MIN_VALUE);
+  private volatile long resumedMs = Long.MIN_VALUE; // when signals came back after an outage
   private final Map<ReplicaId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
   private final Duration expiry;
   private final Clock clock;
@@ -43,7 +52,7 @@ public final class ReplicaRegistry {
   public void onLoad(SignalEvent.LoadReport report) {
     Entry e = replicas.computeIfAbsent(report.replica(), id -> new Entry());
     e.load = report;
-    e.lastSeenMs = clock.millis();
+    e.lastSeenMs = seen();
   }
 
   public void onKvEvent(SignalEvent.KvBlockEvent event) {
@@ -53,7 +62,7 @@ public final class ReplicaRegistry {
       case EVICTED -> event.blockHashes().forEach(e.blocks::remove);
       case CLEARED -> e.blocks.clear();
     }
-    e.lastSeenMs = clock.millis();
+    e.lastSeenMs = seen();
   }
 
   /** Outcome of a request sent to a replica, for its circuit breaker. */
@@ -93,8 +102,21 @@ public final class ReplicaRegistry {
     return e == null || expired(replica, e, clock.millis()) ? null : view(replica, e);
   }
 
+  /** Now, also as the freshest signal heard. */
+  private long seen() {
+    long now = clock.millis();
+    long before = freshestMs.getAndAccumulate(now, Math::max);
+    if (before != Long.MIN_VALUE && now - before > expiry.toMillis()) {
+      resumedMs = now;
+    }
+    return now;
+  }
+
   private boolean expired(ReplicaId id, Entry e, long now) {
-    if (now - e.lastSeenMs > expiry.toMillis()) {
+    long reference = Math.min(now, freshestMs.get()); // the last moment signals were flowing
+    boolean silent = reference - e.lastSeenMs > expiry.toMillis();
+    boolean settled = resumedMs == Long.MIN_VALUE || now - resumedMs > expiry.toMillis();
+    if (silent && settled) {
       replicas.remove(id, e);
       return true;
     }

@@ -31,6 +31,10 @@ class FilterTest {
     assertEquals(
         List.of(ok, open),
         new RoleFilter().filter(request(new long[0], 5, null), List.of(ok, open, decode)));
+    assertEquals(
+        List.of(decode),
+        new RoleFilter().filter(request(new long[0], 5, null), List.of(decode)),
+        "a colocated request runs on a decode replica when the pool has no colocated one");
   }
 
   /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.signal.SignalEvent;
@@ -45,6 +46,35 @@ class ReplicaRegistryTest {
 
   private static final ReplicaId A = new ReplicaId(Replicas.EXPERT, ReplicaRole.COLOCATED, "a");
 
+  /** A replica of another expert that keeps reporting: the signals themselves are flowing. */
+  private static final ReplicaId WITNESS =
+      new ReplicaId(new ExpertId("witness"), ReplicaRole.COLOCATED, "w");
+
+  /** Another replica reports once a second for {@code seconds}: the signals flow, A is silent. */
+  private static void witnessReports(ReplicaRegistry registry, ManualClock clock, int seconds) {
+    for (int i = 0; i < seconds; i++) {
+      clock.millis += 1_000;
+      registry.onLoad(new SignalEvent.LoadReport(WITNESS, 0, 0, 0, 100, 0, 0, 0));
+    }
+  }
+
+  @Test
+  void whenEveryReplicaFallsSilentTheLastKnownStateIsKeptUntilSignalsResume() {
+    ManualClock clock = new ManualClock();
+    ReplicaRegistry registry =
+        new ReplicaRegistry(Duration.ofSeconds(10), 3, Duration.ofSeconds(5), clock);
+    registry.onLoad(new SignalEvent.LoadReport(A, 1, 2, 30, 70, 10, 5, 0));
+    registry.onLoad(new SignalEvent.LoadReport(WITNESS, 0, 0, 0, 100, 0, 0, 0));
+    clock.millis += 60_000; // the broker is down: nobody is heard
+    assertEquals(1, registry.snapshot(Replicas.EXPERT).size(), "serving on the last known state");
+    assertEquals(2, registry.find(A).runningSequences());
+
+    registry.onLoad(new SignalEvent.LoadReport(WITNESS, 0, 0, 0, 100, 0, 0, 0)); // it is back
+    assertEquals(2, registry.find(A).runningSequences(), "A gets a window to be heard again");
+    witnessReports(registry, clock, 11);
+    assertNull(registry.find(A), "A stayed silent while the others resumed: it expired");
+  }
+
   @Test
   void loadAndBlockEventsBuildTheViewAndStaleReplicasExpire() {
     ManualClock clock = new ManualClock();
@@ -67,7 +97,7 @@ class ReplicaRegistryTest {
 
     registry.onKvEvent(
         new SignalEvent.KvBlockEvent(A, SignalEvent.KvBlockEvent.Kind.STORED, List.of(9L), 0));
-    clock.millis += 10_001; // no report for longer than the expiry: forgotten, cache included
+    witnessReports(registry, clock, 11); // A silent longer than the expiry: forgotten, cache too
     assertEquals(List.of(), registry.snapshot(Replicas.EXPERT));
     registry.onLoad(new SignalEvent.LoadReport(A, 0, 0, 0, 100, 0, 0, 0)); // restarted replica
     assertEquals(Set.of(), registry.snapshot(Replicas.EXPERT).getFirst().cachedBlocks());
@@ -101,7 +131,7 @@ class ReplicaRegistryTest {
     assertNull(registry.find(b).endpoint(), "an in-process replica announces no endpoint");
     assertEquals(0, registry.find(b).modelFingerprint());
 
-    clock.millis += 10_001;
+    witnessReports(registry, clock, 11);
     assertNull(registry.find(A), "expired");
     assertEquals(List.of(), registry.snapshot(Replicas.EXPERT), "and removed");
   }
