@@ -63,6 +63,15 @@ public final class RequestOrchestrator {
       RequestId id = RequestId.random();
       ExpertResolver.Resolved routed = resolver.resolve(id, tenant.id(), request, prompt);
       ExpertPool pool = routed.pool();
+      if (pool.capacity().maxRunningSequences() == 0) {
+        // no live replica: waiting in the fair queue for capacity that is not there helps nobody
+        inflight.reject(
+            new MeshException(
+                ErrorCode.NO_HEALTHY_REPLICA,
+                "no replica of expert '" + pool.expert() + "' is serving; retry shortly"),
+            1);
+        return inflight;
+      }
       int promptTokens = routed.tokens().count();
       SamplingParams sampling = sampling(request, promptTokens, pool.contextLength());
       GenerationRequest generation =

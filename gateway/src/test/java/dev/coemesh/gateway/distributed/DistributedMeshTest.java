@@ -377,18 +377,23 @@ class DistributedMeshTest {
     } finally {
       DistributedWorkers.kafka().start();
     }
-    // signals flow again: a new prompt's KV blocks reach the router through the restarted broker
-    String fresh =
-        "After the outage " + Long.toHexString(System.nanoTime()) + " the signals resume.";
-    Completion served = complete(sdk, "colo", fresh, 4);
-    int[] tokens = model.tokenizer().encode(fresh, true);
-    long[] hashes = BlockHashes.chain(BlockHashes.root(TENANT.value()), tokens, tokens.length, 16);
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (router.replicas(COLO).stream().noneMatch(v -> v.matchedPrefixBlocks(hashes) > 0)) {
-      if (System.nanoTime() > end) {
-        fail("no KV event after the broker returned (served " + served.id() + ")");
+    // signals flow again: new prompts' KV blocks reach the router through the restarted broker
+    // (the clients reconnect and the gateway's consumer rejoins its group: a few seconds)
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    for (int i = 0; ; i++) {
+      String fresh =
+          "After the outage " + i + " " + Long.toHexString(System.nanoTime()) + " again.";
+      complete(sdk, "colo", fresh, 2);
+      int[] tokens = model.tokenizer().encode(fresh, true);
+      long[] hashes =
+          BlockHashes.chain(BlockHashes.root(TENANT.value()), tokens, tokens.length, 16);
+      Thread.sleep(1_000);
+      if (router.replicas(COLO).stream().anyMatch(v -> v.matchedPrefixBlocks(hashes) > 0)) {
+        break;
       }
-      Thread.sleep(50);
+      if (System.nanoTime() > end) {
+        fail("no KV event reached the router within 60 s of the broker's return");
+      }
     }
     awaitReplicas();
   }
@@ -441,7 +446,9 @@ class DistributedMeshTest {
     long before = split.failovers();
     Completion served = complete(sdk, "split", prompt, 12);
     assertEquals(reference, served.choices().getFirst().text());
-    assertTrue(split.failovers() <= before + 1, "at most the dead prefill replica was tried");
+    // the dead prefill replica was replaced (and the decode replica killed before, not yet
+    // expired, may have been tried on the way)
+    assertTrue(split.failovers() >= before + 1, "the request moved off the dead prefill replica");
   }
 
   @Test

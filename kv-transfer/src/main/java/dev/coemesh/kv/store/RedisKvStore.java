@@ -34,17 +34,27 @@ public final class RedisKvStore implements KvStore {
   private final RedisAsyncCommands<byte[], byte[]> commands;
   private final Duration timeout;
 
+  /** The shortest a connect may take before the store counts as unreachable. */
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
   public RedisKvStore(String uri, Duration timeout) {
     this.timeout = timeout;
     RedisURI redisUri = RedisURI.create(uri);
-    redisUri.setTimeout(timeout);
+    redisUri.setTimeout(max(timeout, CONNECT_TIMEOUT)); // the connect; commands: TimeoutOptions
     this.client = RedisClient.create(redisUri);
     client.setOptions(
         ClientOptions.builder()
             .autoReconnect(true)
             .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
             .timeoutOptions(TimeoutOptions.enabled(timeout))
-            .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
+            // a connect (the first one loads Netty and Lettuce) may take longer than a command;
+            // commands never wait for it: a disconnected store rejects them at once
+            .socketOptions(
+                SocketOptions.builder().connectTimeout(max(timeout, CONNECT_TIMEOUT)).build())
             .build());
     try {
       this.connection = client.connect(ByteArrayCodec.INSTANCE);
