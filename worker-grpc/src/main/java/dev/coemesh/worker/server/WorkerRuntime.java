@@ -1,5 +1,6 @@
 package dev.coemesh.worker.server;
 
+import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.kv.KvHandle;
 import dev.coemesh.core.spi.KvStore;
 import dev.coemesh.kv.codec.CodecTables;
@@ -22,6 +23,8 @@ import dev.coemesh.pool.worker.PrefillWorker;
  * client, and the prefill and decode workers over them. Owned by whichever front serves it.
  */
 public final class WorkerRuntime implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(WorkerRuntime.class.getName());
+
   private final WorkerSettings settings;
   private final Model model;
   private final ContinuousBatcher batcher;
@@ -52,7 +55,16 @@ public final class WorkerRuntime implements AutoCloseable {
     if (settings.calibrationTokens() > 0) {
       for (CodecTables t : CodecCalibration.calibrate(model, settings.calibrationTokens())) {
         tables.register(model.fingerprint(), t);
-        codec.publish(t);
+        try {
+          codec.publish(t);
+        } catch (MeshException e) {
+          // a slow or briefly unreachable store at start-up: the first blob encoded with these
+          // tables publishes them again, so the worker starts anyway
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "codec table not published at start-up, retried with the first KV: "
+                  + e.getMessage());
+        }
       }
     }
     this.prefill =
