@@ -25,9 +25,10 @@ import java.util.function.LongSupplier;
  * decode reads what prefill wrote, so the read is assumed to cost what the write did. {@code
  * codecCost} (ms per value) is an EWMA of encode time, decode assumed to cost the same. The budget
  * is thus "no slower than recomputing": shipping is worth it only while it beats the recompute it
- * saves. Before the first measurement of a quantity its seed applies: the configured throughput,
- * {@link LevelController}'s bits per level, a codec cost of 0; the prefill rate is always measured
- * first, since the request's own prefill precedes its decision.
+ * saves. Before the first measurement of a quantity its seed applies: the configured throughput
+ * (replaced, not averaged, by the first measured write), {@link LevelController}'s bits per level,
+ * a codec cost of 0; the prefill rate is always measured first, since the request's own prefill
+ * precedes its decision.
  *
  * <p>Text writes nothing and so measures nothing: once no write has been measured for {@link
  * HandoffPolicy#probeInterval()}, a request that would go as text ships at level 1 instead (a
@@ -47,6 +48,7 @@ public final class HandoffController {
   private double tokensPerMs = Double.NaN;
   private double codecMsPerValue = Double.NaN;
   private long lastTransferNanos;
+  private boolean transferMeasured;
   private final AtomicLong[] levelDecisions = {
     new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong()
   };
@@ -89,7 +91,16 @@ public final class HandoffController {
 
   /** Records a store write of {@code bytes} that took {@code millis}, wall time. */
   public synchronized void observeTransfer(long bytes, double millis) {
-    levels.observeTransfer(bytes, millis);
+    if (bytes <= 0 || !(millis > 0)) {
+      return;
+    }
+    if (transferMeasured) {
+      levels.observeTransfer(bytes, millis);
+    } else {
+      levels.resetBandwidth(
+          bytes / millis); // the configured guess gives way to the first measurement
+      transferMeasured = true;
+    }
     lastTransferNanos = nanoClock.getAsLong();
   }
 

@@ -65,14 +65,15 @@ class HandoffControllerTest {
 
   @ParameterizedTest(name = "write of 30,000 bytes in {0} ms, recompute {1} ms -> {2}")
   @CsvSource({
-    // EWMA 0.25 from 1000 bytes/ms: 0.25 * 30000 / writeMs + 0.75 * 1000
-    "3, 30, LEVEL_3", // 3250 bytes/ms: level 3 round trip in 27.7 ms
+    // the first write replaces the assumed 1000 bytes/ms; the second is averaged in (EWMA 0.25)
+    "3, 30, LEVEL_3", // 10,000 then 7750 bytes/ms: level 3 round trip in 11.6 ms
     "30, 80, LEVEL_2", // 1000 bytes/ms: level 3 needs 90 ms, level 2 70
-    "300, 70, TEXT", // 775 bytes/ms: even level 1 needs 77.4 ms
+    "300, 70, TEXT", // 100 then 325 bytes/ms: even level 1 needs 185 ms
   })
   void measuredWritesMoveTheDecision(double writeMs, double recomputeMs, String expected) {
     HandoffController controller = auto();
     controller.observeTransfer(30_000, writeMs);
+    controller.observeTransfer(30_000, 30);
     controller.observePrefill(TOKENS, recomputeMs);
     assertEquals(expected, name(controller.decide(TOKENS, VALUES)));
   }
