@@ -21,10 +21,10 @@ import dev.coemesh.worker.server.WorkerRuntime;
 import dev.coemesh.worker.v1.ColocatedGrpc;
 import dev.coemesh.worker.v1.DecodeGrpc;
 import dev.coemesh.worker.v1.DecodeRequest;
-import dev.coemesh.worker.v1.NoKvReason;
 import dev.coemesh.worker.v1.Finished;
 import dev.coemesh.worker.v1.GenerateRequest;
 import dev.coemesh.worker.v1.LoadRequest;
+import dev.coemesh.worker.v1.NoKvReason;
 import dev.coemesh.worker.v1.RequestRef;
 import dev.coemesh.worker.v1.Sampling;
 import dev.coemesh.worker.v1.TokenReply;
@@ -247,8 +247,7 @@ class DecodeServiceTest {
     assertEquals("predicted_slower", s.finished().getFallbackReason());
     assertEquals(before + 1, fallbacks("predicted_slower"));
     assertEquals(
-        counted + 1,
-        meters.counter("mesh.decode.fallbacks", "reason", "predicted_slower").count());
+        counted + 1, meters.counter("mesh.decode.fallbacks", "reason", "predicted_slower").count());
   }
 
   @Test
