@@ -24,6 +24,7 @@ import dev.coemesh.worker.v1.DecodeRequest;
 import dev.coemesh.worker.v1.Finished;
 import dev.coemesh.worker.v1.GenerateRequest;
 import dev.coemesh.worker.v1.LoadRequest;
+import dev.coemesh.worker.v1.NoKvReason;
 import dev.coemesh.worker.v1.RequestRef;
 import dev.coemesh.worker.v1.Sampling;
 import dev.coemesh.worker.v1.TokenReply;
@@ -229,6 +230,24 @@ class DecodeServiceTest {
     assertEquals(
         counted + 1,
         meters.counter("mesh.decode.fallbacks", "reason", "store_unavailable").count());
+  }
+
+  @Test
+  void whenPrefillChoseTextDecodeRecomputesAndCountsItAsPredictedSlower() throws Exception {
+    RequestId id = RequestId.random();
+    PrefillResult p = prefilled(id, 20);
+    runtime.release(p.handle());
+    long before = fallbacks("predicted_slower");
+    double counted = meters.counter("mesh.decode.fallbacks", "reason", "predicted_slower").count();
+
+    Streamed s =
+        decode(decodeAfter(id, p, 20).setNoKvReason(NoKvReason.NO_KV_PREDICTED_SLOWER).build());
+    List<Integer> expected = colocated(20);
+    assertEquals(expected.subList(1, expected.size()), s.ids());
+    assertEquals("predicted_slower", s.finished().getFallbackReason());
+    assertEquals(before + 1, fallbacks("predicted_slower"));
+    assertEquals(
+        counted + 1, meters.counter("mesh.decode.fallbacks", "reason", "predicted_slower").count());
   }
 
   @Test

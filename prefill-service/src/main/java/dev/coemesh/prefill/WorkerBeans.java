@@ -28,7 +28,7 @@ final class WorkerBeans {
   @Produces
   @Singleton
   WorkerMetrics metrics(MeterRegistry registry, WorkerRuntime runtime) {
-    return new WorkerMetrics(registry, runtime.batcher());
+    return new WorkerMetrics(registry, runtime);
   }
 
   /** On every gRPC service of this app; the app does not start without a usable credential. */

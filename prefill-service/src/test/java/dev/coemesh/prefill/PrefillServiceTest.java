@@ -123,6 +123,7 @@ class PrefillServiceTest {
   @Test
   void prefillReturnsTheColocatedFirstTokenAndAHandleToKvInRedis() {
     long keysBefore = dbsize();
+    long levelTwoBefore = kvLevels().getKvLevelsOrThrow("level_2");
     PrefillReply reply = prefill().prefill(valid().build());
 
     Iterator<TokenReply> colocated =
@@ -150,6 +151,18 @@ class PrefillServiceTest {
     assertTrue(reply.getTimings().getKvTransferMs() >= 0);
     assertTrue(meters.get("mesh.worker.ttft").tag("mode", "prefill").timer().count() >= 1);
     assertTrue(meters.get("mesh.kv.encode").tag("mode", "prefill").timer().count() >= 1);
+    LoadReply load = kvLevels();
+    assertEquals(levelTwoBefore + 1, load.getKvLevelsOrThrow("level_2"), "the decision is counted");
+    assertEquals(0, load.getKvLevelsOrThrow("text"), "a fixed level never chooses text");
+    assertEquals(
+        load.getKvLevelsOrThrow("level_2"),
+        meters.get("mesh.kv.level").tag("level", "2").functionCounter().count());
+  }
+
+  private LoadReply kvLevels() {
+    return WorkerStatusGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .load(LoadRequest.getDefaultInstance());
   }
 
   @Test

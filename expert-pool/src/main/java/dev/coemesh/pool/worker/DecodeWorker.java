@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,6 +81,7 @@ public final class DecodeWorker implements AutoCloseable {
     if (resumeTokens.length == 0) {
       throw new IllegalArgumentException("decode resumes after at least the first token");
     }
+    Objects.requireNonNull(prefill.kv(), "the prefill ended the request: nothing to decode");
     int[] resume = resumeTokens.clone();
     AtomicBoolean cancelled = new AtomicBoolean();
     AtomicReference<ContinuousBatcher.Handle> running = new AtomicReference<>();
@@ -89,8 +91,8 @@ public final class DecodeWorker implements AutoCloseable {
           KvTensor kv = null;
           double waitMs = Double.NaN;
           double decodeMs = Double.NaN;
-          if (handle == null) {
-            fallback(FallbackReason.STORE_UNAVAILABLE, onFallback);
+          if (prefill.kv() instanceof KvHandoff.Recompute r) {
+            fallback(r.reason(), onFallback);
           } else {
             try {
               List<KvTensor> chunks = new ArrayList<>();

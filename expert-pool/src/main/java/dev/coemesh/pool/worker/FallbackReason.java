@@ -8,6 +8,11 @@ public enum FallbackReason {
   KV_MISSING,
   /** The blob failed its integrity or format checks, or did not fit this model. */
   KV_CORRUPT,
-  /** The store did not answer within the timeout. */
-  STORE_UNAVAILABLE
+  /** The store did not answer within the timeout, or prefill's write to it failed. */
+  STORE_UNAVAILABLE,
+  /**
+   * Prefill predicted that fetching the KV would take longer than recomputing the prompt and wrote
+   * none (CacheGen's text level, {@code HandoffController}).
+   */
+  PREDICTED_SLOWER
 }

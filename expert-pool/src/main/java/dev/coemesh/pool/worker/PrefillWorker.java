@@ -12,6 +12,9 @@ import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.KvCodec;
 import dev.coemesh.core.spi.KvStore;
+import dev.coemesh.kv.codec.CodecLevel;
+import dev.coemesh.kv.control.HandoffController;
+import dev.coemesh.kv.control.LevelController;
 import dev.coemesh.pool.scheduler.ContinuousBatcher;
 import dev.coemesh.pool.scheduler.SequenceRequest;
 import java.time.Duration;
@@ -23,14 +26,17 @@ import java.util.zip.CRC32C;
 
 /**
  * The prefill half of a disaggregated request: tokenize, prefill in the continuous batcher, sample
- * the first token, encode the prompt's KV with the codec in token chunks and write them to the KV
- * store under the tenant's keys; the result carries the first token and the KV handle.
+ * the first token, then hand the prompt's KV over as the {@link HandoffController} decides: encode
+ * it at the chosen level in token chunks and write them to the KV store under the tenant's keys, or
+ * (text) write nothing and let decode recompute the prompt. The controller hears this worker's
+ * prefill times, encoded sizes and store writes. The result carries the first token and the {@link
+ * KvHandoff}.
  */
 public final class PrefillWorker {
   private final ContinuousBatcher batcher;
   private final KvCodec codec;
   private final KvStore store;
-  private final int level;
+  private final HandoffController handoff;
   private final int chunkTokens;
   private final Duration ttl;
 
@@ -38,7 +44,7 @@ public final class PrefillWorker {
       ContinuousBatcher batcher,
       KvCodec codec,
       KvStore store,
-      int level,
+      HandoffController handoff,
       int chunkTokens,
       Duration ttl) {
     if (chunkTokens < 1) {
@@ -47,9 +53,14 @@ public final class PrefillWorker {
     this.batcher = batcher;
     this.codec = codec;
     this.store = store;
-    this.level = level;
+    this.handoff = handoff;
     this.chunkTokens = chunkTokens;
     this.ttl = ttl;
+  }
+
+  /** The level-or-text decisions of this worker, with their counts. */
+  public HandoffController handoff() {
+    return handoff;
   }
 
   /**
@@ -112,15 +123,37 @@ public final class PrefillWorker {
               }
               KvTensor promptKv =
                   kv.join(); // completed on the scheduler thread before the terminal event
+              long values = promptKv.elementCount();
+              handoff.observePrefill(prompt.length, prefillMs - queueMs);
+              CodecLevel level;
+              switch (handoff.decide(promptKv.tokens(), values)) {
+                case LevelController.Decision.Encode e -> level = e.level();
+                case LevelController.Decision.Text t -> {
+                  return CompletableFuture.completedFuture(
+                      new PrefillResult(
+                          prompt,
+                          first[0],
+                          null,
+                          new KvHandoff.Recompute(FallbackReason.PREDICTED_SLOWER),
+                          queueMs,
+                          prefillMs,
+                          0,
+                          0));
+                }
+              }
               long e0 = System.nanoTime();
               List<byte[]> blobs = new ArrayList<>();
               CRC32C crc = new CRC32C();
+              long bytes = 0;
               for (KvTensor chunk : KvChunks.split(promptKv, chunkTokens)) {
-                byte[] blob = codec.encode(chunk, level, batcher.engine().fingerprint());
+                byte[] blob = codec.encode(chunk, level.id(), batcher.engine().fingerprint());
                 crc.update(blob);
                 blobs.add(blob);
+                bytes += blob.length;
               }
               double encodeMs = (System.nanoTime() - e0) / 1e6;
+              handoff.observeEncode(level, values, bytes, encodeMs);
+              long written = bytes;
               KvHandle handle =
                   new KvHandle(
                       batcher.engine().fingerprint(),
@@ -128,7 +161,7 @@ public final class PrefillWorker {
                       request.id(),
                       promptKv.tokens(),
                       blobs.size(),
-                      level,
+                      level.id(),
                       (int) crc.getValue());
               long w0 = System.nanoTime();
               return store
@@ -153,16 +186,29 @@ public final class PrefillWorker {
                               storeMs);
                         }
                         if (error == null) {
+                          handoff.observeTransfer(written, storeMs);
                           return new PrefillResult(
-                              prompt, first[0], null, handle, queueMs, prefillMs, encodeMs,
+                              prompt,
+                              first[0],
+                              null,
+                              new KvHandoff.Stored(handle),
+                              queueMs,
+                              prefillMs,
+                              encodeMs,
                               storeMs);
                         }
                         // the store failed: no handle, the decode side recomputes (its TTL cleans
-                        // any
-                        // chunk that did land)
+                        // any chunk that did land)
                         store.delete(request.tenant(), request.id(), blobs.size());
                         return new PrefillResult(
-                            prompt, first[0], null, null, queueMs, prefillMs, encodeMs, storeMs);
+                            prompt,
+                            first[0],
+                            null,
+                            new KvHandoff.Recompute(FallbackReason.STORE_UNAVAILABLE),
+                            queueMs,
+                            prefillMs,
+                            encodeMs,
+                            storeMs);
                       });
             });
     return new Prefilling(

@@ -13,6 +13,9 @@ import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.KvStore;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.kv.codec.CacheGenCodec;
+import dev.coemesh.kv.codec.CodecLevel;
+import dev.coemesh.kv.control.HandoffController;
+import dev.coemesh.kv.control.HandoffPolicy;
 import dev.coemesh.kv.store.InMemoryKvStore;
 import dev.coemesh.pool.Stories;
 import dev.coemesh.pool.engine.EngineOptions;
@@ -101,7 +104,7 @@ class CancelAndResumeTest {
   void aPrefillCancelledWhileItsKvIsWrittenDeletesTheKvAndEndsCancelled() throws Exception {
     GatedStore store = new GatedStore();
     PrefillWorker prefill =
-        new PrefillWorker(batcher, new CacheGenCodec(), store, 0, 2, Duration.ofMinutes(1));
+        new PrefillWorker(batcher, new CacheGenCodec(), store, fixed(0), 2, Duration.ofMinutes(1));
     GenerationRequest r = request(10);
     PrefillWorker.Prefilling running =
         prefill.start(r, batcher.engine().model().tokenizer().encode(r.prompt(), true));
@@ -127,7 +130,7 @@ class CancelAndResumeTest {
     CacheGenCodec codec = new CacheGenCodec();
     GenerationRequest r = request(30);
     PrefillResult first =
-        new PrefillWorker(batcher, codec, store, 0, 4, Duration.ofMinutes(1))
+        new PrefillWorker(batcher, codec, store, fixed(0), 4, Duration.ofMinutes(1))
             .prefill(r)
             .get(10, TimeUnit.SECONDS);
 
@@ -167,5 +170,9 @@ class CancelAndResumeTest {
         whole.subList(5, whole.size()), rest.stream().map(TokenEvent.Token::tokenId).toList());
     assertEquals(5, rest.getFirst().index());
     assertEquals(List.of(), fallbacks, "the prompt's KV was imported");
+  }
+
+  private static HandoffController fixed(int level) {
+    return new HandoffController(HandoffPolicy.fixed(CodecLevel.of(level)));
   }
 }

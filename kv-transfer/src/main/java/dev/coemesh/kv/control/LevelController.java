@@ -66,6 +66,14 @@ public final class LevelController {
     }
   }
 
+  /** Replaces the bandwidth estimate, e.g. an assumed one by the first measured throughput. */
+  public synchronized void resetBandwidth(double bytesPerMs) {
+    if (!(bytesPerMs > 0) || Double.isInfinite(bytesPerMs)) {
+      throw new IllegalArgumentException("bandwidth must be > 0, was " + bytesPerMs);
+    }
+    this.bytesPerMs = bytesPerMs;
+  }
+
   public synchronized double bandwidthBytesPerMs() {
     return bytesPerMs;
   }

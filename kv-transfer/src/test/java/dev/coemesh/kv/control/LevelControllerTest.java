@@ -3,6 +3,7 @@ package dev.coemesh.kv.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -33,5 +34,12 @@ class LevelControllerTest {
     assertEquals(expected, controller.bandwidthBytesPerMs(), 1e-9);
     assertInstanceOf(LevelController.Decision.Text.class, controller.choose(10_000_000, 1, 1));
     assertEquals(1, controller.textDecisions());
+  }
+
+  @Test
+  void resetReplacesTheEstimate() {
+    LevelController controller = new LevelController(1000, 0.5);
+    controller.resetBandwidth(10);
+    assertEquals(10, controller.bandwidthBytesPerMs(), 1e-9);
   }
 }

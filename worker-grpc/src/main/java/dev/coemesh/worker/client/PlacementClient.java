@@ -212,6 +212,7 @@ public final class PlacementClient {
       if (prefilled.hasKv()) {
         call.setKv(prefilled.getKv());
       }
+      call.setNoKvReason(prefilled.getNoKvReason());
       try {
         withDeadline(directory.client(replica).decode()).decode(call.build(), stream);
       } catch (MeshException e) {

@@ -12,7 +12,10 @@ import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.tenant.TenantId;
+import dev.coemesh.pool.worker.FallbackReason;
+import dev.coemesh.pool.worker.KvHandoff;
 import dev.coemesh.worker.v1.Finished;
+import dev.coemesh.worker.v1.NoKvReason;
 import dev.coemesh.worker.v1.RequestRef;
 import dev.coemesh.worker.v1.Sampling;
 import dev.coemesh.worker.v1.Timings;
@@ -151,6 +154,32 @@ public final class WorkerMessages {
         .setLevel(h.level())
         .setChecksum(h.checksum())
         .build();
+  }
+
+  /** Why a prefill reply carries no handle ({@code UNSPECIFIED} when it carries one). */
+  public static NoKvReason noKvReason(KvHandoff kv) {
+    return switch (kv) {
+      case KvHandoff.Stored s -> NoKvReason.NO_KV_REASON_UNSPECIFIED;
+      case KvHandoff.Recompute r ->
+          switch (r.reason()) {
+            case PREDICTED_SLOWER -> NoKvReason.NO_KV_PREDICTED_SLOWER;
+            case STORE_UNAVAILABLE, KV_MISSING, KV_CORRUPT -> NoKvReason.NO_KV_STORE_FAILED;
+          };
+    };
+  }
+
+  /**
+   * What decode does with a request's KV: fetch it by {@code handle}, or, without one, recompute
+   * and count {@code reason} (a sender that gave none is taken as a failed store write).
+   */
+  public static KvHandoff handoff(dev.coemesh.worker.v1.KvHandle handle, NoKvReason reason) {
+    if (handle != null) {
+      return new KvHandoff.Stored(handle(handle));
+    }
+    return new KvHandoff.Recompute(
+        reason == NoKvReason.NO_KV_PREDICTED_SLOWER
+            ? FallbackReason.PREDICTED_SLOWER
+            : FallbackReason.STORE_UNAVAILABLE);
   }
 
   public static Timings timings(RequestTimings t) {

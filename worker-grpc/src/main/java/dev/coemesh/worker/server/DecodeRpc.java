@@ -6,6 +6,7 @@ import dev.coemesh.core.kv.KvHandle;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.pool.worker.KvHandoff;
 import dev.coemesh.pool.worker.PrefillResult;
 import dev.coemesh.worker.rpc.WorkerMessages;
 import dev.coemesh.worker.v1.DecodeGrpc;
@@ -41,8 +42,10 @@ public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
           Requests.nonEmpty(runtime, request.getPromptTokenIdsList(), "prompt_token_ids");
       int[] resume =
           Requests.nonEmpty(runtime, request.getResumeTokenIdsList(), "resume_token_ids");
-      KvHandle handle = request.hasKv() ? WorkerMessages.handle(request.getKv()) : null;
-      if (handle != null && !handle.tenant().equals(generation.tenant())) {
+      KvHandoff kv =
+          WorkerMessages.handoff(request.hasKv() ? request.getKv() : null, request.getNoKvReason());
+      if (kv instanceof KvHandoff.Stored(KvHandle handle)
+          && !handle.tenant().equals(generation.tenant())) {
         throw new MeshException(
             ErrorCode.PERMISSION_DENIED, "the KV handle belongs to another tenant", "kv", null);
       }
@@ -51,7 +54,7 @@ public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
               prompt,
               new TokenEvent.Token(0, resume[0], "", Double.NaN, List.of()),
               null,
-              handle,
+              kv,
               Double.NaN,
               Double.NaN,
               Double.NaN,

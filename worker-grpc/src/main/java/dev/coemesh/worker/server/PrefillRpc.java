@@ -13,9 +13,11 @@ import io.grpc.stub.StreamObserver;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code Prefill}: runs the prompt, samples the first token and writes the KV to the store. A call
- * cancelled (or past its deadline) before the reply cancels the engine sequence and deletes any KV
- * written, so nothing outlives it but what the TTL would clean anyway.
+ * {@code Prefill}: runs the prompt, samples the first token and writes the KV to the store at the
+ * level the worker's {@code HandoffController} chose, or, when it chose text, writes none and says
+ * so in {@code no_kv_reason}. A call cancelled (or past its deadline) before the reply cancels the
+ * engine sequence and deletes any KV written, so nothing outlives it but what the TTL would clean
+ * anyway.
  */
 public class PrefillRpc extends PrefillGrpc.PrefillImplBase {
   private final WorkerRuntime runtime;
@@ -99,6 +101,9 @@ public class PrefillRpc extends PrefillGrpc.PrefillImplBase {
     }
     if (r.handle() != null) {
       b.setKv(WorkerMessages.handle(r.handle()));
+    }
+    if (r.kv() != null) {
+      b.setNoKvReason(WorkerMessages.noKvReason(r.kv()));
     }
     return b.build();
   }

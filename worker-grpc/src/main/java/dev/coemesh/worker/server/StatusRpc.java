@@ -1,5 +1,7 @@
 package dev.coemesh.worker.server;
 
+import dev.coemesh.kv.codec.CodecLevel;
+import dev.coemesh.kv.control.HandoffController;
 import dev.coemesh.pool.engine.LlamaEngine;
 import dev.coemesh.pool.scheduler.ContinuousBatcher;
 import dev.coemesh.pool.worker.FallbackReason;
@@ -45,6 +47,11 @@ public class StatusRpc extends WorkerStatusGrpc.WorkerStatusImplBase {
     for (FallbackReason reason : FallbackReason.values()) {
       load.putFallbacks(reason.name().toLowerCase(Locale.ROOT), runtime.decode().fallbacks(reason));
     }
+    HandoffController handoff = runtime.prefill().handoff();
+    for (CodecLevel level : CodecLevel.values()) {
+      load.putKvLevels("level_" + level.id(), handoff.decisions(level));
+    }
+    load.putKvLevels("text", handoff.textDecisions());
     out.onNext(load.build());
     out.onCompleted();
   }

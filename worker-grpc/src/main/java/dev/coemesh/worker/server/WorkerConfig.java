@@ -1,6 +1,7 @@
 package dev.coemesh.worker.server;
 
 import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.kv.control.HandoffPolicy;
 import dev.coemesh.pool.kv.KvPrecision;
 import dev.coemesh.worker.auth.MeshCredential;
 import io.smallrye.config.WithDefault;
@@ -53,9 +54,25 @@ public interface WorkerConfig {
   @WithDefault("redis://127.0.0.1:6379")
   String redisUrl();
 
-  /** CacheGen level of the KV that prefill writes: 0 lossless, 1..3 quantized (2 default). */
-  @WithDefault("2")
-  int codecLevel();
+  /**
+   * CacheGen level of the KV that prefill writes: {@code auto} (default) chooses per request a
+   * level 3, 2 or 1, or text (no KV: decode recomputes), from the measured store throughput and
+   * prefill speed (kv-transfer {@code HandoffController}); 0 (lossless, decode bit-identical to
+   * colocated) to 3 fixes the level and never chooses text.
+   */
+  @WithDefault(HandoffPolicy.AUTO)
+  String codecLevel();
+
+  /** Store throughput in MB/s that {@code auto} assumes until it has measured a write. */
+  @WithDefault("1000")
+  double assumedStoreMbPerS();
+
+  /**
+   * In {@code auto}, how long without a measured write before a request that would go as text ships
+   * at level 1 instead, to measure the store again.
+   */
+  @WithDefault("30s")
+  Duration storeProbeInterval();
 
   /** Tokens per stored KV chunk. */
   @WithDefault("64")
@@ -101,7 +118,8 @@ public interface WorkerConfig {
         kvPrecision(),
         maxRunning(),
         redisUrl(),
-        codecLevel(),
+        new HandoffPolicy(
+            HandoffPolicy.parseLevel(codecLevel()), assumedStoreMbPerS(), storeProbeInterval()),
         chunkTokens(),
         calibrationTokens(),
         kvTtl(),

@@ -6,6 +6,7 @@ import dev.coemesh.core.spi.KvStore;
 import dev.coemesh.kv.codec.CodecTables;
 import dev.coemesh.kv.codec.SharedTableCodec;
 import dev.coemesh.kv.codec.TableRegistry;
+import dev.coemesh.kv.control.HandoffController;
 import dev.coemesh.kv.store.InMemoryKvStore;
 import dev.coemesh.kv.store.RedisKvStore;
 import dev.coemesh.pool.engine.EngineOptions;
@@ -69,7 +70,12 @@ public final class WorkerRuntime implements AutoCloseable {
     }
     this.prefill =
         new PrefillWorker(
-            batcher, codec, store, settings.codecLevel(), settings.chunkTokens(), settings.kvTtl());
+            batcher,
+            codec,
+            store,
+            new HandoffController(settings.handoff()),
+            settings.chunkTokens(),
+            settings.kvTtl());
     this.decode = new DecodeWorker(batcher, codec, store, settings.fetchTimeout());
   }
 

@@ -2,6 +2,7 @@ package dev.coemesh.worker.server;
 
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.kv.control.HandoffPolicy;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.kv.KvPrecision;
 import dev.coemesh.pool.synthetic.SyntheticModels;
@@ -33,7 +34,8 @@ import java.util.Set;
  * <pre>
  * WorkerServer --role colocated|prefill|decode [--credential-file PATH] [--port 0]
  *   [--bind 127.0.0.1] [--model FILE|synthetic:SHAPE --tokenizer FILE] [--threads 1]
- *   [--kv-blocks 1024] [--max-running 32] [--redis redis://127.0.0.1:6379 | memory] [--level 2]
+ *   [--kv-blocks 1024] [--max-running 32] [--redis redis://127.0.0.1:6379 | memory]
+ *   [--level auto|0|1|2|3] [--assumed-store-mb-per-s 1000] [--store-probe-interval-s 30]
  *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
  *   [--lifeline stdin|none] [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
  *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]]
@@ -54,6 +56,8 @@ public final class WorkerServer {
           "max-running",
           "redis",
           "level",
+          "assumed-store-mb-per-s",
+          "store-probe-interval-s",
           "chunk-tokens",
           "calibration-tokens",
           "kv-ttl-s",
@@ -106,14 +110,17 @@ public final class WorkerServer {
             KvPrecision.valueOf(args.get("kv-precision", "F16")),
             args.integer("max-running", 32),
             args.get("redis", "redis://127.0.0.1:6379"),
-            args.integer("level", 2),
+            new HandoffPolicy(
+                HandoffPolicy.parseLevel(args.get("level", HandoffPolicy.AUTO)),
+                args.real("assumed-store-mb-per-s", 1000),
+                Duration.ofSeconds(args.integer("store-probe-interval-s", 30))),
             args.integer("chunk-tokens", 64),
             args.integer("calibration-tokens", 64),
             Duration.ofSeconds(args.integer("kv-ttl-s", 60)),
             Duration.ofMillis(args.integer("store-timeout-ms", 500)),
             Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)));
     WorkerRuntime runtime = WorkerRuntime.start(settings);
-    WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime.batcher());
+    WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime);
     NettyServerBuilder builder =
         NettyServerBuilder.forAddress(
                 new InetSocketAddress(args.get("bind", "127.0.0.1"), args.integer("port", 0)))

@@ -1,6 +1,6 @@
 package dev.coemesh.worker.server;
 
-import dev.coemesh.kv.codec.CodecLevel;
+import dev.coemesh.kv.control.HandoffPolicy;
 import dev.coemesh.pool.kv.KvPrecision;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import java.util.Objects;
  * @param maxRunning sequences decoded together per step
  * @param redisUrl the KV store, {@code redis://host:port}; {@link #IN_MEMORY} for a store inside
  *     this process (only useful when prefill and decode share it, e.g. in tests)
- * @param codecLevel CacheGen level of the KV written by prefill, 0 (lossless) to 3
+ * @param handoff how prefill picks each request's codec level, or text ({@link HandoffPolicy})
  * @param chunkTokens tokens per stored KV chunk (the unit of pipelined fetch)
  * @param calibrationTokens tokens generated after each built-in prompt to calibrate the codec's
  *     tables at start-up (shared with peers through the store); 0 ships tables inside every blob
@@ -33,7 +33,7 @@ public record WorkerSettings(
     KvPrecision kvPrecision,
     int maxRunning,
     String redisUrl,
-    int codecLevel,
+    HandoffPolicy handoff,
     int chunkTokens,
     int calibrationTokens,
     Duration kvTtl,
@@ -46,7 +46,7 @@ public record WorkerSettings(
     Objects.requireNonNull(model, "model");
     Objects.requireNonNull(redisUrl, "redisUrl");
     Objects.requireNonNull(kvPrecision, "kvPrecision");
-    CodecLevel.of(codecLevel);
+    Objects.requireNonNull(handoff, "handoff");
     if (threads < 1 || kvBlocks < 1 || maxRunning < 1 || chunkTokens < 1) {
       throw new IllegalArgumentException(
           "threads, kv-blocks, max-running and chunk-tokens must be >= 1");

@@ -1,6 +1,7 @@
 package dev.coemesh.worker.process;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,12 +12,23 @@ import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.pool.synthetic.SyntheticModel;
 import dev.coemesh.testkit.RedisServer;
+import dev.coemesh.worker.auth.MeshCallCredentials;
+import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.client.StaticPool;
 import dev.coemesh.worker.client.WorkerClient;
+import dev.coemesh.worker.rpc.WorkerMessages;
 import dev.coemesh.worker.v1.LoadReply;
+import dev.coemesh.worker.v1.NoKvReason;
+import dev.coemesh.worker.v1.PrefillGrpc;
+import dev.coemesh.worker.v1.PrefillReply;
+import dev.coemesh.worker.v1.PrefillRequest;
+import dev.coemesh.worker.v1.TokenIds;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -74,23 +86,27 @@ class DisaggregatedProcessesTest {
 
   private static WorkerProcess worker(String role) {
     return WorkerProcess.start(
-        role,
-        List.of(),
-        List.of("-Xmx384m", "-XX:+UseSerialGC"),
-        List.of(
-            "--role",
-            role,
-            "--model",
-            model.toString(),
-            "--tokenizer",
-            tokenizer.toString(),
-            "--redis",
-            redis.uri(),
-            "--level",
-            "0",
-            "--chunk-tokens",
-            "16"),
-        Duration.ofSeconds(60));
+        role, List.of(), JVM, args(role, "--level", "0"), Duration.ofSeconds(60));
+  }
+
+  private static final List<String> JVM = List.of("-Xmx384m", "-XX:+UseSerialGC");
+
+  private static List<String> args(String role, String... more) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--role",
+                role,
+                "--model",
+                model.toString(),
+                "--tokenizer",
+                tokenizer.toString(),
+                "--redis",
+                redis.uri(),
+                "--chunk-tokens",
+                "16"));
+    args.addAll(List.of(more));
+    return args;
   }
 
   /** BOS, then {@code length - 1} ordinary tokens drawn from a fixed seed. */
@@ -114,6 +130,7 @@ class DisaggregatedProcessesTest {
   @Test
   @Order(1)
   void greedyOutputIsIdenticalColocatedAndDisaggregatedThroughRedis() throws Exception {
+    long shipped = prefill.client().load().getKvLevelsOrThrow("level_0");
     for (int[] prompt : List.of(prompt(5, 1), prompt(40, 2), prompt(100, 3))) {
       Collected together = run(false, prompt, SamplingParams.greedy(12));
       Collected apart = run(true, prompt, SamplingParams.greedy(12));
@@ -125,6 +142,9 @@ class DisaggregatedProcessesTest {
       assertTrue(f.timings().kvEncodeMs() >= 0 && f.timings().kvDecodeMs() >= 0, "KV was used");
     }
     assertEquals(0, fallbacks(decode.client()), "the lossless KV was used every time");
+    LoadReply load = prefill.client().load();
+    assertEquals(shipped + 3, load.getKvLevelsOrThrow("level_0"), "--level 0 ships every KV");
+    assertEquals(0, load.getKvLevelsOrThrow("text"));
     awaitNoKvAndNoSequences();
   }
 
@@ -197,12 +217,82 @@ class DisaggregatedProcessesTest {
     awaitNoKvAndNoSequences();
   }
 
+  /**
+   * An {@code auto} prefill worker told to assume a store of 1 byte/s (and not to probe it) finds
+   * fetching any KV slower than recomputing the prompt: it writes none, says why, and the decode
+   * process recomputes, with the colocated output, counting the fallback as predicted_slower.
+   */
   @Test
   @Order(4)
+  void aPrefillPredictingTheFetchSlowerWritesNoKvAndDecodeRecomputesTheSameTokens()
+      throws Exception {
+    MeshCredential credential = MeshCredential.random();
+    try (WorkerProcess textPrefill =
+        WorkerProcess.start(
+            "prefill-auto",
+            List.of(),
+            JVM,
+            args(
+                "prefill",
+                "--level",
+                "auto",
+                "--assumed-store-mb-per-s",
+                "0.000001",
+                "--store-probe-interval-s",
+                "3600",
+                "--calibration-tokens",
+                "0",
+                "--store-timeout-ms",
+                "5000"), // a cold JVM on a loaded machine connects slowly
+            Duration.ofSeconds(60),
+            credential)) {
+      int[] prompt = prompt(100, 8);
+      ManagedChannel channel =
+          ManagedChannelBuilder.forAddress("127.0.0.1", textPrefill.port())
+              .usePlaintext()
+              .intercept(MeshCallCredentials.interceptor(credential))
+              .build();
+      try {
+        PrefillReply reply =
+            PrefillGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS)
+                .prefill(
+                    PrefillRequest.newBuilder()
+                        .setRequest(WorkerMessages.ref(RequestId.random(), TENANT))
+                        .setTokenIds(TokenIds.newBuilder().addAllIds(WorkerMessages.list(prompt)))
+                        .setSampling(WorkerMessages.sampling(SamplingParams.greedy(10)))
+                        .build());
+        assertTrue(reply.hasFirst());
+        assertFalse(reply.hasKv());
+        assertEquals(NoKvReason.NO_KV_PREDICTED_SLOWER, reply.getNoKvReason());
+        assertEquals("*0", redis.command("KEYS", "kv:*"), "no KV written");
+      } finally {
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      }
+
+      List<Integer> expected = run(false, prompt, SamplingParams.greedy(10)).ids();
+      long before = decode.client().load().getFallbacksOrThrow("predicted_slower");
+      Collected apart = new Collected();
+      new StaticPool(List.of(), List.of(textPrefill.client()), List.of(decode.client()))
+          .generate(RequestId.random(), TENANT, prompt, SamplingParams.greedy(10), apart);
+      apart.finished();
+      assertEquals(expected, apart.ids());
+      assertEquals(before + 1, decode.client().load().getFallbacksOrThrow("predicted_slower"));
+      LoadReply load = textPrefill.client().load();
+      assertEquals(2, load.getKvLevelsOrThrow("text"));
+      for (int level = 0; level <= 3; level++) {
+        assertEquals(0, load.getKvLevelsOrThrow("level_" + level));
+      }
+    }
+    awaitNoKvAndNoSequences();
+  }
+
+  @Test
+  @Order(5)
   void withRedisStoppedRequestsCompleteThroughTheCountedTextFallback() throws Exception {
     int[] prompt = prompt(40, 7);
     List<Integer> expected = run(false, prompt, SamplingParams.greedy(10)).ids();
-    long before = fallbacks(decode.client());
+    long before = decode.client().load().getFallbacksOrThrow("store_unavailable");
     redis.stop();
     try {
       for (int i = 0; i < 2; i++) {

@@ -14,11 +14,15 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.RequestTimings;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.tenant.TenantId;
+import dev.coemesh.pool.worker.FallbackReason;
+import dev.coemesh.pool.worker.KvHandoff;
+import dev.coemesh.worker.v1.NoKvReason;
 import dev.coemesh.worker.v1.RequestRef;
 import dev.coemesh.worker.v1.Sampling;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class WorkerMessagesTest {
@@ -93,5 +97,24 @@ class WorkerMessagesTest {
     assertEquals(h, WorkerMessages.handle(WorkerMessages.handle(h)));
     RequestTimings t = new RequestTimings(1, 2, 3, Double.NaN, 5, Double.NaN);
     assertEquals(t, WorkerMessages.timings(WorkerMessages.timings(t)));
+  }
+
+  /** Prefill's reason for sending no KV, over the wire, to the reason decode counts. */
+  @ParameterizedTest
+  @CsvSource({
+    "PREDICTED_SLOWER, NO_KV_PREDICTED_SLOWER, PREDICTED_SLOWER",
+    "STORE_UNAVAILABLE, NO_KV_STORE_FAILED, STORE_UNAVAILABLE",
+  })
+  void theReasonForNoKvTravelsFromPrefillToDecode(
+      FallbackReason prefill, NoKvReason wire, FallbackReason decode) {
+    assertEquals(wire, WorkerMessages.noKvReason(new KvHandoff.Recompute(prefill)));
+    assertEquals(new KvHandoff.Recompute(decode), WorkerMessages.handoff(null, wire));
+  }
+
+  @Test
+  void aMissingHandleWithoutAReasonIsAFailedStoreWriteAsBeforeTheField() {
+    assertEquals(
+        new KvHandoff.Recompute(FallbackReason.STORE_UNAVAILABLE),
+        WorkerMessages.handoff(null, NoKvReason.NO_KV_REASON_UNSPECIFIED));
   }
 }
