@@ -115,7 +115,7 @@ up() { # PORT GRPC_PORT MODELS WORKER_CLASSPATH
   local deadline=$((SECONDS + READY_TIMEOUT_S))
   until ready "$port"; do
     for f in "$MESH_DIR"/pids/*.pid; do
-      pid_alive "$f" || { status; die "$(basename "$f" .pid) exited; see $MESH_DIR/logs/$(basename "$f" .pid).log"; }
+      pid_alive "$f" || { status; die "$(basename "$f" .pid) exited; see $MESH_DIR/logs/$(basename "$f" .pid).log (./mesh down stops the rest)"; }
     done
     [ "$SECONDS" -lt "$deadline" ] || { status; die "not ready after ${READY_TIMEOUT_S}s; see $MESH_DIR/logs"; }
     sleep 1
