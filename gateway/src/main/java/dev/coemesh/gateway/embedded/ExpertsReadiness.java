@@ -9,7 +9,10 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready once every expert is loaded; reports each one's free KV blocks and running sequences. */
+/**
+ * Ready once every expert can serve: loaded in this JVM, or (remote pools) with at least one live
+ * replica that announced itself; reports each one's free KV blocks and running sequences.
+ */
 @Readiness
 @Singleton
 public class ExpertsReadiness implements HealthCheck {
@@ -24,6 +27,9 @@ public class ExpertsReadiness implements HealthCheck {
     HealthCheckResponseBuilder r = HealthCheckResponse.named("experts").up();
     for (ExpertPool b : experts.all()) {
       ExpertBackend.Capacity c = b.capacity();
+      if (c.maxRunningSequences() == 0) {
+        r.down(); // a remote pool none of whose replicas has announced itself (or all expired)
+      }
       r.withData(
           b.expert().value(),
           c.freeKvBlocks()

@@ -2,6 +2,7 @@ package dev.coemesh.gateway.embedded;
 
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.serve.ExpertPool;
+import dev.coemesh.gateway.serve.ServingConfig;
 import dev.coemesh.router.Router;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigUtils;
@@ -22,7 +23,11 @@ public class StartupBanner {
   @ConfigProperty(name = "quarkus.grpc.server.port")
   int grpcPort;
 
-  void announce(@Observes StartupEvent started, ExpertDirectory experts, Router router) {
+  void announce(
+      @Observes StartupEvent started,
+      ExpertDirectory experts,
+      Router router,
+      ServingConfig serving) {
     if (ConfigUtils.getProfiles().contains("test")) {
       return;
     }
@@ -32,7 +37,11 @@ public class StartupBanner {
     }
     // stdout on purpose, next to the generated key: this is the user's first contact
     System.out.println(
-        "coemesh embedded mesh: OpenAI API on http://"
+        "coemesh "
+            + (serving.pools() == ServingConfig.Pools.REMOTE
+                ? "gateway over remote worker pools"
+                : "embedded mesh")
+            + ": OpenAI API on http://"
             + host
             + ":"
             + port

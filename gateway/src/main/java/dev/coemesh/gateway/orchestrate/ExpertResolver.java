@@ -34,7 +34,8 @@ public final class ExpertResolver {
   /**
    * A request routed to its expert and tokenized.
    *
-   * @param prefixRoot the request's prefix-cache scope (its tenant's)
+   * @param prefixRoot the request's prefix-cache scope: its tenant's, or the shared one where the
+   *     expert's config says {@code prefix_cache: shared}
    * @param replanner places it on replicas (step 2), first and after each replica failure
    */
   public record Resolved(
@@ -60,7 +61,11 @@ public final class ExpertResolver {
           "expert '" + choice.expert() + "' is routed to but not served by this gateway");
     }
     PromptTokens tokens = pool.tokenize(prompt);
-    long root = BlockHashes.root(tenant.value());
+    long root =
+        switch (router.config().expert(choice.expert()).prefixCache()) {
+          case TENANT -> BlockHashes.root(tenant.value());
+          case SHARED -> BlockHashes.ROOT;
+        };
     RouteRequest placed =
         tokens.ids().length > 0
             ? route.withTokens(tokens.ids(), root)

@@ -34,7 +34,8 @@ public final class RemotePool implements ExpertPool {
   private final int slotsPerReplica;
 
   /**
-   * @param contextLength the expert's context (the config's, at most the model's)
+   * @param contextLength the expert's context from the config (at most the model's), 0 for the
+   *     model's
    * @param slotsPerReplica requests one serving replica runs at once (its batch slots), for
    *     admission
    * @param maxAttempts replicas tried per request at most, failovers included
@@ -49,7 +50,8 @@ public final class RemotePool implements ExpertPool {
       int maxAttempts) {
     this.expert = expert;
     this.model = model;
-    this.contextLength = Math.min(contextLength, model.config().contextLength());
+    int modelContext = model.config().contextLength();
+    this.contextLength = contextLength == 0 ? modelContext : Math.min(contextLength, modelContext);
     this.router = router;
     this.channels = channels;
     this.slotsPerReplica = slotsPerReplica;

@@ -265,6 +265,29 @@ class DistributedMeshTest {
       long cached = usage.promptTokensDetails().orElseThrow().cachedTokens().orElseThrow();
       assertEquals(16L * held, cached, "the replica skipped the cached blocks' prefill");
       assertTrue(cached < usage.promptTokens(), "the new suffix was computed");
+
+      // another tenant with the same prompt shares nothing: its cache scope is its own
+      OpenAIClient acme =
+          OpenAIOkHttpClient.builder()
+              .apiKey(Gateway.ACME_KEY)
+              .baseUrl(base.resolve("/v1").toString())
+              .maxRetries(0)
+              .build();
+      try {
+        Completion other = complete(acme, "colo", shared + "Now tell me about the castle.", 4);
+        assertEquals(
+            0L,
+            other
+                .usage()
+                .orElseThrow()
+                .promptTokensDetails()
+                .orElseThrow()
+                .cachedTokens()
+                .orElseThrow(),
+            "no prefix reuse across tenants");
+      } finally {
+        acme.close();
+      }
     }
   }
 

@@ -65,8 +65,10 @@ public record RoutingConfig(
       ServingMode mode,
       double costPer1kTokens,
       int contextLength,
-      int kvBlockSize) {
+      int kvBlockSize,
+      PrefixCache prefixCache) {
     public Expert {
+      Objects.requireNonNull(prefixCache, "prefixCache");
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(source, "source");
       Objects.requireNonNull(mode, "mode");
@@ -74,6 +76,17 @@ public record RoutingConfig(
         throw new IllegalArgumentException("kv block size must be >= 1");
       }
     }
+  }
+
+  /**
+   * Whose requests may reuse each other's cached prompt prefixes on an expert's replicas. {@code
+   * TENANT} (the default) scopes reuse to one tenant: one tenant never hits, or learns of through
+   * timing, another's cached prompt. {@code SHARED} lets every tenant reuse a common prefix (a
+   * system prompt all tenants send), for experts whose prompts are not confidential.
+   */
+  public enum PrefixCache {
+    TENANT,
+    SHARED
   }
 
   /** Where an expert's model comes from. */

@@ -427,7 +427,8 @@ public final class RoutingConfigLoader {
                     "mode",
                     "cost_per_1k_tokens",
                     "context_length",
-                    "kv_block_size"),
+                    "kv_block_size",
+                    "prefix_cache"),
                 Set.of("name", "source"));
         ExpertId name;
         try {
@@ -462,13 +463,26 @@ public final class RoutingConfigLoader {
             m.containsKey("kv_block_size")
                 ? integer(m.get("kv_block_size"), field + ".kv_block_size", 1, 4096)
                 : DEFAULT_KV_BLOCK_SIZE;
+        RoutingConfig.PrefixCache prefixCache = RoutingConfig.PrefixCache.TENANT;
+        if (m.containsKey("prefix_cache")) {
+          String v = scalar(m.get("prefix_cache"), field + ".prefix_cache");
+          try {
+            prefixCache = RoutingConfig.PrefixCache.valueOf(v.toUpperCase(Locale.ROOT));
+          } catch (IllegalArgumentException e) {
+            throw error(
+                m.get("prefix_cache"),
+                field + ".prefix_cache",
+                "must be one of tenant, shared, got '" + v + "'");
+          }
+        }
         RoutingConfig.ModelSource source = source(m.get("source"), field + ".source");
         if (source instanceof RoutingConfig.ModelSource.Upstream && context == 0) {
           // an embedded model states its context in its file; a remote one cannot be asked
           throw error(
               items.get(i), field + ".context_length", "is required for an upstream source");
         }
-        out.add(new RoutingConfig.Expert(name, source, mode, cost, context, blockSize));
+        out.add(
+            new RoutingConfig.Expert(name, source, mode, cost, context, blockSize, prefixCache));
       }
       return out;
     }

@@ -41,7 +41,7 @@ class RoutingConfigSchemaTest {
           source: {type: upstream, url: "https://llm.internal:8443/v1", model: qwen2.5-7b}
           kv_block_size: 32
           context_length: 32768
-        - {name: large, source: {type: upstream, url: "http://10.0.0.9:8000/v1", model: qwen2.5-72b}, context_length: 131072}
+        - {name: large, source: {type: upstream, url: "http://10.0.0.9:8000/v1", model: qwen2.5-72b}, context_length: 131072, prefix_cache: shared}
       routes:
         math: {strong: large, weak: small, strong_fraction: 0.25}
       fallback_expert: small
@@ -63,6 +63,11 @@ class RoutingConfigSchemaTest {
         c.routes().get("math"));
     assertEquals(3, c.category("math").strongExamples().size());
     assertEquals(32, c.expert(new ExpertId("small")).kvBlockSize());
+    assertEquals(
+        RoutingConfig.PrefixCache.TENANT,
+        c.expert(new ExpertId("small")).prefixCache(),
+        "cached prefixes stay within a tenant unless the config shares them");
+    assertEquals(RoutingConfig.PrefixCache.SHARED, c.expert(new ExpertId("large")).prefixCache());
   }
 
   @ParameterizedTest
@@ -78,6 +83,7 @@ class RoutingConfigSchemaTest {
         "picker: max-score|picker: min-score|full.yaml:6: picker: must be one of max-score, got 'min-score'",
         "decider: uncached-prompt|decider: coin|full.yaml:7: decider: must be one of uncached-prompt, got 'coin'",
         "kv_block_size: 32|kv_block_size: 0|full.yaml:16: experts[0].kv_block_size: must be in [1.0, 4096.0], got 0",
+        "prefix_cache: shared|prefix_cache: everyone|full.yaml:18: experts[1].prefix_cache: must be one of tenant, shared, got 'everyone'",
         "weak: small|weak: large|full.yaml:20: routes.math.weak: must differ from the strong expert",
         "strong_fraction: 0.25|strong_fraction: 2|full.yaml:20: routes.math.strong_fraction: must be in [0.0, 1.0], got 2",
         ", strong_fraction: 0.25||full.yaml:20: routes.math.strong_fraction: is required",
