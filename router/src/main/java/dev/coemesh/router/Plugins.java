@@ -9,6 +9,7 @@ import dev.coemesh.router.filter.HealthFilter;
 import dev.coemesh.router.filter.RoleFilter;
 import dev.coemesh.router.picker.MaxScorePicker;
 import dev.coemesh.router.picker.Picker;
+import dev.coemesh.router.picker.RoundRobinPicker;
 import dev.coemesh.router.scorer.KvUtilisationScorer;
 import dev.coemesh.router.scorer.PrefixAffinityScorer;
 import dev.coemesh.router.scorer.QueueDepthScorer;
@@ -50,6 +51,7 @@ public final class Plugins {
   public static Picker picker(RoutingConfig.PickerType type, RandomGenerator random) {
     return switch (type) {
       case MAX_SCORE -> new MaxScorePicker(random);
+      case ROUND_ROBIN -> new RoundRobinPicker();
     };
   }
 

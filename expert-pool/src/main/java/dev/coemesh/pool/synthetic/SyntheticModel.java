@@ -27,6 +27,13 @@ public final class SyntheticModel {
   public static final ModelConfig STORIES_15M =
       new ModelConfig(288, 768, 6, 6, 6, 32000, 256, 10000f, 48, 1e-5f);
 
+  /**
+   * The stories15M shape with 2048 positions instead of 256: long prompts (multi-turn chat with a
+   * shared system prompt, {@code ./mesh bench mesh}) whose prefill costs real time.
+   */
+  public static final ModelConfig STORIES_15M_2K =
+      new ModelConfig(288, 768, 6, 6, 6, 32000, 2048, 10000f, 48, 1e-5f);
+
   private final ModelConfig c;
   private final long seed;
 

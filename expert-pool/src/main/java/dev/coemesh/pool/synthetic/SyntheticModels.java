@@ -11,9 +11,10 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
- * Synthetic models named in configs as {@code synthetic:SHAPE} (e.g. {@code synthetic:stories15M}):
- * written once as a Q8_0 GGUF (with its vocabulary) into a cache folder and reused by later starts.
- * They stand in for bigger experts locally: real size and speed, random text.
+ * Synthetic models named in configs as {@code synthetic:SHAPE} ({@code synthetic:stories15M}, or
+ * {@code synthetic:stories15M-2k} with 2048 positions instead of 256): written once as a Q8_0 GGUF
+ * (with its vocabulary) into a cache folder and reused by later starts. They stand in for bigger
+ * experts locally: real size and speed, random text.
  */
 public final class SyntheticModels {
   /** The prefix of a synthetic model name. */
@@ -27,7 +28,9 @@ public final class SyntheticModels {
       Path.of(System.getProperty("java.io.tmpdir"), "coemesh-synthetic-models");
 
   private static final Map<String, ModelConfig> SHAPES =
-      Map.of("stories15M", SyntheticModel.STORIES_15M);
+      Map.of(
+          "stories15M", SyntheticModel.STORIES_15M,
+          "stories15M-2k", SyntheticModel.STORIES_15M_2K);
   private static final long SEED = 42;
 
   private SyntheticModels() {}

@@ -31,6 +31,15 @@ class SyntheticModelsTest {
   }
 
   @Test
+  void theLongContextShapeIsStories15MWith2048Positions(@TempDir Path cache) {
+    Model model =
+        ModelLoader.load(SyntheticModels.materialize("synthetic:stories15M-2k", cache), null);
+    assertEquals(SyntheticModel.STORIES_15M.dim(), model.config().dim());
+    assertEquals(SyntheticModel.STORIES_15M.layers(), model.config().layers());
+    assertEquals(2048, model.config().contextLength());
+  }
+
+  @Test
   void anUnknownShapeIsAConfigError(@TempDir Path cache) {
     MeshException e =
         assertThrows(

@@ -213,7 +213,10 @@ public record RoutingConfig(
   }
 
   public enum PickerType {
-    MAX_SCORE
+    /** The highest weighted score. */
+    MAX_SCORE,
+    /** The candidates in turn, scores ignored (the baseline placement). */
+    ROUND_ROBIN
   }
 
   public enum DeciderType {

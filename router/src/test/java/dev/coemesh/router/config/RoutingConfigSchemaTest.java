@@ -80,7 +80,7 @@ class RoutingConfigSchemaTest {
         "explicit_model: false|explicit_model: nope|full.yaml:3: overrides.explicit_model: must be true or false, got 'nope'",
         "filters: [role, health]|filters: [role, wealth]|full.yaml:4: filters[1]: must be one of health, role, capacity, got 'wealth'",
         "filters: [role, health]|filters: [role, role]|full.yaml:4: filters[1]: duplicate filter 'role'",
-        "picker: max-score|picker: min-score|full.yaml:6: picker: must be one of max-score, got 'min-score'",
+        "picker: max-score|picker: min-score|full.yaml:6: picker: must be one of max-score, round-robin, got 'min-score'",
         "decider: uncached-prompt|decider: coin|full.yaml:7: decider: must be one of uncached-prompt, got 'coin'",
         "kv_block_size: 32|kv_block_size: 0|full.yaml:16: experts[0].kv_block_size: must be in [1.0, 4096.0], got 0",
         "prefix_cache: shared|prefix_cache: everyone|full.yaml:18: experts[1].prefix_cache: must be one of tenant, shared, got 'everyone'",

@@ -2,12 +2,14 @@ package dev.coemesh.worker.bench;
 
 import java.util.Arrays;
 
-/** Percentiles and means over samples, ignoring NaN (requests that failed). */
-final class Stats {
+/**
+ * Percentiles and means over samples, ignoring NaN (requests that failed); shared by the benches.
+ */
+public final class Stats {
   private Stats() {}
 
   /** Nearest-rank percentile {@code p} in [0, 100]; NaN when there is no sample. */
-  static double percentile(double[] samples, double p) {
+  public static double percentile(double[] samples, double p) {
     double[] finite = Arrays.stream(samples).filter(Double::isFinite).sorted().toArray();
     if (finite.length == 0) {
       return Double.NaN;
