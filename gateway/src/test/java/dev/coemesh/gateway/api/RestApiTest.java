@@ -75,7 +75,9 @@ class RestApiTest {
     assertEquals(CONTINUATION, body.at("/choices/0/text").asText());
     assertEquals("length", body.at("/choices/0/finish_reason").asText());
     assertEquals(
-        JSON.readTree("{\"prompt_tokens\":5,\"completion_tokens\":26,\"total_tokens\":31}"),
+        JSON.readTree(
+            "{\"prompt_tokens\":5,\"completion_tokens\":26,\"total_tokens\":31,"
+                + "\"prompt_tokens_details\":{\"cached_tokens\":0}}"),
         body.get("usage"));
   }
 
