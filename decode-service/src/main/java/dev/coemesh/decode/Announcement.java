@@ -5,12 +5,10 @@ import dev.coemesh.worker.server.WorkerAnnouncer;
 import dev.coemesh.worker.server.WorkerMetrics;
 import dev.coemesh.worker.server.WorkerRole;
 import dev.coemesh.worker.server.WorkerRuntime;
-import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * Announces this decode replica to the mesh's routers (load, endpoint, KV-block events) when {@code
@@ -28,7 +26,13 @@ class Announcement {
       WorkerRuntime runtime,
       WorkerMetrics metrics) {
     announcer =
-        WorkerAnnouncer.fromConfig(worker, signals, WorkerRole.DECODE, grpcPort(), runtime, metrics)
+        WorkerAnnouncer.fromConfig(
+                worker,
+                signals,
+                WorkerRole.DECODE,
+                WorkerAnnouncer.quarkusGrpcPort(),
+                runtime,
+                metrics)
             .orElse(null);
   }
 
@@ -36,13 +40,5 @@ class Announcement {
     if (announcer != null) {
       announcer.close();
     }
-  }
-
-  private static int grpcPort() {
-    String key =
-        LaunchMode.current() == LaunchMode.TEST
-            ? "quarkus.grpc.server.test-port"
-            : "quarkus.grpc.server.port";
-    return ConfigProvider.getConfig().getValue(key, Integer.class);
   }
 }

@@ -3,6 +3,7 @@ package dev.coemesh.gateway.bench;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,27 @@ final class ChildProcess implements AutoCloseable {
       Thread.sleep(100);
     }
     throw new IllegalStateException(name + " not ready within " + timeoutMs + " ms; see " + log);
+  }
+
+  /**
+   * {@code java} with the launcher's flags (Vector API, native access, parallel GC), the models
+   * folder this JVM uses, and {@code extraFlags}: the head of a mesh process's command line.
+   */
+  static List<String> meshJava(String... extraFlags) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseParallelGC"));
+    cmd.addAll(List.of(extraFlags));
+    String models = System.getProperty("mesh.models.dir");
+    if (models != null) {
+      cmd.add("-Dmesh.models.dir=" + models);
+    }
+    return cmd;
   }
 
   static int freePort() throws IOException {

@@ -9,7 +9,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -305,19 +304,7 @@ public final class GatewayBench {
       return;
     }
     int port = ChildProcess.freePort();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--add-modules",
-                "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseParallelGC"));
-    String models = System.getProperty("mesh.models.dir");
-    if (models != null) {
-      cmd.add("-Dmesh.models.dir=" + models);
-    }
+    List<String> cmd = ChildProcess.meshJava();
     Path routing = work.resolve("bench-routing.yaml");
     Files.writeString(routing, routingConfig(upstream));
     cmd.addAll(

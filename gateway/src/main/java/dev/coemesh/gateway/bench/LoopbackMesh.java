@@ -143,20 +143,7 @@ final class LoopbackMesh implements AutoCloseable {
    */
   void startGateway(Path jar, Path routing, WorkerSpec spec, String tag) throws Exception {
     gatewayPort = ChildProcess.freePort();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                java,
-                "--add-modules",
-                "jdk.incubator.vector",
-                "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseParallelGC",
-                "-Xmx1g"));
-    String models = System.getProperty("mesh.models.dir");
-    if (models != null) {
-      cmd.add("-Dmesh.models.dir=" + models);
-    }
+    List<String> cmd = ChildProcess.meshJava("-Xmx1g");
     cmd.addAll(
         List.of(
             "-Dquarkus.http.host=127.0.0.1",

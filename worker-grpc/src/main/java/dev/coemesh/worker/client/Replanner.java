@@ -1,5 +1,7 @@
 package dev.coemesh.worker.client;
 
+import dev.coemesh.core.error.ErrorCode;
+import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.expert.ReplicaId;
 import java.util.Set;
@@ -23,8 +25,8 @@ public interface Replanner {
     return new Replanner() {
       @Override
       public Placement replan(Set<ReplicaId> failed) {
-        throw new dev.coemesh.core.error.MeshException(
-            dev.coemesh.core.error.ErrorCode.NO_HEALTHY_REPLICA,
+        throw new MeshException(
+            ErrorCode.NO_HEALTHY_REPLICA,
             "the placed replica failed and no replacement was allowed");
       }
 

@@ -7,9 +7,11 @@ import dev.coemesh.pool.signal.ReplicaAnnouncer;
 import dev.coemesh.signals.kafka.KafkaSignalBus;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import dev.coemesh.signals.kafka.SignalSettings;
+import io.quarkus.runtime.LaunchMode;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.eclipse.microprofile.config.ConfigProvider;
 
 /**
  * A worker process announcing itself to the mesh's routers: its load report (id, endpoint, model
@@ -101,6 +103,15 @@ public final class WorkerAnnouncer implements AutoCloseable {
                     endpoint(worker.advertiseHost(), grpcPort),
                     runtime,
                     metrics));
+  }
+
+  /** The gRPC port of the Quarkus app this runs in (its test port under {@code @QuarkusTest}). */
+  public static int quarkusGrpcPort() {
+    String key =
+        LaunchMode.current() == LaunchMode.TEST
+            ? "quarkus.grpc.server.test-port"
+            : "quarkus.grpc.server.port";
+    return ConfigProvider.getConfig().getValue(key, Integer.class);
   }
 
   public static ReplicaId replicaId(String expert, WorkerRole role, String instance) {
