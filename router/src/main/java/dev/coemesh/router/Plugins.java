@@ -11,6 +11,7 @@ import dev.coemesh.router.picker.MaxScorePicker;
 import dev.coemesh.router.picker.Picker;
 import dev.coemesh.router.picker.RoundRobinPicker;
 import dev.coemesh.router.scorer.KvUtilisationScorer;
+import dev.coemesh.router.scorer.LoadScorer;
 import dev.coemesh.router.scorer.PrefixAffinityScorer;
 import dev.coemesh.router.scorer.QueueDepthScorer;
 import dev.coemesh.router.scorer.Scorer;
@@ -39,6 +40,7 @@ public final class Plugins {
   public static Scorer scorer(RoutingConfig.ScorerType type) {
     return switch (type) {
       case QUEUE -> new QueueDepthScorer();
+      case LOAD -> new LoadScorer();
       case KV_UTILISATION -> new KvUtilisationScorer();
       case PREFIX_AFFINITY -> new PrefixAffinityScorer();
       case SESSION_AFFINITY -> new SessionAffinityScorer();

@@ -376,6 +376,7 @@ public final class Router implements AutoCloseable {
       List<ReplicaView> replicas) {
     ReplicaSelector.Selection sel =
         s.selector().select(context(request, expert, ReplicaRole.COLOCATED, hashes), replicas);
+    registry.placed(sel.replica().id());
     return decision(
         request,
         choice,
@@ -397,6 +398,8 @@ public final class Router implements AutoCloseable {
     // The decode replica imports the whole prompt's KV, so it needs room for all of it.
     ReplicaSelector.Selection decode =
         s.selector().select(context(request, expert, ReplicaRole.DECODE, new long[0]), replicas);
+    registry.placed(prefill.replica().id());
+    registry.placed(decode.replica().id());
     return decision(
         request,
         choice,

@@ -111,14 +111,7 @@ class DecisionRecordTest {
       assertEquals(d.confidence(), signal.confidence());
       assertEquals(
           Map.of(
-              "queue",
-              0.0,
-              "kv-utilisation",
-              0.75,
-              "prefix-affinity",
-              0.0,
-              "session-affinity",
-              0.0),
+              "load", 1.0, "kv-utilisation", 0.75, "prefix-affinity", 0.0, "session-affinity", 0.0),
           signal.scores());
 
       spans.reset();

@@ -27,10 +27,14 @@ import java.util.logging.Logger;
 /**
  * Continuous batching over one {@link LlamaEngine}: sequences join and leave the running batch
  * between steps. Each loop iteration cancels what was cancelled, admits waiting sequences while KV
- * blocks suffice (admission by blocks, not by count) and prefills them, then advances every running
- * sequence by one token in a single batched step.
+ * blocks suffice for their whole context (admission by blocks, not by count), then runs one batched
+ * forward pass in which every decoding sequence advances by one token and the admitted prompts
+ * advance by a chunk of at most {@code maxPrefillTokensPerStep} tokens (chunked prefill, as
+ * Sarathi-Serve and vLLM do it): a long prompt costs the running sequences one chunk of delay per
+ * token they generate instead of its whole prefill at once, which bounds their time per output
+ * token.
  *
- * <p>When blocks run out during decode, the most recently admitted sequence is preempted by
+ * <p>When blocks run out during a step, the most recently admitted sequence is preempted by
  * recompute: its blocks are freed and it goes back to the head of the queue with its prompt and the
  * tokens generated so far, to be prefilled again later (its stream continues without gaps or
  * repeats). A sequence that could not fit even alone fails with {@code CAPACITY_EXHAUSTED}.
@@ -176,21 +180,31 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
       }
     }
     boolean admitted = admit();
-    boolean decoded = decode();
-    return admitted || decoded;
+    boolean stepped = step();
+    return admitted || stepped;
   }
 
+  /**
+   * Moves waiting sequences into the batch, in order, while KV blocks suffice for their whole
+   * uncached context plus the first generated token, counted against what the batch's unfinished
+   * prefills still need; their context is computed by {@link #step}, a chunk at a time.
+   */
   private boolean admit() {
-    int budget = options.maxPrefillTokensPerStep();
+    int reserved = 0;
+    for (Active r : running) {
+      if (r.prefilling()) {
+        reserved += engine.blocksNeeded(r.sequence, r.prefillLeft() + 1);
+      }
+    }
     boolean any = false;
-    while (!waiting.isEmpty() && running.size() < options.maxRunning() && budget > 0) {
+    while (!waiting.isEmpty() && running.size() < options.maxRunning()) {
       Active a = waiting.peek();
       int[] context = a.contextTokens();
       int sequence = engine.newSequence(a.request.prefixRoot());
       int reused = importOrReuse(a, sequence, context);
       int toCompute = context.length - reused;
-      // room for the prompt and the first generated token
-      if (engine.blocksNeeded(sequence, toCompute + 1) > engine.availableBlocks()) {
+      int needed = engine.blocksNeeded(sequence, toCompute + 1);
+      if (needed + reserved > engine.availableBlocks()) {
         engine.free(sequence);
         if (running.isEmpty()) {
           waiting.poll();
@@ -201,24 +215,19 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
         }
         break; // wait for running sequences to finish
       }
-      if (toCompute > budget && any) {
-        engine.free(sequence);
-        break; // next round: running sequences get a decode step first
-      }
       waiting.poll();
       a.pendingImport = null; // from now on (e.g. after a preemption) the KV is recomputed
       a.sequence = sequence;
       a.nextToken = -1;
+      a.prefill = Arrays.copyOfRange(context, reused, context.length);
+      a.prefilled = 0;
       a.cachedTokens = Math.max(a.cachedTokens, Math.min(reused, a.request.promptTokens().length));
       if (a.admittedNanos == 0) {
         a.admittedNanos = System.nanoTime();
       }
-      int[] remaining = Arrays.copyOfRange(context, reused, context.length);
-      float[] logits = engine.stepReused(new int[] {sequence}, new int[][] {remaining})[0];
-      budget -= toCompute;
-      any = true;
+      reserved += needed;
       running.add(a);
-      accept(a, logits);
+      any = true;
     }
     return any;
   }
@@ -242,23 +251,38 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
     return engine.reusePrefix(sequence, context);
   }
 
-  private boolean decode() {
+  /**
+   * One batched forward pass: every decoding sequence advances by one token, and prefilling
+   * sequences, oldest first, compute the next chunk of their context within {@code
+   * maxPrefillTokensPerStep} tokens (chunked prefill: a long prompt delays running sequences by one
+   * chunk per step, not by its whole length). A sequence whose context is complete samples its
+   * first token from the chunk's logits.
+   */
+  private boolean step() {
     List<Active> batch = new ArrayList<>(running.size());
+    List<int[]> chunks = new ArrayList<>(running.size());
+    int budget = options.maxPrefillTokensPerStep();
     for (Active a : running) {
       if (a.nextToken >= 0) {
         batch.add(a);
+        chunks.add(new int[] {a.nextToken});
+      } else if (a.prefilling() && budget > 0) {
+        int n = Math.min(budget, a.prefillLeft());
+        batch.add(a);
+        chunks.add(Arrays.copyOfRange(a.prefill, a.prefilled, a.prefilled + n));
+        budget -= n;
       }
     }
     if (batch.isEmpty()) {
       return false;
     }
     int needed = 0;
-    for (Active a : batch) {
-      needed += engine.blocksNeeded(a.sequence, 1);
+    for (int i = 0; i < batch.size(); i++) {
+      needed += engine.blocksNeeded(batch.get(i).sequence, chunks.get(i).length);
     }
     while (needed > engine.availableBlocks() && batch.size() > 1) {
-      Active victim = batch.removeLast();
-      needed -= engine.blocksNeeded(victim.sequence, 1);
+      Active victim = batch.removeLast(); // the most recently admitted of the step
+      needed -= engine.blocksNeeded(victim.sequence, chunks.removeLast().length);
       preempt(victim);
     }
     if (needed > engine.availableBlocks()) {
@@ -266,15 +290,21 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
       return true;
     }
     int[] ids = new int[batch.size()];
-    int[][] tokens = new int[batch.size()][];
     for (int i = 0; i < ids.length; i++) {
       ids[i] = batch.get(i).sequence;
-      tokens[i] = new int[] {batch.get(i).nextToken};
     }
-    float[][] logits = engine.stepReused(ids, tokens); // sampled at once
+    float[][] logits = engine.stepReused(ids, chunks.toArray(int[][]::new)); // sampled at once
     for (int i = 0; i < ids.length; i++) {
       Active a = batch.get(i);
-      a.committed(a.nextToken);
+      if (a.prefilling()) {
+        a.prefilled += chunks.get(i).length;
+        if (a.prefilling()) {
+          continue; // more chunks to come
+        }
+        a.prefill = null;
+      } else {
+        a.committed(a.nextToken);
+      }
       accept(a, logits[i]);
     }
     return true;
@@ -284,6 +314,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
     running.remove(victim);
     engine.free(victim.sequence);
     victim.sequence = -1;
+    victim.prefill = null; // re-admission prefills its whole context again
     waiting.addFirst(victim);
     preemptions++;
   }
@@ -360,6 +391,11 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
     int sequence = -1;
     int nextToken = -1;
     int cachedTokens;
+
+    /** The context still to compute after admission (null once computed), and how much is. */
+    int[] prefill;
+
+    int prefilled;
     long admittedNanos;
     long firstTokenNanos;
     long lastTokenNanos;
@@ -387,6 +423,14 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
 
     int generatedCount() {
       return generated.size();
+    }
+
+    boolean prefilling() {
+      return prefill != null && prefilled < prefill.length;
+    }
+
+    int prefillLeft() {
+      return prefill == null ? 0 : prefill.length - prefilled;
     }
 
     /**

@@ -4,8 +4,10 @@ package dev.coemesh.pool.scheduler;
  * Continuous-batching limits.
  *
  * @param maxRunning sequences decoded together per step
- * @param maxPrefillTokensPerStep prompt tokens computed between two decode steps; bounds how long a
- *     long prompt stalls running sequences (a prompt longer than this still runs whole, alone)
+ * @param maxPrefillTokensPerStep prompt tokens computed in one step beside the decoding sequences'
+ *     tokens (the prefill chunk): longer prompts are computed over several steps, so this bounds
+ *     how long a prompt delays each output token of the running sequences, at the price of the
+ *     prompt's own time to first token
  * @param maxWaiting sequences that may wait for admission before submit is refused
  */
 public record SchedulerOptions(int maxRunning, int maxPrefillTokensPerStep, int maxWaiting) {

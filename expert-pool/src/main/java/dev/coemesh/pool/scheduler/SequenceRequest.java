@@ -44,6 +44,10 @@ public record SequenceRequest(
               + " tokens, the prompt has "
               + promptTokens.length);
     }
+    if (importedKv != null && resumeTokens.length == 0) {
+      throw new IllegalArgumentException(
+          "imported KV needs the first generated token: the next one is computed from it");
+    }
   }
 
   /** A request in the shared prefix-cache scope {@link BlockHashes#ROOT}. */

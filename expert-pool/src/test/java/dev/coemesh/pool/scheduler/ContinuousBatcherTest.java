@@ -122,6 +122,62 @@ class ContinuousBatcherTest {
   }
 
   @Test
+  void aLongPromptIsPrefilledInChunksWhileTheRunningSequenceKeepsDecoding() throws Exception {
+    int[] longPrompt =
+        encode(
+            "Once upon a time, there was a little girl named Lily. She loved to play outside in"
+                + " the park with her friends. One day, she saw a big red ball under a tree and"
+                + " ran to get it. Her mom said it was time to go home, but Lily wanted to stay"
+                + " and play with the ball a little longer.");
+    int[] alone;
+    try (ContinuousBatcher b = batcher(64, 8)) {
+      Stream s = new Stream();
+      b.submit(new SequenceRequest(longPrompt, SamplingParams.greedy(20)), s::accept);
+      s.awaitEnd();
+      alone = s.ids();
+      b.engine().close();
+    }
+    int chunk = 5; // not a divisor of the 16-position block: chunks end mid-block
+    try (ContinuousBatcher b =
+        new ContinuousBatcher(
+            new LlamaEngine(model, EngineOptions.defaults().withThreads(2).withKvBlocks(64)),
+            new SchedulerOptions(8, chunk, 64))) {
+      Stream running = new Stream();
+      b.submit(new SequenceRequest(new int[] {1}, SamplingParams.greedy(400)), running::accept);
+      while (running.tokens.size() < 3) {
+        Thread.sleep(1);
+      }
+      int[] atFirstToken = {-1};
+      Stream chunked = new Stream();
+      int before = running.tokens.size();
+      b.submit(
+          new SequenceRequest(longPrompt, SamplingParams.greedy(20)),
+          e -> {
+            if (e instanceof TokenEvent.Token && atFirstToken[0] < 0) {
+              atFirstToken[0] = running.tokens.size();
+            }
+            chunked.accept(e);
+          });
+      chunked.awaitEnd();
+      assertEquals(java.util.Arrays.toString(alone), java.util.Arrays.toString(chunked.ids()));
+      // one chunk per step beside the running sequence's token: it kept decoding meanwhile
+      int steps = longPrompt.length / chunk;
+      assertTrue(
+          atFirstToken[0] - before >= steps - 2,
+          "the running sequence decoded "
+              + (atFirstToken[0] - before)
+              + " tokens while "
+              + longPrompt.length
+              + " prompt tokens were prefilled in chunks of "
+              + chunk);
+      running.awaitEnd();
+      awaitIdle(b);
+      assertEquals(0, b.engine().liveSequences());
+      b.engine().close();
+    }
+  }
+
+  @Test
   void whenBlocksRunOutSequencesArePreemptedAndStillProduceTheirAloneOutput() throws Exception {
     String[] prompts = {"Once upon a time", "Tom had a red ball", "The cat sat"};
     int max = 60;

@@ -32,7 +32,13 @@ final class LoopbackMesh implements AutoCloseable {
 
   /** How the workers run. */
   record WorkerSpec(
-      String expert, String model, int replicas, int kvBlocks, int maxRunning, boolean pin) {}
+      String expert,
+      String model,
+      int replicas,
+      int kvBlocks,
+      int maxRunning,
+      int prefillChunk,
+      boolean pin) {}
 
   private final Path root;
   private final Path runDir;
@@ -125,6 +131,8 @@ final class LoopbackMesh implements AutoCloseable {
                   Integer.toString(spec.kvBlocks()),
                   "--max-running",
                   Integer.toString(spec.maxRunning()),
+                  "--prefill-chunk",
+                  Integer.toString(spec.prefillChunk()),
                   "--kafka",
                   "127.0.0.1:" + kafkaPort,
                   "--redis",

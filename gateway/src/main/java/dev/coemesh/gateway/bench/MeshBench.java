@@ -14,6 +14,7 @@ import dev.coemesh.gateway.orchestrate.PromptInput;
 import dev.coemesh.gateway.orchestrate.Role;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
+import dev.coemesh.pool.scheduler.SchedulerOptions;
 import dev.coemesh.pool.synthetic.SyntheticModels;
 import dev.coemesh.worker.bench.Stats;
 import dev.coemesh.worker.client.StaticPool;
@@ -58,7 +59,7 @@ public final class MeshBench {
     this.args = args;
     this.root = Path.of(System.getProperty("mesh.root", ".")).toAbsolutePath();
     this.rates =
-        Arrays.stream(args.get("rates", "0.2,0.4,0.8").split(","))
+        Arrays.stream(args.get("rates", "0.3,0.6,1.2").split(","))
             .mapToDouble(Double::parseDouble)
             .toArray();
     for (int i = 1; i < rates.length; i++) {
@@ -82,12 +83,13 @@ public final class MeshBench {
             workers,
             args.integer("kv-blocks", 1024),
             args.integer("max-running", 16),
+            args.integer("prefill-chunk", SchedulerOptions.defaults().maxPrefillTokensPerStep()),
             pin);
     this.workload =
         new ChatSessions(
-            args.integer("sessions", 8),
-            args.integer("turns", 3),
-            args.integer("user-chars", 120),
+            args.integer("sessions", 16),
+            args.integer("turns", 5),
+            args.integer("user-chars", 80),
             args.integer("max-tokens", 16),
             EXPERT);
   }
@@ -178,7 +180,7 @@ public final class MeshBench {
     return """
         version: 1
         filters: [health, role, capacity]
-        scorers: {prefix-affinity: 2, queue: 1, kv-utilisation: 1}
+        scorers: {prefix-affinity: 2, load: 1, kv-utilisation: 1}
         picker: %s
         experts:
           - name: %s
@@ -496,16 +498,17 @@ public final class MeshBench {
     setup.put("model", spec.model());
     setup.put("kv_blocks_per_worker", spec.kvBlocks());
     setup.put("max_running_per_worker", spec.maxRunning());
+    setup.put("prefill_chunk_tokens", spec.prefillChunk());
     setup.put(
         "workload",
         "multi-turn chat via streaming /v1/chat/completions: "
-            + args.integer("sessions", 8)
+            + args.integer("sessions", 16)
             + " sessions x "
-            + args.integer("turns", 3)
+            + args.integer("turns", 5)
             + " turns per rate, shared system prompt of "
             + ChatSessions.SYSTEM_PROMPT.length()
             + " chars, user turns of ~"
-            + args.integer("user-chars", 120)
+            + args.integer("user-chars", 80)
             + " chars, whole history resent, max_tokens "
             + args.integer("max-tokens", 16)
             + ", greedy; Poisson arrivals (seed "
@@ -518,7 +521,7 @@ public final class MeshBench {
             "round_robin",
             "picker: round-robin",
             "router",
-            "picker: max-score, scorers prefix-affinity 2, queue 1, kv-utilisation 1"));
+            "picker: max-score, scorers prefix-affinity 2, load 1, kv-utilisation 1"));
     setup.put("cores", Runtime.getRuntime().availableProcessors());
     setup.put("java", System.getProperty("java.version"));
     setup.put("load_average_at_end", loadAverage());

@@ -197,6 +197,7 @@ public record RoutingConfig(
   /** Scorer plugins; each maps to one scorer weight key. */
   public enum ScorerType {
     QUEUE("queue"),
+    LOAD("load"),
     KV_UTILISATION("kv-utilisation"),
     PREFIX_AFFINITY("prefix-affinity"),
     SESSION_AFFINITY("session-affinity");

@@ -327,7 +327,7 @@ public final class RoutingConfigLoader {
         }
       }
       Map<RoutingConfig.ScorerType, Double> weights = new EnumMap<>(RoutingConfig.ScorerType.class);
-      weights.put(RoutingConfig.ScorerType.QUEUE, 1.0);
+      weights.put(RoutingConfig.ScorerType.LOAD, 1.0);
       weights.put(RoutingConfig.ScorerType.KV_UTILISATION, 1.0);
       weights.put(RoutingConfig.ScorerType.PREFIX_AFFINITY, 2.0);
       weights.put(RoutingConfig.ScorerType.SESSION_AFFINITY, 1.0);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -30,6 +31,7 @@ public final class ReplicaRegistry {
     volatile SignalEvent.LoadReport load;
     final Set<Long> blocks = ConcurrentHashMap.newKeySet();
     volatile long lastSeenMs;
+    final AtomicInteger placedSinceReport = new AtomicInteger();
   }
 
   private final Map<ReplicaId, Entry> replicas = new ConcurrentHashMap<>();
@@ -52,7 +54,19 @@ public final class ReplicaRegistry {
   public void onLoad(SignalEvent.LoadReport report) {
     Entry e = replicas.computeIfAbsent(report.replica(), id -> new Entry());
     e.load = report;
+    e.placedSinceReport.set(0);
     e.lastSeenMs = seen();
+  }
+
+  /**
+   * A request was placed on {@code replica}: counted in its {@linkplain ReplicaView#load() load}
+   * until its next report, which counts it itself.
+   */
+  public void placed(ReplicaId replica) {
+    Entry e = replicas.get(replica);
+    if (e != null) {
+      e.placedSinceReport.incrementAndGet();
+    }
   }
 
   public void onKvEvent(SignalEvent.KvBlockEvent event) {
@@ -138,6 +152,7 @@ public final class ReplicaRegistry {
         load.kvBlocksUsed(),
         load.kvBlocksFree(),
         e.blocks,
-        breaker != null && !breaker.allowsRequest());
+        breaker != null && !breaker.allowsRequest(),
+        e.placedSinceReport.get());
   }
 }

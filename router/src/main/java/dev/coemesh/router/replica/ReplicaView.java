@@ -15,6 +15,8 @@ import java.util.Set;
  * @param endpoint where the replica serves gRPC ({@code host:port}) as its latest load report
  *     announced; null for a replica in this process
  * @param modelFingerprint the fingerprint of the weights it serves, from the same report; 0 unknown
+ * @param placedSinceReport requests this router placed on the replica since its latest load report
+ *     (that report cannot count them yet)
  */
 public record ReplicaView(
     ReplicaId id,
@@ -25,11 +27,16 @@ public record ReplicaView(
     int kvBlocksUsed,
     int kvBlocksFree,
     Set<Long> cachedBlocks,
-    boolean breakerOpen) {
+    boolean breakerOpen,
+    int placedSinceReport) {
   public ReplicaView {
     Objects.requireNonNull(id, "id");
     cachedBlocks = Collections.unmodifiableSet(cachedBlocks);
-    if (queueDepth < 0 || runningSequences < 0 || kvBlocksUsed < 0 || kvBlocksFree < 0) {
+    if (queueDepth < 0
+        || runningSequences < 0
+        || kvBlocksUsed < 0
+        || kvBlocksFree < 0
+        || placedSinceReport < 0) {
       throw new IllegalArgumentException("load figures must be >= 0");
     }
   }
@@ -52,7 +59,16 @@ public record ReplicaView(
         kvBlocksUsed,
         kvBlocksFree,
         cachedBlocks,
-        breakerOpen);
+        breakerOpen,
+        0);
+  }
+
+  /**
+   * Sequences on the replica as this router knows them: running and waiting at its latest report,
+   * plus what was placed on it since.
+   */
+  public int load() {
+    return runningSequences + queueDepth + placedSinceReport;
   }
 
   /** Fraction of KV blocks in use, 0 when the replica reported no pool. */

@@ -59,7 +59,8 @@ class RoutingConfigLoaderTest {
     assertEquals(0.6, config.confidenceThreshold());
     RoutingConfig.Pipeline pipeline = config.pipeline();
     assertEquals(3.0, pipeline.scorerWeights().get(RoutingConfig.ScorerType.PREFIX_AFFINITY));
-    assertEquals(1.0, pipeline.scorerWeights().get(RoutingConfig.ScorerType.QUEUE));
+    assertEquals(1.0, pipeline.scorerWeights().get(RoutingConfig.ScorerType.LOAD));
+    assertNull(pipeline.scorerWeights().get(RoutingConfig.ScorerType.QUEUE));
     assertEquals(256, pipeline.disaggregateAtTokens());
     assertEquals(
         List.of(FilterType.HEALTH, FilterType.ROLE, FilterType.CAPACITY), pipeline.filters());

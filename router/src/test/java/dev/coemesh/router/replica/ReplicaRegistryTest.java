@@ -158,4 +158,18 @@ class ReplicaRegistryTest {
     registry.recordOutcome(A, true);
     assertFalse(registry.snapshot(Replicas.EXPERT).getFirst().breakerOpen());
   }
+
+  @Test
+  void placementsCountInTheLoadUntilTheNextReportCountsThemItself() {
+    ReplicaRegistry registry =
+        new ReplicaRegistry(Duration.ofSeconds(10), 3, Duration.ofSeconds(5), new ManualClock());
+    registry.placed(A); // not reported yet: nothing to count against
+    registry.onLoad(new SignalEvent.LoadReport(A, 1, 2, 30, 70, 10, 5, 0));
+    assertEquals(3, registry.find(A).load());
+    registry.placed(A);
+    registry.placed(A);
+    assertEquals(5, registry.find(A).load());
+    registry.onLoad(new SignalEvent.LoadReport(A, 0, 4, 30, 70, 10, 5, 0)); // they run now
+    assertEquals(4, registry.find(A).load());
+  }
 }

@@ -50,6 +50,14 @@ public interface WorkerConfig {
   @WithDefault("32")
   int maxRunning();
 
+  /**
+   * Prompt tokens computed per step beside the decoding sequences (chunked prefill): smaller keeps
+   * the running sequences' time per output token low, larger gives long prompts their first token
+   * sooner.
+   */
+  @WithDefault("512")
+  int prefillChunk();
+
   /** The KV store: {@code redis://host:port}, or {@code memory} for one inside this process. */
   @WithDefault("redis://127.0.0.1:6379")
   String redisUrl();
@@ -117,6 +125,7 @@ public interface WorkerConfig {
         kvBlocks(),
         kvPrecision(),
         maxRunning(),
+        prefillChunk(),
         redisUrl(),
         new HandoffPolicy(
             HandoffPolicy.parseLevel(codecLevel()), assumedStoreMbPerS(), storeProbeInterval()),

@@ -44,12 +44,13 @@ public final class WorkerRuntime implements AutoCloseable {
                 .withThreads(settings.threads())
                 .withKvBlocks(settings.kvBlocks())
                 .withKvPrecision(settings.kvPrecision()));
-    SchedulerOptions defaults = SchedulerOptions.defaults();
     this.batcher =
         new ContinuousBatcher(
             engine,
             new SchedulerOptions(
-                settings.maxRunning(), defaults.maxPrefillTokensPerStep(), defaults.maxWaiting()));
+                settings.maxRunning(),
+                settings.prefillChunk(),
+                SchedulerOptions.defaults().maxWaiting()));
     // calibrated tables make short chunks small; peers fetch them from the store by id
     TableRegistry tables = new TableRegistry();
     SharedTableCodec codec = new SharedTableCodec(tables, store, settings.storeTimeout());

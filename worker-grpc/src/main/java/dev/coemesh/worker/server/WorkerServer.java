@@ -5,6 +5,7 @@ import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.kv.control.HandoffPolicy;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.kv.KvPrecision;
+import dev.coemesh.pool.scheduler.SchedulerOptions;
 import dev.coemesh.pool.synthetic.SyntheticModels;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import dev.coemesh.worker.auth.MeshCredential;
@@ -34,7 +35,7 @@ import java.util.Set;
  * <pre>
  * WorkerServer --role colocated|prefill|decode [--credential-file PATH] [--port 0]
  *   [--bind 127.0.0.1] [--model FILE|synthetic:SHAPE --tokenizer FILE] [--threads 1]
- *   [--kv-blocks 1024] [--max-running 32] [--redis redis://127.0.0.1:6379 | memory]
+ *   [--kv-blocks 1024] [--max-running 32] [--prefill-chunk 512] [--redis redis://127.0.0.1:6379 | memory]
  *   [--level auto|0|1|2|3] [--assumed-store-mb-per-s 1000] [--store-probe-interval-s 30]
  *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
  *   [--lifeline stdin|none] [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
@@ -54,6 +55,7 @@ public final class WorkerServer {
           "kv-blocks",
           "kv-precision",
           "max-running",
+          "prefill-chunk",
           "redis",
           "level",
           "assumed-store-mb-per-s",
@@ -109,6 +111,7 @@ public final class WorkerServer {
             args.integer("kv-blocks", 1024),
             KvPrecision.valueOf(args.get("kv-precision", "F16")),
             args.integer("max-running", 32),
+            args.integer("prefill-chunk", SchedulerOptions.defaults().maxPrefillTokensPerStep()),
             args.get("redis", "redis://127.0.0.1:6379"),
             new HandoffPolicy(
                 HandoffPolicy.parseLevel(args.get("level", HandoffPolicy.AUTO)),

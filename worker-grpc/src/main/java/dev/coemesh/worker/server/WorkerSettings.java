@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param kvBlocks KV blocks in the engine's pool (16 positions each)
  * @param kvPrecision how the engine holds K and V (F16 or F32)
  * @param maxRunning sequences decoded together per step
+ * @param prefillChunk prompt tokens computed per step beside the decoding sequences (chunked
+ *     prefill; {@code SchedulerOptions.maxPrefillTokensPerStep})
  * @param redisUrl the KV store, {@code redis://host:port}; {@link #IN_MEMORY} for a store inside
  *     this process (only useful when prefill and decode share it, e.g. in tests)
  * @param handoff how prefill picks each request's codec level, or text ({@link HandoffPolicy})
@@ -32,6 +34,7 @@ public record WorkerSettings(
     int kvBlocks,
     KvPrecision kvPrecision,
     int maxRunning,
+    int prefillChunk,
     String redisUrl,
     HandoffPolicy handoff,
     int chunkTokens,
@@ -47,9 +50,9 @@ public record WorkerSettings(
     Objects.requireNonNull(redisUrl, "redisUrl");
     Objects.requireNonNull(kvPrecision, "kvPrecision");
     Objects.requireNonNull(handoff, "handoff");
-    if (threads < 1 || kvBlocks < 1 || maxRunning < 1 || chunkTokens < 1) {
+    if (threads < 1 || kvBlocks < 1 || maxRunning < 1 || prefillChunk < 1 || chunkTokens < 1) {
       throw new IllegalArgumentException(
-          "threads, kv-blocks, max-running and chunk-tokens must be >= 1");
+          "threads, kv-blocks, max-running, prefill-chunk and chunk-tokens must be >= 1");
     }
     if (calibrationTokens < 0) {
       throw new IllegalArgumentException("calibration-tokens must be >= 0");
