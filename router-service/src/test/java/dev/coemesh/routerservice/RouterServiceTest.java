@@ -107,7 +107,7 @@ class RouterServiceTest {
     assertEquals("colocated", d.get("mode").asText());
     assertEquals(STORIES_0.toString(), d.get("replica").asText());
     assertTrue(d.get("confidence").asDouble() >= 0.5);
-    assertTrue(d.get("scores").has("queue"), d.toString());
+    assertTrue(d.get("scores").has("load"), d.toString());
   }
 
   @Test
