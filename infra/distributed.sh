@@ -3,7 +3,8 @@
 # Separate processes on loopback: redis-server and a Kafka KRaft broker (infra.sh), one worker pool
 # per expert of the routing config (colocated replicas, or prefill + decode replicas), and the
 # gateway (router inside) in remote-pool mode. Workers announce themselves and report load and KV
-# events over Kafka; the KV of disaggregated requests goes through Redis. Only what `up` started
+# events over Kafka, and are listed as the gateway's seeds (polled for health and load over gRPC);
+# the KV of disaggregated requests goes through Redis. Only what `up` started
 # (pid files under $RUN_DIR/mesh) is ever stopped.
 set -euo pipefail
 
@@ -66,8 +67,8 @@ start_worker() { # NAME EXPERT ROLE PORT MODELS CLASSPATH
   echo "$name worker $expert/$role $port" >"$MESH_DIR/pids/$name.info"
 }
 
-start_gateway() { # PORT GRPC_PORT MODELS API_KEY
-  local port="$1" grpc_port="$2" models="$3" key="$4"
+start_gateway() { # PORT GRPC_PORT MODELS API_KEY SEEDS
+  local port="$1" grpc_port="$2" models="$3" key="$4" seeds="$5"
   local pidfile="$MESH_DIR/pids/gateway.pid"
   if pid_alive "$pidfile"; then say "gateway already running (pid $(cat "$pidfile"))"; return; fi
   for p in "$port" "$grpc_port"; do
@@ -79,6 +80,7 @@ start_gateway() { # PORT GRPC_PORT MODELS API_KEY
     -Dquarkus.grpc.server.host="$HOST" -Dquarkus.grpc.server.port="$grpc_port" \
     -Dmesh.serving.pools=remote -Dmesh.signals.kafka.bootstrap-servers="$HOST:$KAFKA_PORT" \
     -Dmesh.serving.remote.credential-file="$MESH_DIR/worker-token" \
+    -Dmesh.serving.remote.seeds="$seeds" \
     -jar "$ROOT/gateway/target/quarkus-app/quarkus-run.jar" \
     </dev/null >"$MESH_DIR/logs/gateway.log" 2>&1 &
   echo $! >"$pidfile"
@@ -104,13 +106,16 @@ up() { # PORT GRPC_PORT MODELS WORKER_CLASSPATH
       (umask 077 && echo "$key" >"$MESH_DIR/api-key")
     fi
   fi
-  local i=0 name expert role
+  # Every worker is also a seed of the gateway (expert/role/instance@host:port, the id it
+  # announces): known from the gateway's first poll, and served even while Kafka is unreachable.
+  local i=0 name expert role seeds=""
   while read -r name expert role; do
     [ -n "$name" ] || continue
     start_worker "$name" "$expert" "$role" $((WORKER_BASE_PORT + i)) "$models" "$cp"
+    seeds="${seeds:+$seeds,}$expert/$role/$name@$HOST:$((WORKER_BASE_PORT + i))"
     i=$((i + 1))
   done <<<"$POOLS"
-  start_gateway "$port" "$grpc_port" "$models" "$key"
+  start_gateway "$port" "$grpc_port" "$models" "$key" "$seeds"
   say "waiting for every worker to announce itself and the gateway to be ready (up to ${READY_TIMEOUT_S}s)..."
   local deadline=$((SECONDS + READY_TIMEOUT_S))
   until ready "$port"; do

@@ -2,6 +2,7 @@ package dev.coemesh.gateway.embedded;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.model.SharedModels;
@@ -11,6 +12,7 @@ import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.serve.EmbeddedPool;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.RemotePool;
+import dev.coemesh.gateway.serve.SeedProbe;
 import dev.coemesh.gateway.serve.ServingConfig;
 import dev.coemesh.gateway.serve.UpstreamPool;
 import dev.coemesh.gateway.serve.WorkerChannels;
@@ -30,7 +32,9 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +51,8 @@ import org.jboss.logging.Logger;
  *       generated model of that shape, see {@link SyntheticModels}), reporting their load and
  *       KV-block events on the in-process signal bus;
  *   <li>an embedded source in the distributed mode ({@code mesh.serving.pools=remote}): a {@link
- *       RemotePool} over the worker processes that announce themselves on the signal bus (Kafka),
+ *       RemotePool} over the worker processes that announce themselves on the signal bus (Kafka) or
+ *       are listed as seeds ({@code mesh.serving.remote.seeds}, polled by a {@link SeedProbe}),
  *       with the model file opened here only for its tokenizer;
  *   <li>an upstream source: an {@link OpenAiUpstreamBackend}.
  * </ul>
@@ -55,6 +60,8 @@ import org.jboss.logging.Logger;
 @Singleton
 public class EmbeddedMesh {
   private static final Logger LOG = Logger.getLogger(EmbeddedMesh.class);
+
+  private SeedProbe seeds; // remote pools with seeds in the config only
 
   /** Kafka when {@code mesh.signals.kafka.bootstrap-servers} is set, else in process. */
   @Produces
@@ -112,6 +119,9 @@ public class EmbeddedMesh {
                   new UpstreamPool(upstream(e, u, System::getenv));
             });
       }
+      if (serving.pools() == ServingConfig.Pools.REMOTE) {
+        seeds = seedProbe(serving.remote(), pools, router, channels);
+      }
     } catch (RuntimeException e) {
       pools.forEach(ExpertPool::close);
       throw e;
@@ -120,7 +130,53 @@ public class EmbeddedMesh {
   }
 
   void closeExperts(@Disposes ExpertDirectory experts) {
+    if (seeds != null) {
+      seeds.close();
+    }
     experts.all().forEach(ExpertPool::close);
+  }
+
+  /** Polls the configured seeds into the router; null when there are none. */
+  private static SeedProbe seedProbe(
+      ServingConfig.Remote remote, List<ExpertPool> pools, Router router, WorkerChannels channels) {
+    List<String> listed = remote.seeds().orElse(List.of());
+    if (listed.isEmpty()) {
+      return null;
+    }
+    Map<ExpertId, Long> fingerprints = new HashMap<>();
+    for (ExpertPool p : pools) {
+      if (p instanceof RemotePool r) {
+        fingerprints.put(r.expert(), r.fingerprint().value());
+      }
+    }
+    List<SeedProbe.Seed> seeds = new ArrayList<>();
+    try {
+      for (String s : listed) {
+        SeedProbe.Seed seed = SeedProbe.Seed.parse(s);
+        if (!fingerprints.containsKey(seed.replica().expert())) {
+          throw new IllegalArgumentException(
+              "seed "
+                  + seed.replica()
+                  + ": no expert with model files named "
+                  + seed.replica().expert()
+                  + " (remote experts: "
+                  + fingerprints.keySet()
+                  + ")");
+        }
+        seeds.add(seed);
+      }
+      LOG.infof("polling %d seed replica(s) every %s", seeds.size(), remote.seedInterval());
+      return new SeedProbe(
+          seeds,
+          channels,
+          expert -> fingerprints.getOrDefault(expert, 0L),
+          router::onSignal,
+          remote.seedInterval(),
+          Clock.systemUTC());
+    } catch (IllegalArgumentException e) {
+      throw new MeshException(
+          ErrorCode.CONFIG_INVALID, "mesh.serving.remote.seeds: " + e.getMessage(), e);
+    }
   }
 
   private static ExpertPool embedded(

@@ -6,6 +6,7 @@ import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.core.kv.ModelFingerprint;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
@@ -72,6 +73,11 @@ public final class RemotePool implements ExpertPool {
           "replica " + id + " serves other weights than " + expert + "'s model");
     }
     return channels.client(view.endpoint());
+  }
+
+  /** The fingerprint of the weights this expert's replicas must serve. */
+  public ModelFingerprint fingerprint() {
+    return model.fingerprint();
   }
 
   /** Requests moved to another replica after a failure, since start. */

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -53,5 +54,17 @@ public interface ServingConfig {
      * MESH_WORKER_TOKEN} environment variable. Read only when pools are remote.
      */
     Optional<Path> credentialFile();
+
+    /**
+     * Worker replicas known from the config, {@code expert/role/instance@host:port} each: polled
+     * for their health and load every {@link #seedInterval()} and placed on like announced ones
+     * ({@code SeedProbe}), so remote pools serve without Kafka. KV-block events (prefix affinity)
+     * still need the signal bus.
+     */
+    Optional<List<String>> seeds();
+
+    /** How often seeds are polled, also each poll's deadline. */
+    @WithDefault("500ms")
+    Duration seedInterval();
   }
 }

@@ -4,6 +4,8 @@ import dev.coemesh.worker.auth.MeshCallCredentials;
 import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.v1.ColocatedGrpc;
 import dev.coemesh.worker.v1.DecodeGrpc;
+import dev.coemesh.worker.v1.HealthReply;
+import dev.coemesh.worker.v1.HealthRequest;
 import dev.coemesh.worker.v1.LoadReply;
 import dev.coemesh.worker.v1.LoadRequest;
 import dev.coemesh.worker.v1.PrefillGrpc;
@@ -62,9 +64,21 @@ public final class WorkerClient implements AutoCloseable {
 
   /** The replica's load now (blocking, 5 s deadline). */
   public LoadReply load() {
+    return load(Duration.ofSeconds(5));
+  }
+
+  /** The replica's load now (blocking, within {@code deadline}). */
+  public LoadReply load(Duration deadline) {
     return WorkerStatusGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(5, TimeUnit.SECONDS)
+        .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
         .load(LoadRequest.getDefaultInstance());
+  }
+
+  /** What the replica is: its role, model and fingerprint (blocking, within {@code deadline}). */
+  public HealthReply health(Duration deadline) {
+    return WorkerStatusGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS)
+        .health(HealthRequest.getDefaultInstance());
   }
 
   @Override

@@ -28,6 +28,7 @@ public class StatusRpc extends WorkerStatusGrpc.WorkerStatusImplBase {
             .setServing(true)
             .setRole(runtime.settings().role().wireName())
             .setModel(runtime.model().name())
+            .setModelFingerprint(runtime.model().fingerprint().value())
             .build());
     out.onCompleted();
   }
