@@ -37,32 +37,36 @@ class SeedProbeTest {
 
   @BeforeAll
   static void start() {
-    worker =
-        WorkerProcess.start(
-            "seed",
-            List.of(),
-            List.of("-Xmx256m"),
-            List.of(
-                "--role",
-                "colocated",
-                "--model",
-                SharedModels.file(SharedModels.STORIES_260K_BIN).toString(),
-                "--tokenizer",
-                SharedModels.file(SharedModels.STORIES_260K_TOKENIZER).toString(),
-                "--kv-blocks",
-                "96",
-                "--redis",
-                "memory",
-                "--calibration-tokens",
-                "0"),
-            Duration.ofSeconds(30),
-            CREDENTIAL);
+    worker = startWorker("seed", "colocated");
     fingerprint =
         ModelLoader.load(
                 SharedModels.file(SharedModels.STORIES_260K_BIN),
                 SharedModels.file(SharedModels.STORIES_260K_TOKENIZER))
             .fingerprint()
             .value();
+  }
+
+  /** A stories260K worker of {@code role} without Kafka (96 KV blocks, in-process KV store). */
+  private static WorkerProcess startWorker(String name, String role) {
+    return WorkerProcess.start(
+        name,
+        List.of(),
+        List.of("-Xmx256m"),
+        List.of(
+            "--role",
+            role,
+            "--model",
+            SharedModels.file(SharedModels.STORIES_260K_BIN).toString(),
+            "--tokenizer",
+            SharedModels.file(SharedModels.STORIES_260K_TOKENIZER).toString(),
+            "--kv-blocks",
+            "96",
+            "--redis",
+            "memory",
+            "--calibration-tokens",
+            "0"),
+        Duration.ofSeconds(30),
+        CREDENTIAL);
   }
 
   @AfterAll
@@ -125,24 +129,7 @@ class SeedProbeTest {
 
   @Test
   void aSeedThatStopsAnsweringExpires() throws Exception {
-    WorkerProcess doomed =
-        WorkerProcess.start(
-            "doomed",
-            List.of(),
-            List.of("-Xmx256m"),
-            List.of(
-                "--role",
-                "prefill",
-                "--model",
-                SharedModels.file(SharedModels.STORIES_260K_BIN).toString(),
-                "--tokenizer",
-                SharedModels.file(SharedModels.STORIES_260K_TOKENIZER).toString(),
-                "--redis",
-                "memory",
-                "--calibration-tokens",
-                "0"),
-            Duration.ofSeconds(30),
-            CREDENTIAL);
+    WorkerProcess doomed = startWorker("doomed", "prefill");
     ReplicaRegistry registry = registry();
     ReplicaId live = new ReplicaId(STORIES, ReplicaRole.COLOCATED, "live");
     ReplicaId gone = new ReplicaId(STORIES, ReplicaRole.PREFILL, "gone");
