@@ -162,11 +162,20 @@ public final class KafkaProcess implements AutoCloseable {
   }
 
   /** A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. */
+  /**
+   * A base64url UUID as Kafka's {@code Uuid.randomUuid} makes it: never one that starts with '-',
+   * which the storage tool's argument parser would read as an option (1 run in 64 failed so).
+   */
   private static String randomClusterId() {
-    UUID u = UUID.randomUUID();
-    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
-    b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
-    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    while (true) {
+      UUID u = UUID.randomUUID();
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+      b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+      String id = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+      if (!id.startsWith("-")) {
+        return id;
+      }
+    }
   }
 
   private static int freePort() throws IOException {
