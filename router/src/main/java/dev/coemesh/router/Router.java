@@ -275,11 +275,37 @@ public final class Router implements AutoCloseable {
   }
 
   private float[] embed(RouteRequest request) {
-    if (request.prompt().isBlank()) {
-      throw new MeshException(
-          ErrorCode.INVALID_REQUEST, "the prompt is empty: nothing to route on");
+    if (!hasText(request.prompt())) {
+      throw new MeshException(ErrorCode.INVALID_REQUEST, "the prompt has no text to route on");
     }
     return embedder.embed(request.prompt());
+  }
+
+  /**
+   * Whether {@code prompt} holds anything to classify. The embedder's BERT normaliser drops white
+   * space, control and format characters, surrogates, private-use and unassigned code points,
+   * U+FFFD and (stripping accents) combining marks, and fails on what is left empty; such a prompt
+   * is the client's to fix, not an internal error.
+   */
+  static boolean hasText(String prompt) {
+    return prompt.codePoints().anyMatch(Router::embeddable);
+  }
+
+  private static boolean embeddable(int cp) {
+    if (cp == 0xFFFD || Character.isWhitespace(cp) || Character.isSpaceChar(cp)) {
+      return false;
+    }
+    return switch (Character.getType(cp)) {
+      case Character.CONTROL,
+          Character.FORMAT,
+          Character.SURROGATE,
+          Character.PRIVATE_USE,
+          Character.UNASSIGNED,
+          Character.NON_SPACING_MARK,
+          Character.ENCLOSING_MARK ->
+          false;
+      default -> true;
+    };
   }
 
   private static ExpertId knownExpert(RoutingConfig config, String model) {

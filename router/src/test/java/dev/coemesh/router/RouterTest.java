@@ -156,9 +156,20 @@ class RouterTest {
               MeshException.class,
               () -> router.route(RouteRequest.of("r", "hi").withCategoryHint("poetry")));
       assertEquals(ErrorCode.INVALID_REQUEST, unknownHint.code());
-      MeshException empty =
-          assertThrows(MeshException.class, () -> router.route(RouteRequest.of("r", "  ")));
-      assertEquals(ErrorCode.INVALID_REQUEST, empty.code());
+      // blank in every sense: spaces, controls, NEL, line and paragraph separators, no-break space
+      for (String blank :
+          new String[] {
+            "  ",
+            "\u0000",
+            "\r\n\t\u000B\f\u0085\u2028\u2029\u00A0",
+            "\uD800", // a lone surrogate
+            "\uFFFD\u200D\u202E\uE000",
+            "\u0301\u0301" // combining marks, which accent stripping removes
+          }) {
+        MeshException empty =
+            assertThrows(MeshException.class, () -> router.route(RouteRequest.of("r", blank)));
+        assertEquals(ErrorCode.INVALID_REQUEST, empty.code());
+      }
     }
     try (Router locked =
         router(

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,7 @@ import java.util.Map;
 public final class GgufFile {
   private static final int MAGIC = 0x46554747; // "GGUF" little-endian
   private static final int DEFAULT_ALIGNMENT = 32;
+  private static final long MAX_ALIGNMENT = 1L << 30;
   private static final ValueLayout.OfInt I32 =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong I64 =
@@ -104,26 +106,57 @@ public final class GgufFile {
       }
       pending.add(new Pending(name, dims, type, r.i64()));
     }
-    long alignment =
-        metadata.get("general.alignment") instanceof Long a && a > 0 ? a : DEFAULT_ALIGNMENT;
+    long alignment = DEFAULT_ALIGNMENT;
+    if (metadata.containsKey("general.alignment")) {
+      // the spec's rule; it also keeps the data offset below from overflowing
+      if (!(metadata.get("general.alignment") instanceof Long a)
+          || a < 1
+          || a > MAX_ALIGNMENT
+          || Long.bitCount(a) != 1) {
+        throw r.invalid(
+            "has general.alignment "
+                + metadata.get("general.alignment")
+                + "; it must be a power of two up to "
+                + MAX_ALIGNMENT);
+      }
+      alignment = a;
+    }
     long dataStart = (r.offset + alignment - 1) / alignment * alignment;
     Map<String, TensorInfo> tensors = new LinkedHashMap<>();
     for (Pending p : pending) {
       long elements = 1;
       for (long d : p.dims) {
-        elements = Math.multiplyExact(elements, d);
+        // every type takes at least half a byte a value: no tensor of this file holds more
+        if (d > 2 * file.byteSize() / elements) {
+          throw r.invalid(
+              "tensor "
+                  + p.name
+                  + " has dimensions "
+                  + Arrays.toString(p.dims)
+                  + ", more values than the file can hold");
+        }
+        elements *= d;
       }
-      long bytes = p.type.bytesFor(elements);
-      long start = dataStart + p.offset;
-      if (p.offset < 0 || start + bytes > file.byteSize()) {
+      long bytes;
+      try {
+        bytes = p.type.bytesFor(elements);
+      } catch (MeshException e) {
+        throw r.invalid("tensor " + p.name + ": " + e.getMessage());
+      }
+      // compared without adding the offset, which may be near 2^63
+      if (p.offset < 0 || p.offset > file.byteSize() - dataStart - bytes) {
         throw r.invalid(
             "is truncated: tensor "
                 + p.name
-                + " needs bytes up to "
-                + (start + bytes)
                 + " of "
-                + file.byteSize());
+                + bytes
+                + " bytes at data offset "
+                + p.offset
+                + " lies beyond its "
+                + file.byteSize()
+                + " bytes");
       }
+      long start = dataStart + p.offset;
       tensors.put(p.name, new TensorInfo(p.name, p.dims, p.type, file.asSlice(start, bytes)));
     }
     return new GgufFile(path, file, version, metadata, tensors);
@@ -271,12 +304,23 @@ public final class GgufFile {
       };
     }
 
+    /** The fewest bytes a value of {@code type} takes: a string its length, an array its header. */
+    private static int minBytes(int type) {
+      return switch (type) {
+        case 2, 3 -> 2;
+        case 4, 5, 6 -> 4;
+        case 8, 10, 11, 12 -> 8;
+        case 9 -> 12;
+        default -> 1;
+      };
+    }
+
     private Object array(int depth) {
       if (depth >= MAX_NESTING) {
         throw invalid("nests arrays too deeply");
       }
       int elementType = i32();
-      long n = count("array length", elementType == 8 ? 8 : 1);
+      long n = count("array length", minBytes(elementType));
       if (n > Integer.MAX_VALUE - 8) {
         throw invalid("has an array of " + n + " items");
       }

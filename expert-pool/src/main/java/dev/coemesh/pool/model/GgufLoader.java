@@ -8,6 +8,7 @@ import dev.coemesh.pool.tokenizer.SentencePieceTokenizer;
 import dev.coemesh.pool.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,20 +28,21 @@ public final class GgufLoader {
     GgufFile gguf = GgufFile.read(path);
     String arch = gguf.string("general.architecture");
     if (!LLAMA_FAMILY.contains(arch)) {
-      throw new MeshException(
-          ErrorCode.MODEL_FILE_INVALID,
-          "GGUF " + path + " has architecture '" + arch + "'; supported: " + LLAMA_FAMILY);
+      throw invalid(gguf, "has architecture '" + arch + "'; supported: " + LLAMA_FAMILY);
     }
     GgufFile.TensorInfo embedding = gguf.tensor("token_embd.weight");
-    int dim = Math.toIntExact(gguf.integer(arch + ".embedding_length"));
-    int heads = Math.toIntExact(gguf.integer(arch + ".attention.head_count"));
-    int kvHeads = Math.toIntExact(gguf.integer(arch + ".attention.head_count_kv", heads));
-    int layers = Math.toIntExact(gguf.integer(arch + ".block_count"));
-    int hidden = Math.toIntExact(gguf.integer(arch + ".feed_forward_length"));
-    int vocab = Math.toIntExact(embedding.dims()[1]);
-    int context = Math.toIntExact(gguf.integer(arch + ".context_length"));
+    if (embedding.dims().length != 2 || embedding.dims()[1] > Integer.MAX_VALUE) {
+      throw invalid(gguf, "tensor token_embd.weight has dims " + Arrays.toString(embedding.dims()));
+    }
+    int dim = int32(gguf, arch + ".embedding_length");
+    int heads = int32(gguf, arch + ".attention.head_count");
+    int kvHeads = int32(gguf, arch + ".attention.head_count_kv", heads);
+    int layers = int32(gguf, arch + ".block_count");
+    int hidden = int32(gguf, arch + ".feed_forward_length");
+    int vocab = (int) embedding.dims()[1];
+    int context = int32(gguf, arch + ".context_length");
     int headSize = dim / Math.max(1, heads);
-    int ropeDim = Math.toIntExact(gguf.integer(arch + ".rope.dimension_count", headSize));
+    int ropeDim = int32(gguf, arch + ".rope.dimension_count", headSize);
     float theta = (float) gguf.real(arch + ".rope.freq_base", 10000);
     float eps = (float) gguf.real(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
     ModelConfig config;
@@ -48,9 +50,13 @@ public final class GgufLoader {
       config =
           new ModelConfig(dim, hidden, layers, heads, kvHeads, vocab, context, theta, ropeDim, eps);
     } catch (IllegalArgumentException e) {
-      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + path + ": " + e.getMessage());
+      throw invalid(gguf, "has an impossible shape: " + e.getMessage());
     }
 
+    if (layers > gguf.tensors().size() / 9) { // nine tensors a block
+      throw invalid(
+          gguf, "has " + layers + " blocks but only " + gguf.tensors().size() + " tensors");
+    }
     List<LayerWeights> layerWeights = new ArrayList<>(layers);
     int kvDim = config.kvDim();
     for (int l = 0; l < layers; l++) {
@@ -88,23 +94,54 @@ public final class GgufLoader {
         new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
   }
 
+  private static MeshException invalid(GgufFile gguf, String what) {
+    return new MeshException(ErrorCode.MODEL_FILE_INVALID, "GGUF " + gguf.path() + " " + what);
+  }
+
+  /** A shape value; the model's config rejects the ones that fit in 32 bits but are impossible. */
+  private static int int32(GgufFile gguf, String key) {
+    return int32(gguf, key, gguf.integer(key));
+  }
+
+  private static int int32(GgufFile gguf, String key, int fallback) {
+    return int32(gguf, key, gguf.integer(key, fallback));
+  }
+
+  private static int int32(GgufFile gguf, String key, long value) {
+    if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+      throw invalid(gguf, "has " + key + " " + value + ", beyond 32 bits");
+    }
+    return (int) value;
+  }
+
+  /** A special token's id, which must lie in the vocabulary (the engine embeds it). */
+  private static int tokenId(GgufFile gguf, String key, int fallback, int vocab) {
+    long id = gguf.integer(key, fallback);
+    if (id < 0 || id >= vocab) {
+      throw invalid(gguf, "has " + key + " " + id + " outside its vocabulary of " + vocab);
+    }
+    return (int) id;
+  }
+
   private static Weight matrix(GgufFile gguf, String name, int rows, int cols) {
     GgufFile.TensorInfo t = gguf.tensor(name);
     long[] d = t.dims();
-    if (d.length != 2 || d[0] != cols || d[1] != rows) {
-      throw new MeshException(
-          ErrorCode.MODEL_FILE_INVALID,
-          "GGUF "
-              + gguf.path()
-              + " tensor "
+    if (d.length != 2 || d[0] != cols || d[1] != rows || cols % t.type().blockElements() != 0) {
+      throw invalid(
+          gguf,
+          "tensor "
               + name
               + " has dims "
-              + java.util.Arrays.toString(d)
+              + Arrays.toString(d)
+              + " of "
+              + t.type()
               + ", expected ["
               + cols
               + ", "
               + rows
-              + "]");
+              + "] in rows of whole "
+              + t.type().blockElements()
+              + "-value blocks");
     }
     return new Weight(name, t.type(), rows, cols, t.data());
   }
@@ -112,16 +149,8 @@ public final class GgufLoader {
   private static float[] vector(GgufFile gguf, String name, int length) {
     GgufFile.TensorInfo t = gguf.tensor(name);
     if (t.elements() != length) {
-      throw new MeshException(
-          ErrorCode.MODEL_FILE_INVALID,
-          "GGUF "
-              + gguf.path()
-              + " tensor "
-              + name
-              + " has "
-              + t.elements()
-              + " values, expected "
-              + length);
+      throw invalid(
+          gguf, "tensor " + name + " has " + t.elements() + " values, expected " + length);
     }
     float[] out = new float[length];
     new Weight(name, t.type(), 1, length, t.data()).readRow(0, out, 0);
@@ -131,33 +160,46 @@ public final class GgufLoader {
   static Tokenizer tokenizer(GgufFile gguf, int vocab) {
     String kind = gguf.string("tokenizer.ggml.model");
     if (!(gguf.metadata().get("tokenizer.ggml.tokens") instanceof String[] tokens)) {
-      throw new MeshException(
-          ErrorCode.MODEL_FILE_INVALID, "GGUF " + gguf.path() + " lacks tokenizer.ggml.tokens");
+      throw invalid(gguf, "lacks tokenizer.ggml.tokens");
     }
     if (tokens.length != vocab) {
-      throw new MeshException(
-          ErrorCode.MODEL_FILE_INVALID,
-          "GGUF " + gguf.path() + " has " + tokens.length + " tokens but an embedding of " + vocab);
+      throw invalid(gguf, "has " + tokens.length + " tokens but an embedding of " + vocab);
     }
-    int bos = (int) gguf.integer("tokenizer.ggml.bos_token_id", 1);
-    int eos = (int) gguf.integer("tokenizer.ggml.eos_token_id", 2);
+    int bos = tokenId(gguf, "tokenizer.ggml.bos_token_id", 1, vocab);
+    int eos = tokenId(gguf, "tokenizer.ggml.eos_token_id", 2, vocab);
     return switch (kind) {
       case "llama" -> {
         float[] scores =
             gguf.metadata().get("tokenizer.ggml.scores") instanceof float[] s
                 ? s
                 : new float[vocab];
+        if (scores.length != vocab) {
+          throw invalid(gguf, "has " + scores.length + " token scores for " + vocab + " tokens");
+        }
         String[] pieces = new String[vocab];
         for (int i = 0; i < vocab; i++) {
           pieces[i] = tokens[i].replace('\u2581', ' ');
         }
-        yield new SentencePieceTokenizer(pieces, scores, bos, eos, false);
+        SentencePieceTokenizer tokenizer =
+            new SentencePieceTokenizer(pieces, scores, bos, eos, false);
+        String gap = tokenizer.byteFallbackGap();
+        if (gap != null) {
+          throw invalid(gguf, gap);
+        }
+        yield tokenizer;
       }
       case "gpt2" -> {
         List<String> merges =
             gguf.metadata().get("tokenizer.ggml.merges") instanceof String[] m
                 ? List.of(m)
                 : List.of();
+        // the tokenizer falls back to single bytes for any text, so it needs all 256 of them
+        Set<String> known = new HashSet<>(Arrays.asList(tokens));
+        for (int b = 0; b < 256; b++) {
+          if (!known.contains(ByteLevelBpeTokenizer.symbolsOf(new byte[] {(byte) b}))) {
+            throw invalid(gguf, "has a byte-level vocabulary without a token for byte " + b);
+          }
+        }
         Set<Integer> control = new HashSet<>();
         if (gguf.metadata().get("tokenizer.ggml.token_type") instanceof long[] types) {
           for (int i = 0; i < types.length; i++) {
@@ -175,10 +217,7 @@ public final class GgufLoader {
             !(gguf.metadata().get("tokenizer.ggml.add_bos_token") instanceof Boolean b) || b;
         yield new ByteLevelBpeTokenizer(tokens, merges, control, split, bos, eos, addBos);
       }
-      default ->
-          throw new MeshException(
-              ErrorCode.MODEL_FILE_INVALID,
-              "GGUF " + gguf.path() + " uses tokenizer '" + kind + "'; supported: llama, gpt2");
+      default -> throw invalid(gguf, "uses tokenizer '" + kind + "'; supported: llama, gpt2");
     };
   }
 }

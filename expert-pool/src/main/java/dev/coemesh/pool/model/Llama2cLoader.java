@@ -54,21 +54,30 @@ public final class Llama2cLoader {
     int kvDim = config.kvDim();
     int layers = config.layers();
     int hidden = config.hiddenDim();
-    long floats =
-        (long) vocab * dim
-            + (long) layers
-                * (dim
-                    + (long) dim * dim
-                    + 2L * kvDim * dim
-                    + (long) dim * dim
-                    + dim
-                    + 3L * hidden * dim)
-            + dim
-            + (long) config.contextLength() * hs; // freq_cis real + imag, hs/2 each
-    if (!shared) {
-      floats += (long) vocab * dim;
+    long expected;
+    try { // products of header fields can pass 2^63 and wrap around to any size, even the file's
+      long perLayer =
+          sum(
+              dim,
+              product(dim, dim),
+              product(2, kvDim, dim),
+              product(dim, dim),
+              dim,
+              product(3, hidden, dim));
+      long floats =
+          sum(
+              product(shared ? 1 : 2, vocab, dim),
+              product(layers, perLayer),
+              dim,
+              product(config.contextLength(), hs)); // freq_cis real + imag, hs/2 each
+      expected = sum(HEADER_BYTES, product(floats, 4));
+    } catch (ArithmeticException e) {
+      throw invalid(
+          modelPath,
+          "has an impossible header "
+              + java.util.Arrays.toString(h)
+              + ": its shape needs more than 2^63 bytes");
     }
-    long expected = HEADER_BYTES + floats * 4;
     if (file.byteSize() != expected) {
       throw invalid(
           modelPath,
@@ -111,6 +120,22 @@ public final class Llama2cLoader {
     String name = modelPath.getFileName().toString().replaceFirst("\\.bin$", "");
     return new Model(
         name, config, weights, tokenizer, new ModelFingerprint(MappedFile.fingerprint(file)));
+  }
+
+  private static long product(long... factors) {
+    long p = 1;
+    for (long f : factors) {
+      p = Math.multiplyExact(p, f);
+    }
+    return p;
+  }
+
+  private static long sum(long... terms) {
+    long s = 0;
+    for (long t : terms) {
+      s = Math.addExact(s, t);
+    }
+    return s;
   }
 
   private static MemorySegment slice(MemorySegment all, int layer, long floatsPerLayer) {

@@ -7,14 +7,16 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * GPT-2 byte-level BPE (GGUF {@code tokenizer.ggml.model=gpt2}, used by Llama-3, Qwen and SmolLM):
  * text is split by a pre-tokenizer regex, each piece's UTF-8 bytes are mapped to printable
- * characters, and adjacent symbols are merged by merge rank (lowest first). Every byte has a token,
- * so nothing is unknown. Control tokens are never produced from text.
+ * characters, and adjacent symbols are merged by merge rank (lowest first, the leftmost pair on
+ * ties; see {@link MergeRules}). Every byte has a token, so nothing is unknown. Control tokens are
+ * never produced from text.
  */
 public final class ByteLevelBpeTokenizer implements Tokenizer {
   /** GPT-2's pre-tokenizer. */
@@ -40,8 +42,10 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   }
 
   private final String[] tokens;
-  private final Map<String, Integer> ids;
-  private final Map<String, Integer> mergeRanks;
+  private final int[] byteSymbols = new int[256]; // [byte] the symbol of its one character
+  private final String[] symbols; // [symbol] its text; merges make only interned symbols
+  private final int[] symbolTokens; // [symbol] its token id, -1 when the vocabulary lacks it
+  private final MergeRules mergeRules;
   private final Set<Integer> controlTokens;
   private final Pattern split;
   private final int bosId;
@@ -62,13 +66,41 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       int eosId,
       boolean addBos) {
     this.tokens = tokens.clone();
-    this.ids = new HashMap<>(tokens.length * 2);
+    Map<String, Integer> ids = new HashMap<>(tokens.length * 2);
     for (int i = 0; i < tokens.length; i++) {
       ids.putIfAbsent(tokens[i], i);
     }
-    this.mergeRanks = new HashMap<>(merges.size() * 2);
+    // Symbols are the 256 byte characters and every merge's parts and result, interned to ints.
+    Map<String, Integer> symbolIds = new HashMap<>(merges.size() * 2 + 512);
+    List<String> symbolTexts = new ArrayList<>(merges.size() + 256);
+    for (int b = 0; b < 256; b++) {
+      byteSymbols[b] = intern(String.valueOf(BYTE_TO_CHAR[b]), symbolIds, symbolTexts);
+    }
+    PairTable pairs = new PairTable(merges.size());
+    int[] priority = new int[merges.size()];
+    int[] result = new int[merges.size()];
     for (int rank = 0; rank < merges.size(); rank++) {
-      mergeRanks.putIfAbsent(merges.get(rank), rank);
+      String merge = merges.get(rank);
+      int space = merge.indexOf(' ');
+      // Symbols never hold U+0020 (byte 0x20 maps to U+0120), so only "left right" with one space
+      // and two non-empty parts can ever match a pair.
+      if (space <= 0 || space == merge.length() - 1 || merge.indexOf(' ', space + 1) >= 0) {
+        continue;
+      }
+      String left = merge.substring(0, space);
+      String right = merge.substring(space + 1);
+      priority[rank] = rank;
+      result[rank] = intern(left + right, symbolIds, symbolTexts);
+      pairs.putIfAbsent(
+          intern(left, symbolIds, symbolTexts), intern(right, symbolIds, symbolTexts), rank);
+    }
+    this.mergeRules = new MergeRules(pairs, priority, result);
+    this.symbols = new String[symbolTexts.size()];
+    this.symbolTokens = new int[symbols.length];
+    for (int s = 0; s < symbols.length; s++) {
+      Integer id = ids.get(symbolTexts.get(s));
+      symbols[s] = id == null ? symbolTexts.get(s) : this.tokens[id];
+      symbolTokens[s] = id == null ? -1 : id;
     }
     this.controlTokens = Set.copyOf(controlTokens);
     this.split = split;
@@ -77,58 +109,54 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     this.addBos = addBos;
   }
 
+  private static int intern(String text, Map<String, Integer> symbolIds, List<String> texts) {
+    Integer known = symbolIds.putIfAbsent(text, texts.size());
+    if (known != null) {
+      return known;
+    }
+    texts.add(text);
+    return texts.size() - 1;
+  }
+
   @Override
-  public int[] encode(String text, boolean bos) {
-    List<Integer> out = new ArrayList<>();
+  public int[] encode(String text, boolean bos, BooleanSupplier cancelled) {
+    CancellationPoll poll = new CancellationPoll(cancelled);
+    IntList out = new IntList(text.length() / 3 + 1);
     if (bos && addBos && bosId >= 0) {
       out.add(bosId);
     }
+    MergeRules.Workspace work = new MergeRules.Workspace();
+    int[] word = new int[64]; // [symbol position] of the current pre-tokenized piece
     Matcher matcher = split.matcher(text);
     while (matcher.find()) {
-      encodeWord(matcher.group(), out);
+      byte[] bytes = matcher.group().getBytes(StandardCharsets.UTF_8);
+      poll.work(bytes.length);
+      if (word.length < bytes.length) {
+        word = new int[Math.max(bytes.length, 2 * word.length)];
+      }
+      for (int i = 0; i < bytes.length; i++) {
+        word[i] = byteSymbols[bytes[i] & 0xFF];
+      }
+      int count = mergeRules.mergeAll(word, bytes.length, work, poll);
+      for (int i = 0; i < count; i++) {
+        emit(word[i], out);
+      }
     }
-    int[] result = new int[out.size()];
-    for (int i = 0; i < result.length; i++) {
-      result[i] = out.get(i);
-    }
-    return result;
+    return out.toArray();
   }
 
-  private void encodeWord(String word, List<Integer> out) {
-    byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
-    List<String> symbols = new ArrayList<>(bytes.length);
-    for (byte b : bytes) {
-      symbols.add(String.valueOf(BYTE_TO_CHAR[b & 0xFF]));
+  /** A symbol's token, or the tokens of its characters when the vocabulary lacks the symbol. */
+  private void emit(int symbol, IntList out) {
+    if (symbolTokens[symbol] >= 0) {
+      out.add(symbolTokens[symbol]);
+      return;
     }
-    while (symbols.size() > 1) {
-      int bestRank = Integer.MAX_VALUE;
-      int bestIndex = -1;
-      for (int i = 0; i + 1 < symbols.size(); i++) {
-        Integer rank = mergeRanks.get(symbols.get(i) + " " + symbols.get(i + 1));
-        if (rank != null && rank < bestRank) {
-          bestRank = rank;
-          bestIndex = i;
-        }
+    for (char c : symbols[symbol].toCharArray()) {
+      int single = symbolTokens[byteSymbols[CHAR_TO_BYTE.get(c)]];
+      if (single < 0) {
+        throw new IllegalStateException("vocabulary lacks the byte symbol " + (int) c);
       }
-      if (bestIndex < 0) {
-        break;
-      }
-      symbols.set(bestIndex, symbols.get(bestIndex) + symbols.get(bestIndex + 1));
-      symbols.remove(bestIndex + 1);
-    }
-    for (String symbol : symbols) {
-      Integer id = ids.get(symbol);
-      if (id != null) {
-        out.add(id);
-      } else {
-        for (char c : symbol.toCharArray()) {
-          Integer single = ids.get(String.valueOf(c));
-          if (single == null) {
-            throw new IllegalStateException("vocabulary lacks the byte symbol " + (int) c);
-          }
-          out.add(single);
-        }
-      }
+      out.add(single);
     }
   }
 

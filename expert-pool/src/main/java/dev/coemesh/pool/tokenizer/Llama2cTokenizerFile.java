@@ -53,6 +53,11 @@ public final class Llama2cTokenizerFile {
               + vocabSize
               + " tokens");
     }
-    return new SentencePieceTokenizer(pieces, scores, BOS, EOS, true);
+    SentencePieceTokenizer tokenizer = new SentencePieceTokenizer(pieces, scores, BOS, EOS, true);
+    String gap = tokenizer.byteFallbackGap();
+    if (gap != null) {
+      throw new MeshException(ErrorCode.MODEL_FILE_INVALID, "tokenizer " + path + ": " + gap);
+    }
+    return tokenizer;
   }
 }

@@ -1,22 +1,26 @@
 package dev.coemesh.pool.tokenizer;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * SentencePiece-style BPE with scores (llama2.c tokenizer files, GGUF {@code
  * tokenizer.ggml.model=llama}): a dummy-prefix space, one token per character where the vocabulary
  * has it, byte fallback ({@code <0xHH>} tokens) where it does not, then greedy merging of the
- * adjacent pair whose merged piece scores highest. Pieces use a plain space for the word marker.
+ * adjacent pair whose merged piece scores highest (the leftmost such pair on ties; see {@link
+ * MergeRules}). Pieces use a plain space for the word marker.
  */
 public final class SentencePieceTokenizer implements Tokenizer {
   private final String[] pieces;
   private final float[] scores;
   private final Map<String, Integer> ids;
-  private final int[] byteTokens = new int[256];
+  private final int[] byteTokens = new int[256]; // [byte] its <0xHH> token, else byte + 3
+  private final int[] asciiTokens = new int[128]; // [char] its one-character token, else -1
+  private final int spaceId;
+  private final MergeRules mergeRules;
   private final int bosId;
   private final int eosId;
   private final boolean bosEndsSequence;
@@ -37,68 +41,100 @@ public final class SentencePieceTokenizer implements Tokenizer {
       ids.putIfAbsent(pieces[i], i);
     }
     for (int b = 0; b < 256; b++) {
-      Integer id = ids.get(String.format("<0x%02X>", b));
-      byteTokens[b] = id == null ? -1 : id;
+      byteTokens[b] = ids.getOrDefault(String.format("<0x%02X>", b), b + 3);
     }
+    for (int c = 0; c < asciiTokens.length; c++) {
+      asciiTokens[c] = ids.getOrDefault(String.valueOf((char) c), -1);
+    }
+    this.spaceId = ids.getOrDefault(" ", -1);
+    this.mergeRules = mergeRules(this.pieces, this.scores, ids);
     this.bosId = bosId;
     this.eosId = eosId;
     this.bosEndsSequence = bosEndsSequence;
   }
 
   @Override
-  public int[] encode(String text, boolean bos) {
-    List<Integer> tokens = new ArrayList<>(text.length() + 2);
-    if (!text.isEmpty()) {
-      Integer space = ids.get(" ");
-      if (space != null) {
-        tokens.add(space);
+  public int[] encode(String text, boolean bos, BooleanSupplier cancelled) {
+    CancellationPoll poll = new CancellationPoll(cancelled);
+    IntList symbols = new IntList(text.length() + 1);
+    if (!text.isEmpty() && spaceId >= 0) {
+      symbols.add(spaceId);
+    }
+    for (int i = 0; i < text.length(); ) {
+      poll.tick();
+      int cp = text.codePointAt(i); // a lone surrogate comes back as itself
+      i += Character.charCount(cp);
+      int id =
+          cp < asciiTokens.length ? asciiTokens[cp] : ids.getOrDefault(Character.toString(cp), -1);
+      if (id >= 0) {
+        symbols.add(id);
+      } else {
+        for (byte b : Character.toString(cp).getBytes(StandardCharsets.UTF_8)) {
+          symbols.add(byteTokens[b & 0xFF]);
+        }
       }
     }
-    text.codePoints()
-        .forEach(
-            cp -> {
-              String ch = Character.toString(cp);
-              Integer id = ids.get(ch);
-              if (id != null) {
-                tokens.add(id);
-              } else {
-                for (byte b : ch.getBytes(StandardCharsets.UTF_8)) {
-                  int byteToken = byteTokens[b & 0xFF];
-                  tokens.add(byteToken >= 0 ? byteToken : (b & 0xFF) + 3);
-                }
-              }
-            });
-    mergeGreedily(tokens);
+    int count =
+        mergeRules.mergeAll(symbols.values(), symbols.size(), new MergeRules.Workspace(), poll);
     int offset = bos ? 1 : 0;
-    int[] out = new int[tokens.size() + offset];
+    int[] out = new int[count + offset];
     if (bos) {
       out[0] = bosId;
     }
-    for (int i = 0; i < tokens.size(); i++) {
-      out[i + offset] = tokens.get(i);
-    }
+    System.arraycopy(symbols.values(), 0, out, offset, count);
     return out;
   }
 
-  private void mergeGreedily(List<Integer> tokens) {
-    while (true) {
-      float bestScore = Float.NEGATIVE_INFINITY;
-      int bestId = -1;
-      int bestIndex = -1;
-      for (int i = 0; i + 1 < tokens.size(); i++) {
-        Integer merged = ids.get(pieces[tokens.get(i)] + pieces[tokens.get(i + 1)]);
-        if (merged != null && scores[merged] > bestScore) {
-          bestScore = scores[merged];
-          bestId = merged;
-          bestIndex = i;
+  /**
+   * One merge rule per piece that some pair of pieces spells: rule {@code m} turns any pair whose
+   * concatenation is piece {@code m} into token {@code m}, with priority from its score (higher
+   * first). Pairs are listed for every id of a duplicated part piece, and lead to the first id of
+   * the merged piece, as a lookup of the concatenated string would.
+   */
+  private static MergeRules mergeRules(String[] pieces, float[] scores, Map<String, Integer> ids) {
+    Map<String, int[]> idsOfPiece = new HashMap<>(pieces.length * 2);
+    for (int i = 0; i < pieces.length; i++) {
+      int id = i;
+      idsOfPiece.merge(
+          pieces[i],
+          new int[] {id},
+          (known, added) -> {
+            int[] all = Arrays.copyOf(known, known.length + 1);
+            all[known.length] = id;
+            return all;
+          });
+    }
+    PairTable pairs = new PairTable(pieces.length * 2);
+    int[] priority = new int[pieces.length];
+    int[] result = new int[pieces.length];
+    for (int merged = 0; merged < pieces.length; merged++) {
+      result[merged] = merged;
+      String piece = pieces[merged];
+      // A score of -inf or NaN never beats the greedy loop's starting best of -inf.
+      if (ids.get(piece) != merged || !(scores[merged] > Float.NEGATIVE_INFINITY)) {
+        continue;
+      }
+      priority[merged] = ~orderedBits(scores[merged]);
+      for (int cut = 0; cut <= piece.length(); cut++) {
+        int[] lefts = idsOfPiece.get(piece.substring(0, cut));
+        int[] rights = lefts == null ? null : idsOfPiece.get(piece.substring(cut));
+        if (rights == null) {
+          continue;
+        }
+        for (int left : lefts) {
+          for (int right : rights) {
+            pairs.putIfAbsent(left, right, merged);
+          }
         }
       }
-      if (bestIndex < 0) {
-        return;
-      }
-      tokens.set(bestIndex, bestId);
-      tokens.remove(bestIndex + 1);
     }
+    return new MergeRules(pairs, priority, result);
+  }
+
+  /** An int that orders as the float does, with -0 equal to +0 (as {@code >} compares them). */
+  private static int orderedBits(float score) {
+    int bits = Float.floatToIntBits(score + 0.0f);
+    return bits ^ ((bits >> 31) & 0x7FFFFFFF);
   }
 
   @Override
@@ -144,7 +180,28 @@ public final class SentencePieceTokenizer implements Tokenizer {
     return token == eosId || (bosEndsSequence && token == bosId);
   }
 
+  /**
+   * Why byte fallback cannot encode every text with this vocabulary (a byte with neither a {@code
+   * <0xHH>} piece nor the id {@code byte + 3}, which a model's file then has no row for), or null
+   * when it can. Model loaders refuse such a vocabulary.
+   */
+  public String byteFallbackGap() {
+    for (int b = 0; b < 256; b++) {
+      if (byteTokens[b] >= pieces.length) {
+        return String.format(
+            "the vocabulary of %d pieces has no token for byte 0x%02X (neither <0x%02X> nor id %d)",
+            pieces.length, b, b, b + 3);
+      }
+    }
+    return null;
+  }
+
   public String piece(int token) {
     return pieces[token];
+  }
+
+  /** The score of {@code token}'s piece: of two possible merges, the higher-scoring one is made. */
+  public float score(int token) {
+    return scores[token];
   }
 }

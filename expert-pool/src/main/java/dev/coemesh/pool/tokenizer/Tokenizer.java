@@ -1,6 +1,7 @@
 package dev.coemesh.pool.tokenizer;
 
 import dev.coemesh.core.request.GenerationRequest;
+import java.util.function.BooleanSupplier;
 
 /**
  * Text to token ids and back. Implementations are immutable and thread-safe.
@@ -12,7 +13,20 @@ import dev.coemesh.core.request.GenerationRequest;
 public interface Tokenizer {
 
   /** Token ids of {@code text}, with the beginning-of-sequence token first when {@code bos}. */
-  int[] encode(String text, boolean bos);
+  default int[] encode(String text, boolean bos) {
+    return encode(text, bos, () -> false);
+  }
+
+  /**
+   * Token ids of {@code text}, with the beginning-of-sequence token first when {@code bos}; the
+   * work is O(n log n) in the length of the text. {@code cancelled} is polled every few thousand
+   * units of work (characters, bytes, words, merges), from the calling thread only, so the caller
+   * can stop a long tokenization whose result nobody waits for any more.
+   *
+   * @throws java.util.concurrent.CancellationException ("tokenization cancelled") when a poll of
+   *     {@code cancelled} returns true
+   */
+  int[] encode(String text, boolean bos, BooleanSupplier cancelled);
 
   /**
    * The token ids of a request's prompt: the ids the gateway already computed when it tokenized

@@ -135,6 +135,57 @@ class ModelFilesTest {
     assertTrue(e.getMessage().contains("Q4_K"), e.getMessage());
   }
 
+  /**
+   * Fields a corrupt GGUF could hold that the loader must check before trusting them: each named by
+   * the key or tensor name it follows, the bytes after that name, and its width.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "llama.feed_forward_length, 4, 4, 2147483648, 'feed_forward_length 2147483648, beyond 32 bits'",
+    "llama.block_count, 4, 4, 2147483647, 'has 2147483647 blocks but only 48 tensors'",
+    "tokenizer.ggml.bos_token_id, 4, 4, 512, 'bos_token_id 512 outside its vocabulary of 512'",
+    "blk.0.ffn_down.weight, 20, 4, 2, 'of Q4_0, expected [172, 64] in rows of whole 32-value blocks'",
+    "output_norm.weight, 16, 8, 9223372036854775807, 'at data offset 9223372036854775807 lies beyond'"
+  })
+  void corruptGgufFieldsAreRejectedNamingTheProblem(
+      String after, int skip, int width, long value, String message) throws IOException {
+    byte[] bytes = Files.readAllBytes(SharedModels.file(SharedModels.STORIES_260K_GGUF));
+    int at = indexAfter(bytes, after) + skip;
+    for (int i = 0; i < width; i++) {
+      bytes[at + i] = (byte) (value >>> (8 * i));
+    }
+    Path bad = dir.resolve("bad.gguf");
+    Files.write(bad, bytes);
+    MeshException e = assertThrows(MeshException.class, () -> ModelLoader.load(bad, null));
+    assertEquals(ErrorCode.MODEL_FILE_INVALID, e.code());
+    assertTrue(e.getMessage().contains(message), e.getMessage());
+  }
+
+  /** A header whose products wrap around 2^64 to exactly the file's size (393,244 bytes). */
+  @Test
+  void aLlama2cHeaderWhoseShapeOverflowsIsRejected() throws IOException {
+    Path bad = dir.resolve("overflow.bin");
+    ByteBuffer b = ByteBuffer.allocate(393_244).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(1 << 15).putInt(43_690).putInt(1 << 30).putInt(1).putInt(1).putInt(1).putInt(1);
+    Files.write(bad, b.array());
+    MeshException e =
+        assertThrows(
+            MeshException.class,
+            () -> ModelLoader.load(bad, SharedModels.file(SharedModels.STORIES_260K_TOKENIZER)));
+    assertEquals(ErrorCode.MODEL_FILE_INVALID, e.code());
+    assertTrue(e.getMessage().contains("more than 2^63 bytes"), e.getMessage());
+  }
+
+  private static int indexAfter(byte[] bytes, String text) {
+    byte[] name = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int i = 0; i < bytes.length - name.length; i++) {
+      if (Arrays.equals(Arrays.copyOfRange(bytes, i, i + name.length), name)) {
+        return i + name.length;
+      }
+    }
+    throw new AssertionError(text + " not found");
+  }
+
   /** Offset of the type field of the first tensor (token_embd), found after its name and dims. */
   private static long indexOfTypeField(byte[] bytes, GgufFile parsed) {
     byte[] name = "token_embd.weight".getBytes();

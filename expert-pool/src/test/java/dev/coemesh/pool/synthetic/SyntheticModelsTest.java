@@ -22,12 +22,34 @@ class SyntheticModelsTest {
     assertEquals(file, SyntheticModels.materialize("synthetic:stories15M", cache));
     assertEquals(written, Files.getLastModifiedTime(file).toMillis(), "reused, not rewritten");
     try (var files = Files.list(cache)) {
-      assertEquals(1, files.count(), "no partial file left");
+      assertEquals(2, files.count(), "the model and its digest, no partial file left");
     }
     Model model = ModelLoader.load(file, null);
     assertEquals(288, model.config().dim());
     assertEquals(32000, model.config().vocabSize());
     assertTrue(model.tokenizer().encode("hello", true).length > 0);
+  }
+
+  @Test
+  void aCorruptOrPlantedFileIsWrittenAgainNotLoaded(@TempDir Path cache) throws Exception {
+    Path file = SyntheticModels.materialize("synthetic:stories15M", cache);
+    byte[] good = Files.readAllBytes(file);
+    // truncated: the digest no longer matches
+    Files.write(file, java.util.Arrays.copyOf(good, good.length / 2));
+    assertEquals(file, SyntheticModels.materialize("synthetic:stories15M", cache));
+    assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(file)), "rewritten");
+    // planted without a digest beside it
+    Files.delete(file.resolveSibling(file.getFileName() + ".sha256"));
+    Files.write(file, new byte[] {'G', 'G', 'U', 'F', 0, 0});
+    SyntheticModels.materialize("synthetic:stories15M", cache);
+    assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(file)), "rewritten");
+  }
+
+  @Test
+  void theDefaultCacheIsTheUsersNotASharedTemporaryFolder() {
+    Path cache = SyntheticModels.DEFAULT_CACHE;
+    assertTrue(!cache.startsWith(Path.of(System.getProperty("java.io.tmpdir"))), cache.toString());
+    assertTrue(cache.endsWith(Path.of("coemesh", "synthetic-models")), cache.toString());
   }
 
   @Test

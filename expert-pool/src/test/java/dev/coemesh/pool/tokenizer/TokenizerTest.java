@@ -96,4 +96,26 @@ class TokenizerTest {
     assertTrue(m.stopped());
     assertEquals("", m.flush());
   }
+
+  @Test
+  void aVocabularyThatByteFallbackCannotCoverIsRefusedAtLoad(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    // 100 pieces and no <0xHH> tokens: byte fallback would emit ids 3..258, past the vocabulary
+    int vocab = 100;
+    java.nio.ByteBuffer file =
+        java.nio.ByteBuffer.allocate(4 + vocab * 12).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    file.putInt(4);
+    for (int i = 0; i < vocab; i++) {
+      byte[] piece = String.format("p%03d", i).getBytes(StandardCharsets.UTF_8);
+      file.putFloat(-i).putInt(piece.length).put(piece);
+    }
+    java.nio.file.Path path = dir.resolve("small.bin");
+    java.nio.file.Files.write(path, java.util.Arrays.copyOf(file.array(), file.position()));
+    dev.coemesh.core.error.MeshException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.coemesh.core.error.MeshException.class,
+            () -> Llama2cTokenizerFile.read(path, vocab));
+    assertEquals(dev.coemesh.core.error.ErrorCode.MODEL_FILE_INVALID, e.code());
+    assertTrue(e.getMessage().contains("no token for byte 0x"), e.getMessage());
+  }
 }

@@ -2,10 +2,13 @@ package dev.coemesh.gateway.api;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
@@ -21,13 +24,16 @@ import java.util.Set;
  * absent, as in OpenAI's API.
  */
 final class JsonBody {
+  /** Nesting of objects and arrays a request may use (OpenAI's bodies need fewer than 10). */
+  static final int MAX_NESTING = 32;
+
   /** Strict reading: duplicate keys and trailing content are errors; nesting is bounded. */
   private static final ObjectMapper STRICT =
       new ObjectMapper(
               JsonFactory.builder()
                   .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                   .streamReadConstraints(
-                      StreamReadConstraints.builder().maxNestingDepth(32).build())
+                      StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
                   .build())
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -81,6 +87,16 @@ final class JsonBody {
       throw typeError(name, "a string", n);
     }
     return n.textValue();
+  }
+
+  /** A string of at most {@code maxChars} characters, or null. */
+  String boundedString(String name, int maxChars) {
+    String s = string(name);
+    if (s != null && s.length() > maxChars) {
+      throw MeshException.invalid(
+          param(name), "'" + param(name) + "' must be at most " + maxChars + " characters");
+    }
+    return s;
   }
 
   String requiredString(String name) {
@@ -143,8 +159,19 @@ final class JsonBody {
   void unsupportedUnless(String name, JsonNode neutral) {
     JsonNode n = node(name);
     if (n != null && !n.equals(neutral) && !numericallyEqual(n, neutral)) {
-      throw unsupported(name);
+      throw unsupported(name, n, "only " + neutral + " is");
     }
+  }
+
+  /** Refuses the value {@code actual} of parameter {@code name}, showing it and what is allowed. */
+  MeshException unsupported(String name, JsonNode actual, String allowed) {
+    String shown = actual.toString();
+    shown = shown.length() > 64 ? shown.substring(0, 64) + "..." : shown;
+    return new MeshException(
+        ErrorCode.UNSUPPORTED_PARAMETER,
+        "'" + param(name) + "': " + shown + " is not supported by this gateway; " + allowed,
+        param(name),
+        null);
   }
 
   /** Refuses every field not read so far. */
@@ -152,7 +179,8 @@ final class JsonBody {
     Iterator<String> names = root.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
-      if (!read.contains(name)) {
+      // null means absent, as in OpenAI's API: {"tools": null} asks for nothing
+      if (!read.contains(name) && !root.get(name).isNull()) {
         throw new MeshException(
             ErrorCode.UNSUPPORTED_PARAMETER,
             "Unrecognized or unsupported parameter '" + param(name) + "'",
@@ -160,14 +188,6 @@ final class JsonBody {
             null);
       }
     }
-  }
-
-  MeshException unsupported(String name) {
-    return new MeshException(
-        ErrorCode.UNSUPPORTED_PARAMETER,
-        "The parameter '" + param(name) + "' is not supported by this gateway",
-        param(name),
-        null);
   }
 
   MeshException typeError(String name, String expected, JsonNode actual) {
@@ -191,20 +211,37 @@ final class JsonBody {
     return a.isNumber() && b.isNumber() && a.doubleValue() == b.doubleValue();
   }
 
+  /**
+   * What was wrong with unreadable JSON, in the client's terms: the parser's own message where it
+   * describes the text, never the JSON library's class or feature names.
+   */
   private static String firstLine(IOException e) {
-    String m = String.valueOf(e.getMessage());
-    if (e instanceof com.fasterxml.jackson.core.JsonProcessingException jpe
-        && jpe.getLocation() != null) {
-      m =
-          jpe.getOriginalMessage()
-              + " (line "
-              + jpe.getLocation().getLineNr()
-              + ", column "
-              + jpe.getLocation().getColumnNr()
-              + ")";
+    String what = String.valueOf(e.getMessage());
+    String where = "";
+    if (e instanceof JsonProcessingException jpe) {
+      what = String.valueOf(jpe.getOriginalMessage());
+      if (jpe.getLocation() != null) {
+        where =
+            " (line "
+                + jpe.getLocation().getLineNr()
+                + ", column "
+                + jpe.getLocation().getColumnNr()
+                + ")";
+      }
     }
-    int nl = m.indexOf('\n');
-    m = nl < 0 ? m : m.substring(0, nl);
-    return m.length() > 200 ? m.substring(0, 200) + "..." : m;
+    for (String internals : new String[] {" (start marker", "[Source", "\n"}) {
+      int cut = what.indexOf(internals);
+      what = cut < 0 ? what : what.substring(0, cut);
+    }
+    if (e instanceof MismatchedInputException && what.startsWith("Trailing token")) {
+      what = "unexpected content after the JSON object";
+    } else if (e instanceof StreamConstraintsException) {
+      what = "the JSON nests deeper than " + MAX_NESTING + " levels";
+    } else if (what.contains("`") || what.contains("com.fasterxml") || what.contains("Feature")) {
+      what = "malformed JSON";
+    }
+    what = what.strip();
+    what = what.length() > 200 ? what.substring(0, 200) + "..." : what;
+    return what + where;
   }
 }

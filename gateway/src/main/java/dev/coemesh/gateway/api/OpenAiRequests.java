@@ -3,12 +3,14 @@ package dev.coemesh.gateway.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.gateway.orchestrate.ChatMessage;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.PromptInput;
 import dev.coemesh.gateway.orchestrate.Role;
+import dev.coemesh.gateway.orchestrate.RoutingHints;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,10 +18,16 @@ import java.util.List;
  * Parses and validates the bodies of {@code POST /v1/chat/completions} and {@code POST
  * /v1/completions}. Supported: {@code model}, {@code messages} / {@code prompt}, {@code
  * max_tokens}, {@code max_completion_tokens} (chat), {@code temperature}, {@code top_p}, {@code
- * seed}, {@code stop}, {@code stream}, {@code stream_options.include_usage}. OpenAI parameters this
- * gateway does not implement are accepted only with their neutral value ({@code n: 1}, penalties 0,
- * {@code logprobs: false}, {@code echo: false}, {@code best_of: 1}); anything else is refused with
- * {@code unsupported_parameter} naming it.
+ * seed}, {@code stop}, {@code stream}, {@code stream_options.include_usage}, {@code
+ * messages[].name}, and {@code user} (the end-user id, recorded, never routed on). Parameters that
+ * do not change the output are accepted and ignored: {@code store}, {@code metadata}, {@code
+ * service_tier}, {@code parallel_tool_calls}, {@code prompt_cache_key} and {@code
+ * safety_identifier}. OpenAI parameters this gateway does not implement are accepted only with
+ * their neutral value ({@code n: 1}, penalties 0, {@code logprobs: false}, {@code top_logprobs: 0},
+ * {@code echo: false}, {@code best_of: 1}, {@code tools: []}, {@code tool_choice: "none"} or {@code
+ * "auto"} without tools, {@code response_format: {"type":"text"}}, {@code logit_bias: {}}); any
+ * other value is refused with {@code unsupported_parameter} naming the parameter and value.
+ * Explicit {@code null} is absent.
  */
 public final class OpenAiRequests {
   /** OpenAI's limit on stop sequences. */
@@ -27,6 +35,8 @@ public final class OpenAiRequests {
 
   /** Messages in one chat request. */
   public static final int MAX_MESSAGES = 2048;
+
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private OpenAiRequests() {}
 
@@ -43,6 +53,14 @@ public final class OpenAiRequests {
     }
     Long limit = maxCompletion != null ? maxCompletion : maxTokens;
     json.unsupportedUnless("logprobs", BooleanNode.FALSE);
+    json.unsupportedUnless("top_logprobs", IntNode.valueOf(0));
+    json.unsupportedUnless("tools", NODES.arrayNode());
+    json.unsupportedUnless("functions", NODES.arrayNode());
+    toolChoice(json, "tool_choice");
+    toolChoice(json, "function_call");
+    json.unsupportedUnless("response_format", NODES.objectNode().put("type", "text"));
+    json.unsupportedUnless("modalities", NODES.arrayNode().add("text"));
+    json.bool("parallel_tool_calls"); // about tools, of which a request here has none
     return common(json, model, chat, limit);
   }
 
@@ -53,11 +71,10 @@ public final class OpenAiRequests {
     Long maxTokens = json.integer("max_tokens", 1, Integer.MAX_VALUE);
     json.unsupportedUnless("echo", BooleanNode.FALSE);
     json.unsupportedUnless("best_of", IntNode.valueOf(1));
-    if (json.node("suffix") != null) {
-      throw json.unsupported("suffix");
-    }
-    if (json.node("logprobs") != null) {
-      throw json.unsupported("logprobs");
+    json.unsupportedUnless("suffix", NODES.textNode(""));
+    JsonNode logprobs = json.node("logprobs");
+    if (logprobs != null) {
+      throw json.unsupported("logprobs", logprobs, "log probabilities are not returned");
     }
     return common(json, model, prompt, maxTokens);
   }
@@ -76,6 +93,9 @@ public final class OpenAiRequests {
     json.unsupportedUnless("n", IntNode.valueOf(1));
     json.unsupportedUnless("presence_penalty", IntNode.valueOf(0));
     json.unsupportedUnless("frequency_penalty", IntNode.valueOf(0));
+    json.unsupportedUnless("logit_bias", NODES.objectNode());
+    String user = json.boundedString("user", ClientRequest.MAX_END_USER_CHARS);
+    ignoredButChecked(json);
     json.rejectUnread();
     ClientRequest request =
         new ClientRequest(
@@ -85,8 +105,32 @@ public final class OpenAiRequests {
             temperature == null ? 1.0 : temperature,
             topP == null ? 1.0 : topP,
             seed,
-            stop);
+            stop,
+            RoutingHints.NONE,
+            user);
     return new ApiRequest(request, Boolean.TRUE.equals(stream), includeUsage);
+  }
+
+  /** Parameters that change nothing in the output: type-checked, then ignored. */
+  private static void ignoredButChecked(JsonBody json) {
+    json.bool("store"); // whether OpenAI keeps the completion; this gateway keeps none
+    json.boundedString("service_tier", 32); // a billing tier; there is one here
+    json.boundedString("safety_identifier", ClientRequest.MAX_END_USER_CHARS);
+    json.boundedString("prompt_cache_key", 1024); // prefix caching here is automatic
+    JsonNode metadata = json.node("metadata");
+    if (metadata != null && !metadata.isObject()) {
+      throw json.typeError("metadata", "an object", metadata);
+    }
+  }
+
+  /** {@code "none"}, or {@code "auto"} (which, with no tools, is none). */
+  private static void toolChoice(JsonBody json, String name) {
+    JsonNode choice = json.node(name);
+    if (choice != null
+        && !(choice.isTextual()
+            && (choice.textValue().equals("none") || choice.textValue().equals("auto")))) {
+      throw json.unsupported(name, choice, "no tools are supported, so only \"none\" or \"auto\"");
+    }
   }
 
   private static PromptInput.Chat messages(JsonBody json) {
@@ -125,8 +169,12 @@ public final class OpenAiRequests {
                 + "'");
       }
       String content = content(msg);
+      String name = msg.boundedString("name", ChatMessage.MAX_NAME_CHARS);
+      if (name != null && name.isBlank()) {
+        throw MeshException.invalid(param + ".name", "'" + param + ".name' must not be blank");
+      }
       msg.rejectUnread();
-      messages.add(new ChatMessage(role, content));
+      messages.add(new ChatMessage(role, content, name));
     }
     return new PromptInput.Chat(messages);
   }
@@ -166,7 +214,10 @@ public final class OpenAiRequests {
     return text.toString();
   }
 
-  /** A completion prompt: a string or an array of exactly one string. */
+  /**
+   * A completion prompt: a string or an array of exactly one string. OpenAI's other forms, a batch
+   * of prompts and prompts as token ids, are refused saying which one was sent.
+   */
   private static String prompt(JsonBody json) {
     JsonNode p = json.node("prompt");
     if (p == null) {
@@ -175,13 +226,35 @@ public final class OpenAiRequests {
     if (p.isTextual()) {
       return p.textValue();
     }
-    if (p.isArray() && p.size() == 1 && p.get(0).isTextual()) {
+    if (!p.isArray()) {
+      throw json.typeError("prompt", "a string or an array of one string", p);
+    }
+    if (p.size() == 1 && p.get(0).isTextual()) {
       return p.get(0).textValue();
     }
-    if (p.isArray()) {
-      throw json.unsupported("prompt");
+    if (p.isEmpty()) {
+      throw MeshException.invalid("prompt", "'prompt' is an empty array; send one prompt");
     }
-    throw json.typeError("prompt", "a string", p);
+    boolean strings = true;
+    boolean tokens = true;
+    for (JsonNode e : p) {
+      strings &= e.isTextual();
+      tokens &= e.isIntegralNumber() || e.isArray();
+    }
+    String what =
+        strings
+            ? "a batch of " + p.size() + " prompts is not supported; send one prompt per request"
+            : tokens
+                ? "prompts as token ids are not supported; send the prompt as text"
+                : "'prompt' must be a string or an array of one string";
+    if (!strings && !tokens) {
+      throw MeshException.invalid("prompt", what);
+    }
+    throw new MeshException(
+        dev.coemesh.core.error.ErrorCode.UNSUPPORTED_PARAMETER,
+        "'prompt': " + what,
+        "prompt",
+        null);
   }
 
   private static List<String> stop(JsonBody json) {

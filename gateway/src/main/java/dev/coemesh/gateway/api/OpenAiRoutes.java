@@ -6,16 +6,19 @@ import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
+import dev.coemesh.gateway.error.LogLimiter;
 import dev.coemesh.gateway.error.RestErrors;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.GenerationListener;
 import dev.coemesh.gateway.orchestrate.RequestHandle;
+import dev.coemesh.gateway.orchestrate.RequestMetrics;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
 import dev.coemesh.gateway.orchestrate.RoutingHints;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.sse.StreamingResponder;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -41,6 +44,10 @@ import org.jboss.logging.Logger;
 @Singleton
 public class OpenAiRoutes {
   private static final Logger LOG = Logger.getLogger(OpenAiRoutes.class);
+
+  /** Unexpected failures are logged with their stack, but a client repeating one cannot flood. */
+  private static final LogLimiter UNEXPECTED = new LogLimiter(20);
+
   private static final String TENANT = "mesh.tenant";
   private static final String CANCEL_ON_CLOSE = "mesh.cancel";
 
@@ -52,6 +59,7 @@ public class OpenAiRoutes {
   private final ExpertDirectory experts;
   private final ObjectMapper json;
   private final ApiConfig config;
+  private final RequestMetrics metrics;
   private final long started = System.currentTimeMillis() / 1000;
 
   public OpenAiRoutes(
@@ -59,12 +67,14 @@ public class OpenAiRoutes {
       RequestOrchestrator orchestrator,
       ExpertDirectory experts,
       ObjectMapper json,
-      ApiConfig config) {
+      ApiConfig config,
+      RequestMetrics metrics) {
     this.authenticator = authenticator;
     this.orchestrator = orchestrator;
     this.experts = experts;
     this.json = json;
     this.config = config;
+    this.metrics = metrics;
   }
 
   void register(@Observes Router router) {
@@ -96,14 +106,25 @@ public class OpenAiRoutes {
     try {
       ctx.put(TENANT, authenticator.authenticateHeader(ctx.request().getHeader("authorization")));
     } catch (MeshException e) {
-      RestErrors.write(ctx.response(), json, e, 0);
+      refuse(ctx, e);
       return;
     }
     ctx.next();
   }
 
-  /** Registers the disconnect hook on the event loop, before any work starts. */
+  /** Answers a request refused before it reached the orchestrator, and counts it. */
+  private void refuse(RoutingContext ctx, MeshException error) {
+    metrics.refused(error.code().wireCode());
+    RestErrors.write(ctx.response(), json, error, 0);
+  }
+
+  /**
+   * Registers the disconnect hook on the event loop, before any work starts, and pauses the
+   * connection's idle timeout until the response ends: the body has arrived, and from here the
+   * request's own deadline bounds it (a body that stalls is still cut by the idle timeout).
+   */
   private void watchClose(RoutingContext ctx) {
+    ConnectionIdlePause.whileServing(ctx);
     AtomicReference<RequestHandle> handle = new AtomicReference<>();
     ctx.put(CANCEL_ON_CLOSE, handle);
     ctx.response()
@@ -129,7 +150,7 @@ public class OpenAiRoutes {
             case COMPLETION -> OpenAiRequests.completion(bytes);
           };
     } catch (MeshException e) {
-      RestErrors.write(response, json, e, 0);
+      refuse(ctx, e);
       return;
     }
     ClientRequest request =
@@ -143,11 +164,16 @@ public class OpenAiRoutes {
         parsed.stream()
             ? new StreamingResponder(response, json, kind, parsed.includeUsage())
             : new BufferedResponder(response, json, kind);
-    RequestHandle started = orchestrator.start(tenant, request, responder);
     AtomicReference<RequestHandle> handle = ctx.get(CANCEL_ON_CLOSE);
-    if (!handle.compareAndSet(null, started) || response.closed()) {
-      started.cancel(); // the client left while the request was being parsed or queued
-    }
+    orchestrator.start(
+        tenant,
+        request,
+        responder,
+        created -> {
+          if (!handle.compareAndSet(null, created) || response.closed()) {
+            created.cancel(); // the client left while the request was being parsed
+          }
+        });
   }
 
   private void models(RoutingContext ctx) {
@@ -165,6 +191,7 @@ public class OpenAiRoutes {
     if (ctx.response().ended()) {
       return;
     }
+    metrics.refused("unknown_url");
     ErrorBody body =
         new ErrorBody(
             new ErrorBody.Error(
@@ -197,10 +224,16 @@ public class OpenAiRoutes {
       error = m;
     } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
       error = MeshException.invalid(null, "the request could not be read");
+    } else if (ctx.failure() instanceof HttpClosedException || ctx.response().closed()) {
+      // the client went away while its body was being read: its doing, and nobody to answer
+      metrics.refused(ErrorCode.CANCELLED.wireCode());
+      return;
     } else {
-      LOG.error("request failed", ctx.failure());
-      error = new MeshException(ErrorCode.INTERNAL, "internal error", ctx.failure());
+      Throwable cause = ctx.failure();
+      UNEXPECTED.log(
+          dropped -> LOG.errorf(cause, "request failed (%d similar lines dropped)", dropped));
+      error = new MeshException(ErrorCode.INTERNAL, "internal error", cause);
     }
-    RestErrors.write(ctx.response(), json, error, 0);
+    refuse(ctx, error);
   }
 }

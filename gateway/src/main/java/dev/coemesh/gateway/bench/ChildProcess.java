@@ -69,6 +69,22 @@ final class ChildProcess implements AutoCloseable {
     return cmd;
   }
 
+  /**
+   * The packaged gateway a benchmark runs: {@code configured} if given (its {@code --gateway-jar}),
+   * else the build's {@code gateway/target/quarkus-app/quarkus-run.jar} under {@code root}.
+   */
+  static Path packagedGateway(Path root, String configured, String bench) {
+    Path jar =
+        configured != null
+            ? Path.of(configured)
+            : root.resolve("gateway/target/quarkus-app/quarkus-run.jar");
+    if (!java.nio.file.Files.exists(jar)) {
+      throw new IllegalStateException(
+          jar + " is missing: build the gateway (./mesh bench " + bench + " does)");
+    }
+    return jar;
+  }
+
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
@@ -81,6 +97,11 @@ final class ChildProcess implements AutoCloseable {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** The operating system's id of the process (for /proc and jcmd). */
+  long pid() {
+    return process.pid();
   }
 
   @Override

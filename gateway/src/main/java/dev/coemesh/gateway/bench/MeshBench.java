@@ -106,15 +106,7 @@ public final class MeshBench {
 
   private void run() throws Exception {
     Path out = Path.of(args.get("out", root.resolve("target/bench/mesh.json").toString()));
-    Path jar =
-        Path.of(
-            args.get(
-                "gateway-jar",
-                root.resolve("gateway/target/quarkus-app/quarkus-run.jar").toString()));
-    if (!Files.exists(jar)) {
-      throw new IllegalStateException(
-          jar + " is missing: build the gateway (./mesh bench mesh does)");
-    }
+    Path jar = ChildProcess.packagedGateway(root, args.get("gateway-jar", null), "mesh");
     Path runDir = root.resolve(args.get("run-dir", "target/bench/mesh-run"));
     Path model =
         SyntheticModels.isSynthetic(spec.model())

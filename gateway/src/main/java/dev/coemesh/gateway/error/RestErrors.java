@@ -56,6 +56,8 @@ public final class RestErrors {
           PERMISSION_DENIED,
           MODEL_NOT_FOUND,
           PAYLOAD_TOO_LARGE,
+          URI_TOO_LONG,
+          HEADERS_TOO_LARGE,
           CANCELLED,
           INTERNAL,
           NO_HEALTHY_REPLICA,

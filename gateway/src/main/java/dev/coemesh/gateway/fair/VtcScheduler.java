@@ -190,6 +190,21 @@ public final class VtcScheduler implements FairScheduler {
     }
   }
 
+  /** Requests waiting in the fair queue for {@code expert}, over all tenants. */
+  public int waiting(ExpertId expert) {
+    synchronized (lock) {
+      ExpertLane lane = lanes.get(expert);
+      if (lane == null) {
+        return 0;
+      }
+      int n = 0;
+      for (var fifo : lane.backlog.values()) {
+        n += fifo.size();
+      }
+      return n;
+    }
+  }
+
   /** Tickets queued or admitted and not finished, over all tenants: 0 when nothing leaked. */
   public int open() {
     synchronized (lock) {

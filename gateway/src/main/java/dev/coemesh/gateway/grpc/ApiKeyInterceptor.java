@@ -4,6 +4,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
 import dev.coemesh.gateway.error.GrpcErrors;
+import dev.coemesh.gateway.orchestrate.RequestMetrics;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;
@@ -29,9 +30,11 @@ public class ApiKeyInterceptor implements ServerInterceptor {
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   private final ApiKeyAuthenticator authenticator;
+  private final RequestMetrics metrics;
 
-  public ApiKeyInterceptor(ApiKeyAuthenticator authenticator) {
+  public ApiKeyInterceptor(ApiKeyAuthenticator authenticator, RequestMetrics metrics) {
     this.authenticator = authenticator;
+    this.metrics = metrics;
   }
 
   @Override
@@ -45,6 +48,7 @@ public class ApiKeyInterceptor implements ServerInterceptor {
     try {
       tenant = authenticator.authenticateHeader(headers.get(AUTHORIZATION));
     } catch (MeshException e) {
+      metrics.refused(e.code().wireCode());
       StatusRuntimeException status = GrpcErrors.toException(e, 0);
       call.close(status.getStatus(), status.getTrailers());
       return new ServerCall.Listener<>() {};

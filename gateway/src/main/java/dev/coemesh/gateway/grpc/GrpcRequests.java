@@ -40,8 +40,11 @@ public final class GrpcRequests {
       }
       input = new PromptInput.Chat(messages);
     }
-    if (r.getMaxTokens() > Integer.MAX_VALUE) {
-      throw MeshException.invalid("max_tokens", "'max_tokens' is too large");
+    // uint32 on the wire: values of 2^31 and more arrive as negative ints
+    long maxTokens = Integer.toUnsignedLong(r.getMaxTokens());
+    if (maxTokens > Integer.MAX_VALUE) {
+      throw MeshException.invalid(
+          "max_tokens", "'max_tokens' must be at most " + Integer.MAX_VALUE + ", was " + maxTokens);
     }
     double temperature = r.hasTemperature() ? r.getTemperature() : 1.0;
     if (!(temperature >= 0 && temperature <= 2)) {
@@ -62,7 +65,7 @@ public final class GrpcRequests {
     return new ClientRequest(
         r.getModel().isEmpty() ? null : r.getModel(),
         input,
-        r.getMaxTokens(),
+        (int) maxTokens,
         temperature,
         topP,
         r.hasSeed() ? r.getSeed() : null,

@@ -12,6 +12,7 @@ import dev.coemesh.gateway.grpc.v1.Model;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.RequestHandle;
+import dev.coemesh.gateway.orchestrate.RequestMetrics;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
 import dev.coemesh.gateway.serve.ExpertPool;
 import io.grpc.Context;
@@ -19,6 +20,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Provider;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,12 +31,20 @@ import java.util.concurrent.atomic.AtomicReference;
 public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
   private static final RequestHandle CANCELLED = () -> {};
 
-  private final RequestOrchestrator orchestrator;
-  private final ExpertDirectory experts;
+  // Providers: the gRPC server collects its services on an event loop at start-up, and building the
+  // experts and the router (classifier training, model loading) there would block it for seconds;
+  // ExpertGauges builds them on the main thread at start-up instead.
+  private final Provider<RequestOrchestrator> orchestrator;
+  private final Provider<ExpertDirectory> experts;
+  private final RequestMetrics metrics;
 
-  public InferenceGrpcService(RequestOrchestrator orchestrator, ExpertDirectory experts) {
+  public InferenceGrpcService(
+      Provider<RequestOrchestrator> orchestrator,
+      Provider<ExpertDirectory> experts,
+      RequestMetrics metrics) {
     this.orchestrator = orchestrator;
     this.experts = experts;
+    this.metrics = metrics;
   }
 
   @Override
@@ -45,6 +55,7 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     try {
       parsed = GrpcRequests.parse(request);
     } catch (MeshException e) {
+      metrics.refused(e.code().wireCode());
       out.onError(GrpcErrors.toException(e, 0));
       return;
     }
@@ -62,16 +73,23 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     } else {
       Context.current().addListener(ctx -> cancel.run(), Runnable::run);
     }
-    RequestHandle started = orchestrator.start(tenant, parsed, new GrpcStreamListener(out));
-    if (!handle.compareAndSet(null, started)) {
-      started.cancel();
-    }
+    orchestrator
+        .get()
+        .start(
+            tenant,
+            parsed,
+            new GrpcStreamListener(out),
+            created -> {
+              if (!handle.compareAndSet(null, created)) {
+                created.cancel(); // the call ended while it was being parsed
+              }
+            });
   }
 
   @Override
   public void listModels(ListModelsRequest request, StreamObserver<ListModelsResponse> out) {
     ListModelsResponse.Builder models = ListModelsResponse.newBuilder();
-    for (ExpertPool b : experts.all()) {
+    for (ExpertPool b : experts.get().all()) {
       models.addModels(
           Model.newBuilder().setId(b.expert().value()).setContextLength(b.contextLength()));
     }

@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param seed sampling seed; null for a fresh random one
  * @param stop strings that end the generation (not included in the output)
  * @param hints the client's category hint and session for the router
+ * @param endUser the end-user id the client sent (OpenAI's {@code user}), or null; recorded on the
+ *     request's span for abuse tracing, never used to route
  */
 public record ClientRequest(
     String model,
@@ -23,7 +25,11 @@ public record ClientRequest(
     double topP,
     Long seed,
     List<String> stop,
-    RoutingHints hints) {
+    RoutingHints hints,
+    String endUser) {
+
+  /** The longest end-user id accepted (OpenAI's {@code user} is an opaque id). */
+  public static final int MAX_END_USER_CHARS = 256;
 
   /** The routing alias: the router picks the expert. */
   public static final String AUTO = "auto";
@@ -38,6 +44,22 @@ public record ClientRequest(
     if (maxTokens < 0) {
       throw new IllegalArgumentException("maxTokens must be >= 0");
     }
+    if (endUser != null && endUser.length() > MAX_END_USER_CHARS) {
+      throw new IllegalArgumentException("endUser longer than " + MAX_END_USER_CHARS);
+    }
+  }
+
+  /** A request with routing hints and no end-user id. */
+  public ClientRequest(
+      String model,
+      PromptInput input,
+      int maxTokens,
+      double temperature,
+      double topP,
+      Long seed,
+      List<String> stop,
+      RoutingHints hints) {
+    this(model, input, maxTokens, temperature, topP, seed, stop, hints, null);
   }
 
   /** A request without routing hints. */
@@ -49,10 +71,11 @@ public record ClientRequest(
       double topP,
       Long seed,
       List<String> stop) {
-    this(model, input, maxTokens, temperature, topP, seed, stop, RoutingHints.NONE);
+    this(model, input, maxTokens, temperature, topP, seed, stop, RoutingHints.NONE, null);
   }
 
   public ClientRequest withHints(RoutingHints value) {
-    return new ClientRequest(model, input, maxTokens, temperature, topP, seed, stop, value);
+    return new ClientRequest(
+        model, input, maxTokens, temperature, topP, seed, stop, value, endUser);
   }
 }

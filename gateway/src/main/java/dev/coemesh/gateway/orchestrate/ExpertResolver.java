@@ -13,6 +13,7 @@ import dev.coemesh.router.RouteRequest;
 import dev.coemesh.router.Router;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 
 /**
  * Routing step 1 and the one tokenization: the CoE {@link Router} chooses the expert (a model
@@ -41,7 +42,16 @@ public final class ExpertResolver {
   public record Resolved(
       ExpertPool pool, PromptTokens tokens, long prefixRoot, RoutedReplanner replanner) {}
 
-  public Resolved resolve(RequestId id, TenantId tenant, ClientRequest request, String prompt) {
+  /**
+   * @param cancelled polled while tokenizing; when it turns true the work stops with {@link
+   *     java.util.concurrent.CancellationException}
+   */
+  public Resolved resolve(
+      RequestId id,
+      TenantId tenant,
+      ClientRequest request,
+      String prompt,
+      BooleanSupplier cancelled) {
     RouteRequest route =
         new RouteRequest(
             id.value(),
@@ -60,7 +70,7 @@ public final class ExpertResolver {
           ErrorCode.NO_HEALTHY_REPLICA,
           "expert '" + choice.expert() + "' is routed to but not served by this gateway");
     }
-    PromptTokens tokens = pool.tokenize(prompt);
+    PromptTokens tokens = pool.tokenize(prompt, cancelled);
     long root =
         switch (router.config().expert(choice.expert()).prefixCache()) {
           case TENANT -> BlockHashes.root(tenant.value());

@@ -13,6 +13,11 @@ import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.RoutedReplanner;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.jboss.logging.Logger;
 
@@ -50,6 +55,8 @@ final class Inflight implements RequestHandle {
   private ExpertBackend.Generation generation;
   private boolean admitted;
   private boolean cancelRequested;
+  private boolean expired; // its deadline passed while it was queued
+  private Future<?> expiry;
 
   Inflight(
       Tenant tenant,
@@ -75,19 +82,37 @@ final class Inflight implements RequestHandle {
     listener.onRouted(request.id(), pool.expert(), promptTokens);
   }
 
-  /** Called with the ticket {@code FairScheduler.submit} returned. */
-  void queued(FairScheduler.Ticket queuedTicket) {
+  /**
+   * Called with the ticket {@code FairScheduler.submit} returned; a request still queued at its
+   * deadline is then taken out of the queue by {@code timer} and ends as {@code DEADLINE_EXCEEDED}.
+   */
+  void queued(FairScheduler.Ticket queuedTicket, ScheduledExecutorService timer) {
     boolean cancelNow;
     synchronized (this) {
       if (ticket == null) {
         ticket = queuedTicket;
       }
       cancelNow = cancelRequested && !admitted;
+      if (!cancelNow && !admitted && !ended.get()) {
+        long wait = Duration.between(Instant.now(), request.deadline()).toNanos();
+        expiry = timer.schedule(this::expireIfQueued, Math.max(0, wait), TimeUnit.NANOSECONDS);
+      }
     }
     if (cancelNow) {
       queuedTicket.cancel();
       endCancelledWhileQueued();
     }
+  }
+
+  /** The deadline passed: a request still waiting for admission gives up its place. */
+  private void expireIfQueued() {
+    synchronized (this) {
+      if (admitted || cancelRequested || ended.get()) {
+        return; // running (the backend holds the deadline), cancelled or over
+      }
+      expired = true;
+    }
+    cancel();
   }
 
   /** The fair scheduler lets the request start (scheduler thread; must not block). */
@@ -142,7 +167,7 @@ final class Inflight implements RequestHandle {
       case TokenEvent.Finished finished -> {
         metrics.tokens(tenant.id(), "input", finished.usage().promptTokens());
         metrics.tokens(tenant.id(), "output", finished.usage().completionTokens());
-        if (finished.reason() == FinishReason.CANCELLED && !clientCancelled()) {
+        if (finished.reason() == FinishReason.CANCELLED && !cancelRequested()) {
           // nobody here cancelled it: the backend's deadline did
           MeshException late =
               new MeshException(
@@ -165,8 +190,14 @@ final class Inflight implements RequestHandle {
     }
   }
 
-  private synchronized boolean clientCancelled() {
+  /** Whether the client cancelled (polled by the work before the fair queue). */
+  synchronized boolean cancelRequested() {
     return cancelRequested;
+  }
+
+  /** Ends a request whose client left while it was being prepared, before it was queued. */
+  void endCancelledBeforeQueued() {
+    endCancelledWhileQueued();
   }
 
   /** Fails the request before it was queued. */
@@ -196,6 +227,18 @@ final class Inflight implements RequestHandle {
   }
 
   private void endCancelledWhileQueued() {
+    boolean late;
+    synchronized (this) {
+      late = expired;
+    }
+    if (late) {
+      MeshException error =
+          new MeshException(
+              ErrorCode.DEADLINE_EXCEEDED,
+              "the request waited in the queue until its deadline passed; no token was generated");
+      end(error.code().wireCode(), () -> listener.onFailed(error, 0));
+      return;
+    }
     end(
         FinishReason.CANCELLED.wireName(),
         () -> listener.onFinished(FinishReason.CANCELLED, new Usage(promptTokens, 0, 0)));
@@ -209,6 +252,9 @@ final class Inflight implements RequestHandle {
     FairScheduler.Ticket held;
     synchronized (this) {
       held = ticket;
+      if (expiry != null) {
+        expiry.cancel(false);
+      }
     }
     ExpertId expert = pool == null ? null : pool.expert();
     try {

@@ -56,18 +56,19 @@ public class OrchestrationWiring {
 
   @Produces
   @Singleton
+  RequestMetrics requestMetrics(MeterRegistry registry) {
+    return new RequestMetrics(registry);
+  }
+
+  @Produces
+  @Singleton
   RequestOrchestrator orchestrator(
       ExpertResolver resolver,
       VtcScheduler fair,
       TokenRateLimiter rateLimiter,
-      MeterRegistry registry,
+      RequestMetrics metrics,
       OrchestrationConfig config) {
     return new RequestOrchestrator(
-        resolver,
-        fair,
-        rateLimiter,
-        new RequestMetrics(registry),
-        config.defaultMaxTokens(),
-        config.requestTimeout());
+        resolver, fair, rateLimiter, metrics, config.defaultMaxTokens(), config.requestTimeout());
   }
 }

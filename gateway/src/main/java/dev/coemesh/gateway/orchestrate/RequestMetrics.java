@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tenant ids (configured tenants), outcomes (finish reasons and error codes).
  *
  * <ul>
- *   <li>{@code mesh.gateway.requests{expert,outcome}}: finished requests
+ *   <li>{@code mesh.gateway.requests{expert,outcome}}: finished requests, and requests refused at
+ *       the front door before they had an expert ({@code expert="none"}: bad JSON, a bad key, a
+ *       body over the limit), so that the counter sees every request
  *   <li>{@code mesh.gateway.ttft{expert}}: arrival to first token
  *   <li>{@code mesh.gateway.tokens{tenant,kind=input|output}}: tokens charged
  *   <li>{@code mesh.gateway.inflight}: requests between arrival and their terminal event
@@ -34,11 +36,20 @@ public final class RequestMetrics {
 
   void ended(ExpertId expert, String outcome) {
     inflight.decrementAndGet();
+    count(expert, outcome);
+  }
+
+  private void count(ExpertId expert, String outcome) {
     Counter.builder("mesh.gateway.requests")
         .tag("expert", expert == null ? "none" : expert.value())
         .tag("outcome", outcome)
         .register(registry)
         .increment();
+  }
+
+  /** A request refused before it reached the orchestrator, with its error code as outcome. */
+  public void refused(String outcome) {
+    count(null, outcome);
   }
 
   void firstToken(ExpertId expert, long nanos) {

@@ -8,29 +8,45 @@ import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.serve.ExpertPool;
+import dev.coemesh.gateway.serve.PromptTokens;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
- * The request lifecycle, the same for every protocol: render the prompt → route to an expert (step
- * 1) → tokenize once with its tokenizer and check the context → tokens-per-minute check → fair
- * admission (the tenant's queue) → place on replicas (step 2, from the token ids and the replicas'
- * live load and KV events) → execute that placement → stream tokens (charging the tenant's fair
- * counter and rate window) → on the terminal event release the admission slot.
+ * The request lifecycle, the same for every protocol: tokens-per-minute check and the tenant's cap
+ * on requests being prepared → render the prompt → route to an expert (step 1) → tokenize once with
+ * its tokenizer, bounded by its context and stopped by a cancel or the deadline, and check the
+ * context → fair admission (the tenant's queue) → place on replicas (step 2, from the token ids and
+ * the replicas' live load and KV events) → execute that placement → stream tokens (charging the
+ * tenant's fair counter and rate window) → on the terminal event release the admission slot.
  *
  * <p>Thread-safe. {@link #start} never blocks on the serving side and never throws for a request's
  * own faults: every outcome, rejections included, reaches the {@link GenerationListener}.
  */
 public final class RequestOrchestrator {
+  /** OpenTelemetry's attribute for the end user a request is made for. */
+  static final AttributeKey<String> END_USER = AttributeKey.stringKey("enduser.id");
+
   private final ExpertResolver resolver;
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
   private final RequestMetrics metrics;
   private final int defaultMaxTokens;
   private final Duration timeout;
+  private final Preparations preparations = new Preparations();
+
+  /** Ends requests still queued at their deadline; one daemon thread for the process. */
+  private static final ScheduledExecutorService EXPIRIES = expiries();
 
   public RequestOrchestrator(
       ExpertResolver resolver,
@@ -55,65 +71,126 @@ public final class RequestOrchestrator {
    * running, streaming); cancelling a finished request does nothing.
    */
   public RequestHandle start(Tenant tenant, ClientRequest request, GenerationListener listener) {
+    return start(tenant, request, listener, created -> {});
+  }
+
+  /**
+   * Starts one request, handing its handle to {@code created} before any work on it, so that a
+   * client that leaves while the prompt is routed and tokenized cancels that work too.
+   */
+  public RequestHandle start(
+      Tenant tenant,
+      ClientRequest request,
+      GenerationListener listener,
+      Consumer<RequestHandle> created) {
     long arrival = System.nanoTime();
     metrics.started();
     Inflight inflight = new Inflight(tenant, fair, rateLimiter, metrics, listener, arrival);
+    created.accept(inflight);
+    if (request.endUser() != null) {
+      Span.current().setAttribute(END_USER, request.endUser());
+    }
+    Instant deadline = Instant.now().plus(timeout);
     try {
-      String prompt = ChatTemplate.render(request.input());
-      RequestId id = RequestId.random();
-      ExpertResolver.Resolved routed = resolver.resolve(id, tenant.id(), request, prompt);
-      ExpertPool pool = routed.pool();
-      if (pool.capacity().maxRunningSequences() == 0) {
-        // no live replica: waiting in the fair queue for capacity that is not there helps nobody
+      // cheap refusals first: a tenant over its limits costs nothing to tokenize
+      int wait = rateLimiter.retryAfterSeconds(tenant);
+      if (wait > 0) {
+        inflight.reject(rateLimited(tenant, wait), wait);
+        return inflight;
+      }
+      if (!preparations.tryEnter(tenant)) {
         inflight.reject(
             new MeshException(
-                ErrorCode.NO_HEALTHY_REPLICA,
-                "no replica of expert '" + pool.expert() + "' is serving; retry shortly"),
+                ErrorCode.TENANT_QUEUE_FULL,
+                "tenant '" + tenant.id() + "' has too many requests in flight; retry shortly"),
             1);
         return inflight;
       }
-      int promptTokens = routed.tokens().count();
-      SamplingParams sampling = sampling(request, promptTokens, pool.contextLength());
-      GenerationRequest generation =
-          new GenerationRequest(
-              id,
-              tenant.id(),
-              pool.expert(),
-              prompt,
-              routed.tokens().ids(),
-              routed.prefixRoot(),
-              sampling,
-              Instant.now().plus(timeout));
-      inflight.routed(pool, generation, promptTokens, routed.replanner());
-      int wait = rateLimiter.retryAfterSeconds(tenant);
-      if (wait > 0) {
-        inflight.reject(
-            new MeshException(
-                ErrorCode.RATE_LIMITED,
-                "tenant '"
-                    + tenant.id()
-                    + "' has used its "
-                    + tenant.tokensPerMinute()
-                    + " tokens per minute; retry in "
-                    + wait
-                    + " s"),
-            wait);
-        return inflight;
-      }
-      FairScheduler.Ticket ticket;
       try {
-        ticket = fair.submit(tenant, pool.expert(), promptTokens, inflight::admitted);
-      } catch (MeshException e) {
-        int retry =
-            e.code() == ErrorCode.TENANT_QUEUE_FULL ? fair.retryAfterSeconds(tenant.id()) : 0;
-        inflight.reject(e, retry);
-        return inflight;
+        prepareAndQueue(tenant, request, inflight, arrival, deadline);
+      } finally {
+        preparations.exit(tenant);
       }
-      inflight.queued(ticket);
     } catch (MeshException e) {
       inflight.reject(e, 0);
+    } catch (CancellationException e) {
+      if (inflight.cancelRequested()) {
+        inflight.endCancelledBeforeQueued();
+      } else {
+        inflight.reject(
+            new MeshException(
+                ErrorCode.DEADLINE_EXCEEDED,
+                "the request's deadline passed while its prompt was being prepared"),
+            0);
+      }
     }
     return inflight;
+  }
+
+  /** Routes and tokenizes the request within its deadline, then hands it to the fair queue. */
+  private void prepareAndQueue(
+      Tenant tenant, ClientRequest request, Inflight inflight, long arrival, Instant deadline) {
+    long deadlineNanos = arrival + timeout.toNanos();
+    BooleanSupplier stop =
+        () -> inflight.cancelRequested() || System.nanoTime() - deadlineNanos > 0;
+    String prompt = ChatTemplate.render(request.input());
+    RequestId id = RequestId.random();
+    ExpertResolver.Resolved routed = resolver.resolve(id, tenant.id(), request, prompt, stop);
+    ExpertPool pool = routed.pool();
+    if (pool.capacity().maxRunningSequences() == 0) {
+      // no live replica: waiting in the fair queue for capacity that is not there helps nobody
+      inflight.reject(
+          new MeshException(
+              ErrorCode.NO_HEALTHY_REPLICA,
+              "no replica of expert '" + pool.expert() + "' is serving; retry shortly"),
+          1);
+      return;
+    }
+    int promptTokens = routed.tokens().count();
+    SamplingParams sampling = sampling(request, routed.tokens(), pool.contextLength());
+    GenerationRequest generation =
+        new GenerationRequest(
+            id,
+            tenant.id(),
+            pool.expert(),
+            prompt,
+            routed.tokens().ids(),
+            routed.prefixRoot(),
+            sampling,
+            deadline);
+    inflight.routed(pool, generation, promptTokens, routed.replanner());
+    if (stop.getAsBoolean()) {
+      throw new CancellationException("cancelled before it was queued");
+    }
+    FairScheduler.Ticket ticket;
+    try {
+      ticket = fair.submit(tenant, pool.expert(), promptTokens, inflight::admitted);
+    } catch (MeshException e) {
+      int retry = e.code() == ErrorCode.TENANT_QUEUE_FULL ? fair.retryAfterSeconds(tenant.id()) : 0;
+      inflight.reject(e, retry);
+      return;
+    }
+    inflight.queued(ticket, EXPIRIES);
+  }
+
+  private static ScheduledExecutorService expiries() {
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(
+            1, Thread.ofPlatform().name("mesh-queue-deadlines").daemon().factory());
+    timer.setRemoveOnCancelPolicy(true); // most requests end long before their deadline
+    return timer;
+  }
+
+  private static MeshException rateLimited(Tenant tenant, int wait) {
+    return new MeshException(
+        ErrorCode.RATE_LIMITED,
+        "tenant '"
+            + tenant.id()
+            + "' has used its "
+            + tenant.tokensPerMinute()
+            + " tokens per minute; retry in "
+            + wait
+            + " s");
   }
 
   /** Requests between arrival and their terminal event. */
@@ -121,7 +198,9 @@ public final class RequestOrchestrator {
     return metrics.inflight();
   }
 
-  private SamplingParams sampling(ClientRequest request, int promptTokens, int context) {
+  private SamplingParams sampling(ClientRequest request, PromptTokens tokens, int context) {
+    int promptTokens = tokens.count();
+    String has = tokens.lowerBound() ? " has at least " : " has ";
     String promptParam =
         switch (request.input()) {
           case PromptInput.Text t -> "prompt";
@@ -133,7 +212,8 @@ public final class RequestOrchestrator {
           ErrorCode.CONTEXT_LENGTH_EXCEEDED,
           "This model's maximum context length is "
               + context
-              + " tokens; the prompt has "
+              + " tokens; the prompt"
+              + has
               + promptTokens
               + " tokens and leaves no room to generate",
           promptParam,

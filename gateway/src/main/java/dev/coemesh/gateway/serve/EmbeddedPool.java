@@ -13,6 +13,7 @@ import dev.coemesh.worker.client.Replanner;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -22,7 +23,7 @@ import java.util.function.Consumer;
  */
 public final class EmbeddedPool implements ExpertPool {
   private final ExpertId expert;
-  private final Tokenizer tokenizer;
+  private final BoundedTokenizer tokenizer;
   private final int contextLength;
   private final Map<ReplicaId, EmbeddedExpertBackend> replicas;
 
@@ -35,9 +36,9 @@ public final class EmbeddedPool implements ExpertPool {
       throw new IllegalArgumentException("an embedded pool needs a replica");
     }
     this.expert = expert;
-    this.tokenizer = tokenizer;
     this.replicas = new LinkedHashMap<>(replicas);
     this.contextLength = replicas.values().iterator().next().contextLength();
+    this.tokenizer = new BoundedTokenizer(tokenizer, contextLength);
   }
 
   /** A pool of one replica. */
@@ -56,8 +57,8 @@ public final class EmbeddedPool implements ExpertPool {
   }
 
   @Override
-  public PromptTokens tokenize(String prompt) {
-    return PromptTokens.of(tokenizer.encode(prompt, true));
+  public PromptTokens tokenize(String prompt, BooleanSupplier cancelled) {
+    return tokenizer.tokenize(prompt, cancelled);
   }
 
   @Override

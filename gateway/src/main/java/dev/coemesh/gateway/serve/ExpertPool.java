@@ -6,6 +6,7 @@ import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.worker.client.Replanner;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -23,8 +24,14 @@ public interface ExpertPool extends AutoCloseable {
   /** Maximum prompt plus generated tokens of one sequence. */
   int contextLength();
 
-  /** The prompt as the expert's model sees it. */
-  PromptTokens tokenize(String prompt);
+  /**
+   * The prompt as the expert's model sees it, with work bounded by the context (a prompt too long
+   * by its length alone gets a lower bound, not tokenized; see {@link BoundedTokenizer}).
+   *
+   * @param cancelled polled during long work; when it turns true the work stops with {@link
+   *     java.util.concurrent.CancellationException}
+   */
+  PromptTokens tokenize(String prompt, BooleanSupplier cancelled);
 
   /** The pool's capacity now, summed over its live replicas. */
   ExpertBackend.Capacity capacity();

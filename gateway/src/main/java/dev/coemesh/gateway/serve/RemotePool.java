@@ -16,6 +16,7 @@ import dev.coemesh.router.replica.ReplicaView;
 import dev.coemesh.worker.client.PlacementClient;
 import dev.coemesh.worker.client.Replanner;
 import dev.coemesh.worker.client.WorkerClient;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -29,6 +30,7 @@ public final class RemotePool implements ExpertPool {
   private final ExpertId expert;
   private final Model model;
   private final int contextLength;
+  private final BoundedTokenizer tokenizer;
   private final Router router;
   private final WorkerChannels channels;
   private final PlacementClient client;
@@ -53,6 +55,7 @@ public final class RemotePool implements ExpertPool {
     this.model = model;
     int modelContext = model.config().contextLength();
     this.contextLength = contextLength == 0 ? modelContext : Math.min(contextLength, modelContext);
+    this.tokenizer = new BoundedTokenizer(model.tokenizer(), this.contextLength);
     this.router = router;
     this.channels = channels;
     this.slotsPerReplica = slotsPerReplica;
@@ -96,8 +99,8 @@ public final class RemotePool implements ExpertPool {
   }
 
   @Override
-  public PromptTokens tokenize(String prompt) {
-    return PromptTokens.of(model.tokenizer().encode(prompt, true));
+  public PromptTokens tokenize(String prompt, BooleanSupplier cancelled) {
+    return tokenizer.tokenize(prompt, cancelled);
   }
 
   /** Summed over the replicas that hold sequences while they decode (colocated and decode). */

@@ -7,6 +7,7 @@ import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.worker.client.Replanner;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -31,7 +32,7 @@ public final class UpstreamPool implements ExpertPool {
   }
 
   @Override
-  public PromptTokens tokenize(String prompt) {
+  public PromptTokens tokenize(String prompt, BooleanSupplier cancelled) {
     return new PromptTokens(new int[0], upstream.countTokens(prompt));
   }
 

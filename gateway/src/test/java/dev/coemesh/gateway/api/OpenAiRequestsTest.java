@@ -104,7 +104,8 @@ class OpenAiRequestsTest {
         "missing content|{\"messages\":[{\"role\":\"user\"}]}|INVALID_REQUEST|messages[0].content",
         "content number|{\"messages\":[{\"role\":\"user\",\"content\":5}]}|INVALID_REQUEST|messages[0].content",
         "image part|{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{}}]}]}|UNSUPPORTED_PARAMETER|messages[0].content[0].type",
-        "message extra field|{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"name\":\"bob\"}]}|UNSUPPORTED_PARAMETER|messages[0].name",
+        "message extra field|{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"weight\":1}]}|UNSUPPORTED_PARAMETER|messages[0].weight",
+        "message blank name|{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"name\":\" \"}]}|INVALID_REQUEST|messages[0].name",
         "model number|{\"model\":5," + MSG + "}|INVALID_REQUEST|model",
         "max_tokens string|{\"max_tokens\":\"5\"," + MSG + "}|INVALID_REQUEST|max_tokens",
         "max_tokens fraction|{\"max_tokens\":1.5," + MSG + "}|INVALID_REQUEST|max_tokens",
@@ -134,7 +135,7 @@ class OpenAiRequestsTest {
             + MSG
             + "}|UNSUPPORTED_PARAMETER|presence_penalty",
         "logprobs true|{\"logprobs\":true," + MSG + "}|UNSUPPORTED_PARAMETER|logprobs",
-        "tools|{\"tools\":[]," + MSG + "}|UNSUPPORTED_PARAMETER|tools",
+        "tools|{\"tools\":[{\"type\":\"function\"}]," + MSG + "}|UNSUPPORTED_PARAMETER|tools",
         "response_format|{\"response_format\":{\"type\":\"json_object\"},"
             + MSG
             + "}|UNSUPPORTED_PARAMETER|response_format",
@@ -189,5 +190,75 @@ class OpenAiRequestsTest {
             + "{\"role\":\"user\",\"content\":\"a\"}]}";
     MeshException e = assertThrows(MeshException.class, () -> OpenAiRequests.chat(b(body)));
     assertEquals("messages", e.param());
+  }
+
+  @Test
+  void whatSdksSendAndCanBeHonouredOrIgnoredIsAccepted() {
+    ApiRequest r =
+        OpenAiRequests.chat(
+            b(
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\",\"name\":\"ann\"}],"
+                    + "\"user\":\"u1\",\"tools\":null,\"tool_choice\":\"auto\","
+                    + "\"response_format\":{\"type\":\"text\"},\"store\":false,"
+                    + "\"metadata\":{\"k\":\"v\"},\"service_tier\":\"auto\","
+                    + "\"parallel_tool_calls\":true,\"logit_bias\":{},\"top_logprobs\":0,"
+                    + "\"prompt_cache_key\":\"p\",\"functions\":null}"));
+    assertEquals("u1", r.request().endUser());
+    assertEquals(
+        new PromptInput.Chat(List.of(new ChatMessage(Role.USER, "hi", "ann"))),
+        r.request().input());
+    assertEquals(
+        "u1",
+        OpenAiRequests.completion(b("{\"prompt\":\"a\",\"user\":\"u1\",\"suffix\":null}"))
+            .request()
+            .endUser());
+  }
+
+  @Test
+  void aRefusedValueIsNamedWithWhatIsAllowed() {
+    MeshException batch =
+        assertThrows(
+            MeshException.class, () -> OpenAiRequests.completion(b("{\"prompt\":[\"a\",\"b\"]}")));
+    assertEquals(ErrorCode.UNSUPPORTED_PARAMETER, batch.code());
+    assertTrue(batch.getMessage().contains("a batch of 2 prompts"), batch.getMessage());
+    MeshException ids =
+        assertThrows(
+            MeshException.class, () -> OpenAiRequests.completion(b("{\"prompt\":[1,2,3]}")));
+    assertTrue(ids.getMessage().contains("token ids"), ids.getMessage());
+    MeshException n =
+        assertThrows(MeshException.class, () -> OpenAiRequests.chat(b("{" + MSG + ",\"n\":2}")));
+    assertEquals("n", n.param());
+    assertTrue(n.getMessage().contains("2") && n.getMessage().contains("only 1"), n.getMessage());
+    MeshException tools =
+        assertThrows(
+            MeshException.class,
+            () -> OpenAiRequests.chat(b("{" + MSG + ",\"tool_choice\":{\"type\":\"function\"}}")));
+    assertEquals("tool_choice", tools.param());
+    MeshException longUser =
+        assertThrows(
+            MeshException.class,
+            () -> OpenAiRequests.chat(b("{" + MSG + ",\"user\":\"" + "u".repeat(300) + "\"}")));
+    assertEquals("user", longUser.param());
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}{}",
+        "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"",
+        "{\"messages\": [1,}",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        "{\"a\":\"\\uZZZZ\"}",
+        "{\"a\":tru}",
+      })
+  void unreadableJsonIsDescribedWithoutTheJsonLibrarysInternals(String body) {
+    MeshException e = assertThrows(MeshException.class, () -> OpenAiRequests.chat(b(body)));
+    assertEquals(ErrorCode.INVALID_REQUEST, e.code());
+    String m = e.getMessage();
+    assertTrue(m.startsWith("the request body is not valid JSON: "), m);
+    for (String internal : List.of("`", "com.fasterxml", "Feature", "Source", "jackson")) {
+      assertFalse(m.contains(internal), m);
+    }
   }
 }

@@ -265,7 +265,7 @@ class RestApiTest {
             new Case(
                 "/v1/chat/completions",
                 DEFAULT_KEY,
-                "{\"tools\":[]," + msg + "}",
+                "{\"tools\":[{\"type\":\"function\"}]," + msg + "}",
                 400,
                 "unsupported_parameter",
                 "tools"),

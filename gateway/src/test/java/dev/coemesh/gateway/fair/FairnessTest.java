@@ -59,6 +59,7 @@ class FairnessTest {
   static final int TICK_MS = 150;
   static final int LIGHT_REQUESTS = 20;
   static final int HEAVY_DEPTH = 32;
+  static final int STEP_SLACK_MS = 5;
   static EmbeddedExpertBackend backend;
   static int shortTokens;
   static int longTokens;
@@ -301,6 +302,12 @@ class FairnessTest {
    * three attempts, because another process on a 2-core host can stall one run by tens of ms. A
    * scheduler without the VTC order fails every attempt: the light request would wait behind the
    * heavy tenant's {@value #HEAVY_DEPTH} queued requests, many times its lone TTFT.
+   *
+   * <p>Shared, the light request also waits for the engine step in progress when it arrives (a
+   * batch of the heavy tenant's sequences): a fixed cost of a few ms that no fair order removes. It
+   * is allowed on top of the 2x ({@value #STEP_SLACK_MS} ms); since tokenizing became O(n log n)
+   * the lone TTFT is 2.5-6.5 ms, so 2x alone no longer covers that step. The queue it guards
+   * against costs hundreds of ms.
    */
   @Test
   void theLightTenantsP90TimeToFirstTokenStaysWithinTwiceItsValueAlone() throws Exception {
@@ -313,11 +320,14 @@ class FairnessTest {
           "light tenant p90 TTFT (%d-token prompts), attempt %d: alone %.2f ms, beside the heavy"
               + " tenant %.2f ms (%.2fx)%n",
           longTokens, attempt, alone, shared, shared / alone);
-      attempts.add(String.format("%.1f ms vs 2 x %.1f ms", shared, alone));
-      if (shared <= 2 * alone) {
+      attempts.add(String.format("%.1f ms vs 2 x %.1f ms + %d ms", shared, alone, STEP_SLACK_MS));
+      if (shared <= 2 * alone + STEP_SLACK_MS) {
         return;
       }
     }
-    fail("the light tenant's p90 TTFT exceeded twice its lone value in every attempt: " + attempts);
+    fail(
+        "the light tenant's p90 TTFT exceeded twice its lone value (plus one engine step) in every"
+            + " attempt: "
+            + attempts);
   }
 }

@@ -164,6 +164,43 @@ class GrpcInferenceTest {
   }
 
   @Test
+  void maxTokensOf2To31OrMoreIsAnInvalidArgumentWithTheMeshErrorCode() {
+    double refusedBefore = refused("invalid_request");
+    // uint32 on the wire: 2^31 arrives as a negative int
+    for (int maxTokens : new int[] {Integer.MIN_VALUE, -1}) {
+      StatusRuntimeException e =
+          assertThrows(
+              StatusRuntimeException.class,
+              () ->
+                  stub(Gateway.DEFAULT_KEY)
+                      .generate(
+                          GenerateRequest.newBuilder()
+                              .setPrompt("Once upon a time")
+                              .setMaxTokens(maxTokens)
+                              .build())
+                      .next());
+      assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+      assertEquals("invalid_request", e.getTrailers().get(GrpcErrors.ERROR_CODE));
+      String description = e.getStatus().getDescription();
+      assertTrue(
+          description.contains(Integer.toUnsignedString(maxTokens))
+              && !description.contains("java.lang"),
+          description);
+    }
+    assertEquals(refusedBefore + 2, refused("invalid_request"), "counted as requests");
+  }
+
+  private double refused(String outcome) {
+    var c =
+        meters
+            .find("mesh.gateway.requests")
+            .tag("expert", "none")
+            .tag("outcome", outcome)
+            .counter();
+    return c == null ? 0 : c.count();
+  }
+
+  @Test
   void cancellingTheCallCancelsTheGenerationAndFreesItsKvBlocks() throws Exception {
     double before = cancelled();
     Context.CancellableContext call = Context.current().withCancellation();

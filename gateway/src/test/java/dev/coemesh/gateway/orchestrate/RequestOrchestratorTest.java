@@ -263,6 +263,64 @@ class RequestOrchestratorTest {
   }
 
   @Test
+  void aClientThatLeavesWhileItsPromptIsPreparedEndsItBeforeTheQueue() throws Exception {
+    RecordingListener r = new RecordingListener();
+    // the handle reaches the caller before any work: cancelling it there is a client that left
+    // while its prompt was routed and tokenized
+    orchestrator.start(
+        TENANT, greedy(null, "Once upon a time", 26, List.of()), r, RequestHandle::cancel);
+    r.await();
+    assertEquals(FinishReason.CANCELLED, r.reason);
+    assertEquals(0, fair.open(), "never queued");
+    awaitIdle();
+  }
+
+  @Test
+  void aTenantPreparesAtMostItsQueuePlusRunningRequestsAtOnce() {
+    Preparations preparations = new Preparations();
+    Tenant small = new Tenant(new TenantId("small"), 1, 1, 1, 0); // 1 queued + 1 running
+    assertTrue(preparations.tryEnter(small));
+    assertTrue(preparations.tryEnter(small));
+    assertFalse(preparations.tryEnter(small), "a third is refused");
+    assertTrue(preparations.tryEnter(TENANT), "other tenants are not affected");
+    preparations.exit(small);
+    assertTrue(preparations.tryEnter(small), "a slot freed is taken again");
+    assertEquals(2, preparations.active(small.id()));
+  }
+
+  @Test
+  void aRequestStillQueuedAtItsDeadlineLeavesTheQueueAsDeadlineExceeded() throws Exception {
+    RequestOrchestrator hurried = orchestrator(Duration.ofMillis(300));
+    Tenant one = new Tenant(new TenantId("one-slot"), 1, 4, 1, 0); // one running, others wait
+    // the first holds the tenant's only slot past the deadline: its first token stalls 600 ms
+    RecordingListener first =
+        new RecordingListener(
+            t -> {
+              if (t.index() == 0) {
+                sleep(600);
+              }
+            });
+    hurried.start(one, greedy(null, "Once upon a time", 26, List.of()), first);
+    RecordingListener second = new RecordingListener();
+    hurried.start(one, greedy(null, "Once upon a time", 26, List.of()), second);
+    second.await();
+    assertEquals(ErrorCode.DEADLINE_EXCEEDED, second.error.code());
+    assertTrue(
+        second.error.getMessage().contains("waited in the queue"), second.error.getMessage());
+    assertTrue(second.tokens.isEmpty());
+    first.await();
+    awaitIdle();
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void outcomesAreCountedPerExpert() throws Exception {
     RecordingListener r = new RecordingListener();
     orchestrator.start(TENANT, greedy(null, "Once upon a time", 3, List.of()), r);

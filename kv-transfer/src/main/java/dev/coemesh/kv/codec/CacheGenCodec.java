@@ -56,7 +56,7 @@ public final class CacheGenCodec implements KvCodec {
   static final int MAGIC = 0x564B4743; // "CGKV" little-endian
   static final short VERSION = 3;
   static final int MAX_SUBCHUNK_TOKENS = 256;
-  private static final int HEADER_BYTES = 4 + 2 + 1 + 1 + 8 + 2 + 4 + 4;
+  static final int HEADER_BYTES = 4 + 2 + 1 + 1 + 8 + 2 + 4 + 4;
 
   /** Decoder caps: a blob can never make the decoder allocate more than this many elements. */
   static final long MAX_ELEMENTS = 1L << 28;
@@ -315,33 +315,43 @@ public final class CacheGenCodec implements KvCodec {
     if (subChunks != (tokens + MAX_SUBCHUNK_TOKENS - 1) / MAX_SUBCHUNK_TOKENS) {
       throw corrupt("KV blob has " + subChunks + " sub-chunks for " + tokens + " tokens");
     }
-    float[] data = new float[slots * tokens * c];
-    int[] lengths = new int[slots];
+    // The framing (each sub-chunk's token count and stream lengths) is checked against the blob
+    // before the tensor it describes is allocated: a few bytes could otherwise claim 2^28 values.
+    if ((long) subChunks * (2 + slots) > in.remaining()) {
+      throw corrupt("KV blob is too short for the framing of " + subChunks + " sub-chunks");
+    }
+    int[] lengths = new int[subChunks * slots]; // [sub][slot]
+    int[] starts = new int[subChunks];
     for (int sub = 0; sub < subChunks; sub++) {
-      int t0 = sub * MAX_SUBCHUNK_TOKENS;
       int n = in.getShort() & 0xFFFF;
-      if (n != Math.min(MAX_SUBCHUNK_TOKENS, tokens - t0)) {
+      if (n != Math.min(MAX_SUBCHUNK_TOKENS, tokens - sub * MAX_SUBCHUNK_TOKENS)) {
         throw corrupt("KV blob sub-chunk " + sub + " claims " + n + " tokens");
       }
       long total = 0;
       for (int s = 0; s < slots; s++) {
-        lengths[s] = getVarint(in);
-        total += lengths[s];
+        lengths[sub * slots + s] = getVarint(in);
+        total += lengths[sub * slots + s];
       }
       if (total > in.remaining()) {
-        throw corrupt("KV blob streams exceed the blob");
+        throw corrupt("KV blob streams of sub-chunk " + sub + " exceed the blob");
       }
-      int at = in.position();
-      for (int layer = 0; layer < layers; layer++) {
-        int k = lengths[2 * layer];
-        int v = lengths[2 * layer + 1];
-        SlotStreams.decodeLayer(blob, at, k, v, p, layer, t0, n, tokens, bins, data);
-        at += k + v;
-      }
-      in.position(at);
+      starts[sub] = in.position();
+      in.position(in.position() + (int) total);
     }
     if (in.remaining() != 0) {
       throw corrupt("KV blob has " + in.remaining() + " trailing bytes");
+    }
+    float[] data = new float[slots * tokens * c];
+    for (int sub = 0; sub < subChunks; sub++) {
+      int t0 = sub * MAX_SUBCHUNK_TOKENS;
+      int n = Math.min(MAX_SUBCHUNK_TOKENS, tokens - t0);
+      int at = starts[sub];
+      for (int layer = 0; layer < layers; layer++) {
+        int k = lengths[sub * slots + 2 * layer];
+        int v = lengths[sub * slots + 2 * layer + 1];
+        SlotStreams.decodeLayer(blob, at, k, v, p, layer, t0, n, tokens, bins, data);
+        at += k + v;
+      }
     }
     return new KvTensor(layers, tokens, c, data);
   }

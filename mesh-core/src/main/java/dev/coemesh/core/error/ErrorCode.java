@@ -15,6 +15,8 @@ public enum ErrorCode {
   PERMISSION_DENIED(403, "permission_error", "PERMISSION_DENIED"),
   MODEL_NOT_FOUND(404, "invalid_request_error", "NOT_FOUND"),
   PAYLOAD_TOO_LARGE(413, "invalid_request_error", "INVALID_ARGUMENT"),
+  URI_TOO_LONG(414, "invalid_request_error", "INVALID_ARGUMENT"),
+  HEADERS_TOO_LARGE(431, "invalid_request_error", "INVALID_ARGUMENT"),
   TENANT_QUEUE_FULL(429, "rate_limit_error", "RESOURCE_EXHAUSTED"),
   RATE_LIMITED(429, "rate_limit_error", "RESOURCE_EXHAUSTED"),
   CANCELLED(499, "cancelled", "CANCELLED"),
