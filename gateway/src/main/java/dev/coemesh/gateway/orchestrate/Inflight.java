@@ -195,11 +195,6 @@ final class Inflight implements RequestHandle {
     return cancelRequested;
   }
 
-  /** Ends a request whose client left while it was being prepared, before it was queued. */
-  void endCancelledBeforeQueued() {
-    endCancelledWhileQueued();
-  }
-
   /** Fails the request before it was queued. */
   void reject(MeshException error, int retryAfterSeconds) {
     end(error.code().wireCode(), () -> listener.onFailed(error, retryAfterSeconds));
@@ -226,7 +221,8 @@ final class Inflight implements RequestHandle {
     // otherwise queued() or admitted() has not returned yet and sees the flag
   }
 
-  private void endCancelledWhileQueued() {
+  /** Ends a request cancelled (or expired) before admission: while prepared, or queued. */
+  void endCancelledWhileQueued() {
     boolean late;
     synchronized (this) {
       late = expired;

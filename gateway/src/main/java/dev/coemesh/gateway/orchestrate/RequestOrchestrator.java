@@ -115,7 +115,7 @@ public final class RequestOrchestrator {
       inflight.reject(e, 0);
     } catch (CancellationException e) {
       if (inflight.cancelRequested()) {
-        inflight.endCancelledBeforeQueued();
+        inflight.endCancelledWhileQueued();
       } else {
         inflight.reject(
             new MeshException(
