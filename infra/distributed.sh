@@ -55,8 +55,14 @@ start_worker() { # NAME EXPERT ROLE PORT MODELS CLASSPATH
   local pidfile="$MESH_DIR/pids/$name.pid"
   if pid_alive "$pidfile"; then say "$name already running (pid $(cat "$pidfile"))"; return; fi
   port_open "$port" && die "port $port (for $name) is taken by another process; set MESH_WORKER_BASE_PORT"
+  # tracing (./mesh up with MESH_OTLP_ENDPOINT): the workers' SDK reads the standard OTEL_* variables
+  local otel=(OTEL_SDK_DISABLED=true)
+  if [ -n "${MESH_OTLP_ENDPOINT:-}" ]; then
+    otel=(OTEL_SDK_DISABLED=false OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+      "OTEL_EXPORTER_OTLP_ENDPOINT=${MESH_OTLP_ENDPOINT%/}" "OTEL_SERVICE_NAME=coemesh-$name")
+  fi
   # shellcheck disable=SC2046
-  nohup java "${JAVA_OPTS_MESH[@]}" -Xmx384m -XX:ActiveProcessorCount=1 \
+  env "${otel[@]}" nohup java "${JAVA_OPTS_MESH[@]}" -Xmx384m -XX:ActiveProcessorCount=1 \
     -Dmesh.models.dir="$models" -cp "$cp" dev.coemesh.worker.server.WorkerServer \
     --role "$role" --expert "$expert" --instance "$name" --port "$port" --advertise "$HOST" \
     $(expert_model_args "$models" "$expert") \
@@ -74,7 +80,8 @@ start_gateway() { # PORT GRPC_PORT MODELS API_KEY SEEDS
   for p in "$port" "$grpc_port"; do
     port_open "$p" && die "port $p is taken by another process (a running ./mesh up?); use --port/--grpc-port"
   done
-  MESH_API_KEY="$key" nohup java "${JAVA_OPTS_MESH[@]}" -Xmx1g \
+  # shellcheck disable=SC2086
+  MESH_API_KEY="$key" nohup java "${JAVA_OPTS_MESH[@]}" -Xmx1g ${MESH_OTEL_FLAGS:-} \
     -Dmesh.models.dir="$models" -Dmesh.root="$ROOT" \
     -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$port" \
     -Dquarkus.grpc.server.host="$HOST" -Dquarkus.grpc.server.port="$grpc_port" \

@@ -7,7 +7,7 @@ import dev.coemesh.router.config.ConfigWatcher;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
 import dev.coemesh.signals.kafka.SignalSettings;
-import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -53,13 +53,17 @@ public class RouterWiring {
 
   @Produces
   @Singleton
-  Router router(RouterSettings settings, MiniLmEmbedder embedder, SignalBus signals) {
+  Router router(
+      RouterSettings settings,
+      MiniLmEmbedder embedder,
+      SignalBus signals,
+      OpenTelemetry openTelemetry) {
     String location = settings.config().orElse(null);
     RoutingConfig config = RoutingConfigLoader.load(location);
     Router router =
         Router.builder(config, embedder)
             .signalBus(signals)
-            .openTelemetry(GlobalOpenTelemetry.get())
+            .openTelemetry(openTelemetry)
             .replicaExpiry(settings.replicaExpiry())
             .buildSubscribed();
     Optional<Path> file = RoutingConfigLoader.watchable(location);

@@ -17,6 +17,7 @@ import java.util.Map;
  */
 final class DecisionRecorder {
   static final String SPAN_NAME = "router.route";
+  static final String CLASSIFY_SPAN_NAME = "router.classify";
   static final AttributeKey<String> CATEGORY = AttributeKey.stringKey("coemesh.route.category");
   static final AttributeKey<Double> CONFIDENCE = AttributeKey.doubleKey("coemesh.route.confidence");
   static final AttributeKey<String> REASON = AttributeKey.stringKey("coemesh.route.reason");
@@ -62,6 +63,14 @@ final class DecisionRecorder {
               d.scores(),
               clock.millis()));
     }
+  }
+
+  /** Step 1's outcome on its span: the category, confidence, reason and expert. */
+  static void recordChoice(Span span, ExpertChoice choice) {
+    span.setAttribute(CATEGORY, choice.category() == null ? "none" : choice.category());
+    span.setAttribute(CONFIDENCE, round2(choice.confidence()));
+    span.setAttribute(REASON, choice.reason().label());
+    span.setAttribute(EXPERT, choice.expert().value());
   }
 
   static double round2(double v) {

@@ -177,7 +177,18 @@ public final class Router implements AutoCloseable {
    * Nothing is recorded yet: {@link #place} records the whole decision.
    */
   public ExpertChoice chooseExpert(RouteRequest request) {
-    return chooseExpert(state.get(), request);
+    Span span = tracer.spanBuilder(DecisionRecorder.CLASSIFY_SPAN_NAME).startSpan();
+    try (Scope ignored = span.makeCurrent()) {
+      ExpertChoice choice = chooseExpert(state.get(), request);
+      DecisionRecorder.recordChoice(span, choice);
+      return choice;
+    } catch (MeshException e) {
+      span.setAttribute(DecisionRecorder.ERROR, e.code().wireCode());
+      span.setStatus(StatusCode.ERROR, e.code().wireCode());
+      throw e;
+    } finally {
+      span.end();
+    }
   }
 
   /**

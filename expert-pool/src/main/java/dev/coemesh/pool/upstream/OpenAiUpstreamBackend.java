@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,6 +20,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -43,6 +45,7 @@ public final class OpenAiUpstreamBackend implements ExpertBackend {
 
   private final UpstreamOptions options;
   private final ToIntFunction<String> tokenCounter;
+  private final Supplier<Map<String, String>> callHeaders;
   private final HttpClient client;
   private final ScheduledExecutorService watchdog;
   private final Set<UpstreamGeneration> active = ConcurrentHashMap.newKeySet();
@@ -58,8 +61,24 @@ public final class OpenAiUpstreamBackend implements ExpertBackend {
    *     context checks use it)
    */
   public OpenAiUpstreamBackend(UpstreamOptions options, ToIntFunction<String> tokenCounter) {
+    this(options, tokenCounter, Map::of);
+  }
+
+  /**
+   * @param callHeaders headers for each call, read on the thread that submits it: the caller's
+   *     trace context ({@code traceparent}), so an upstream's spans join the request's trace
+   */
+  public OpenAiUpstreamBackend(UpstreamOptions options, Supplier<Map<String, String>> callHeaders) {
+    this(options, OpenAiUpstreamBackend::estimateTokens, callHeaders);
+  }
+
+  private OpenAiUpstreamBackend(
+      UpstreamOptions options,
+      ToIntFunction<String> tokenCounter,
+      Supplier<Map<String, String>> callHeaders) {
     this.options = Objects.requireNonNull(options, "options");
     this.tokenCounter = Objects.requireNonNull(tokenCounter, "tokenCounter");
+    this.callHeaders = Objects.requireNonNull(callHeaders, "callHeaders");
     this.client =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1) // upstreams speak h1; no h2c upgrade round trip
@@ -129,13 +148,15 @@ public final class OpenAiUpstreamBackend implements ExpertBackend {
           ErrorCode.CAPACITY_EXHAUSTED,
           label() + " already runs its " + options.maxConcurrent() + " requests");
     }
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(options.completionsUri())
+            .timeout(options.headersTimeout())
+            .header("Content-Type", "application/json")
+            .header("Accept", "text/event-stream")
+            .header("X-Request-Id", request.id().value());
+    callHeaders.get().forEach(builder::header);
     HttpRequest http =
-        authorized(
-                HttpRequest.newBuilder(options.completionsUri())
-                    .timeout(options.headersTimeout())
-                    .header("Content-Type", "application/json")
-                    .header("Accept", "text/event-stream")
-                    .header("X-Request-Id", request.id().value()))
+        authorized(builder)
             .POST(
                 HttpRequest.BodyPublishers.ofString(
                     CompletionBody.of(options.model(), request.prompt(), request.sampling())))

@@ -150,7 +150,7 @@ public final class DecodeWorker implements AutoCloseable {
                                       f.timings().ttftMs(),
                                       f.timings().tpotMs(),
                                       prefill.encodeMs(),
-                                      prefill.storeMs() + transferMs,
+                                      sum(prefill.storeMs(), transferMs),
                                       kvDecodeMs))
                               : event);
                     }));
@@ -169,6 +169,14 @@ public final class DecodeWorker implements AutoCloseable {
         h.cancel();
       }
     };
+  }
+
+  /** Store write (known on the prefill side only) plus read: NaN only when neither ran here. */
+  private static double sum(double storeMs, double readMs) {
+    if (Double.isNaN(storeMs)) {
+      return readMs;
+    }
+    return Double.isNaN(readMs) ? storeMs : storeMs + readMs;
   }
 
   private void fallback(FallbackReason reason, Consumer<FallbackReason> onFallback) {

@@ -149,6 +149,31 @@ class OpenAiUpstreamBackendTest {
   }
 
   @Test
+  void eachCallCarriesTheHeadersOfTheThreadThatSubmitsIt() throws Exception {
+    String traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    ThreadLocal<String> current = new ThreadLocal<>();
+    try (OpenAiUpstreamBackend traced =
+        new OpenAiUpstreamBackend(
+            new UpstreamOptions(
+                EXPERT,
+                URI.create(peer.baseUrl()),
+                "llama-3-8b",
+                "",
+                2048,
+                2,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(5),
+                Duration.ofMillis(400)),
+            () -> current.get() == null ? Map.of() : Map.of("traceparent", current.get()))) {
+      current.set(traceparent);
+      Events events = new Events();
+      traced.submit(request("tokens:1"), events::accept);
+      assertInstanceOf(TokenEvent.Finished.class, events.terminal());
+      assertEquals(traceparent, peer.lastHeaders.get("traceparent"));
+    }
+  }
+
+  @Test
   void cancellingClosesTheStreamSoTheUpstreamStops() throws Exception {
     Events events = new Events();
     ExpertBackend.Generation g = backend.submit(request("endless"), events::accept);

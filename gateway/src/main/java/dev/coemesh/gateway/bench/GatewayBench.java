@@ -117,7 +117,11 @@ public final class GatewayBench {
           window);
       measureNginx(nginx, stubPort, warmup, samples, workers, window);
       measurePortkey(clientBase, warmup, samples, workers, window);
-      measureCoemesh(up + "/sse", warmup, samples, workers, window); // the gateway always streams
+      // the gateway always streams from its upstream
+      measureCoemesh("coemesh", List.of(), up + "/sse", warmup, samples, workers, window);
+      if (Boolean.parseBoolean(args.getOrDefault("tracing", "true"))) {
+        measureTracing(up + "/sse", warmup, samples, workers, window);
+      }
     }
     Map<String, Object> json = report(warmup, samples, workers, window);
     Files.createDirectories(out.toAbsolutePath().getParent());
@@ -292,15 +296,56 @@ public final class GatewayBench {
     }
   }
 
-  private void measureCoemesh(
+  /** Traced paths and their sampling ratios (tracing is off on the plain "coemesh" path). */
+  static final Map<String, String> TRACED =
+      Map.of("coemesh_traced_100", "1.0", "coemesh_traced_10", "0.1");
+
+  /**
+   * The gateway with the OpenTelemetry SDK on, sampling every request and one in ten, exporting
+   * over OTLP/HTTP to a loopback sink: what tracing adds to the gateway path.
+   */
+  private void measureTracing(
       String upstream, int warmup, int samples, int workers, Duration window) throws Exception {
+    try (OtlpSink sink = new OtlpSink()) {
+      for (String path : List.of("coemesh_traced_100", "coemesh_traced_10")) {
+        long before = sink.batches();
+        measureCoemesh(
+            path,
+            List.of(
+                "-Dquarkus.otel.sdk.disabled=false",
+                "-Dquarkus.otel.traces.sampler=parentbased_traceidratio",
+                "-Dquarkus.otel.traces.sampler.arg=" + TRACED.get(path),
+                "-Dquarkus.otel.exporter.otlp.traces.protocol=http/protobuf",
+                "-Dquarkus.otel.exporter.otlp.traces.endpoint=" + sink.endpoint()),
+            upstream,
+            warmup,
+            samples,
+            workers,
+            window);
+        notes.put(
+            path + "_export",
+            (sink.batches() - before) + " OTLP batches received by the loopback sink");
+      }
+      notes.put("otlp_sink_bytes", Long.toString(sink.bytes()));
+    }
+  }
+
+  private void measureCoemesh(
+      String path,
+      List<String> properties,
+      String upstream,
+      int warmup,
+      int samples,
+      int workers,
+      Duration window)
+      throws Exception {
     Path jar =
         Path.of(
             args.getOrDefault(
                 "gateway-jar",
                 root.resolve("gateway/target/quarkus-app/quarkus-run.jar").toString()));
     if (!Files.exists(jar)) {
-      notes.put("coemesh", "not measured: " + jar + " is missing (./mvnw -pl gateway -am install)");
+      notes.put(path, "not measured: " + jar + " is missing (./mvnw -pl gateway -am install)");
       return;
     }
     int port = ChildProcess.freePort();
@@ -314,14 +359,14 @@ public final class GatewayBench {
             // one tenant, limits out of the way: the bench measures the path, not a 429
             "-Dmesh.auth.tenants.default.max-queued=4096",
             "-Dmesh.auth.tenants.default.max-concurrent=1024",
-            "-Dmesh.routing.config=" + routing,
-            "-jar",
-            jar.toString()));
+            "-Dmesh.routing.config=" + routing));
+    cmd.addAll(properties);
+    cmd.addAll(List.of("-jar", jar.toString()));
     URI models2 = URI.create("http://127.0.0.1:" + port + "/v1/models");
     HttpClient probe = HttpClient.newHttpClient();
     String[] listing = {""};
     measure(
-        "coemesh",
+        path,
         () -> {
           ChildProcess p =
               new ChildProcess(
@@ -384,7 +429,9 @@ public final class GatewayBench {
     Map<String, Object> added = new LinkedHashMap<>();
     Map<String, Object> rps = new LinkedHashMap<>();
     Map<String, Object> errors = new LinkedHashMap<>();
-    for (String path : List.of("direct", "coemesh", "nginx", "portkey")) {
+    List<String> paths =
+        List.of("direct", "coemesh", "coemesh_traced_100", "coemesh_traced_10", "nginx", "portkey");
+    for (String path : paths) {
       LoadDriver.Result r = results.get(path);
       latency.put(
           path, r == null ? null : Map.of("p50", round(r.p50Ms()), "p99", round(r.p99Ms())));
@@ -415,6 +462,15 @@ public final class GatewayBench {
       LoadDriver.Result r = results.get(path);
       if (r != null && direct != null) {
         ratios.put(path + "_vs_direct_max_rps", round(r.maxRps() / direct.maxRps()));
+      }
+    }
+    for (String traced : TRACED.keySet()) {
+      LoadDriver.Result r = results.get(traced);
+      if (coemesh != null && r != null && direct != null) {
+        ratios.put(
+            traced + "_vs_off_added_p50",
+            round((r.p50Ms() - direct.p50Ms()) / (coemesh.p50Ms() - direct.p50Ms())));
+        ratios.put(traced + "_vs_off_max_rps", round(r.maxRps() / coemesh.maxRps()));
       }
     }
     System.out.println("ratios: " + ratios);

@@ -28,6 +28,8 @@ import dev.coemesh.router.Router;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.signals.kafka.SignalSettings;
 import dev.coemesh.worker.auth.MeshCredential;
+import dev.coemesh.worker.trace.WorkerTracing;
+import io.opentelemetry.api.OpenTelemetry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -39,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -77,7 +80,7 @@ public class EmbeddedMesh {
 
   @Produces
   @Singleton
-  WorkerChannels workerChannels(ServingConfig serving) {
+  WorkerChannels workerChannels(ServingConfig serving, OpenTelemetry openTelemetry) {
     ServingConfig.Remote remote = serving.remote();
     MeshCredential credential =
         serving.pools() == ServingConfig.Pools.REMOTE
@@ -90,7 +93,8 @@ public class EmbeddedMesh {
             throw new IllegalStateException("no mesh credential: pools are not remote");
           }
           return credential;
-        });
+        },
+        WorkerTracing.of(openTelemetry));
   }
 
   void closeWorkerChannels(@Disposes WorkerChannels channels) {
@@ -116,7 +120,7 @@ public class EmbeddedMesh {
                     case REMOTE -> remote(e, m, router, channels, serving.remote());
                   };
               case RoutingConfig.ModelSource.Upstream u ->
-                  new UpstreamPool(upstream(e, u, System::getenv));
+                  new UpstreamPool(upstream(e, u, System::getenv, channels.tracing()::headers));
             });
       }
       if (serving.pools() == ServingConfig.Pools.REMOTE) {
@@ -247,7 +251,8 @@ public class EmbeddedMesh {
   static ExpertBackend upstream(
       RoutingConfig.Expert e,
       RoutingConfig.ModelSource.Upstream source,
-      Function<String, String> environment) {
+      Function<String, String> environment,
+      Supplier<Map<String, String>> traceHeaders) {
     String key = "";
     if (source.apiKeyEnv() != null) {
       key = environment.apply(source.apiKeyEnv());
@@ -274,7 +279,8 @@ public class EmbeddedMesh {
             source.maxConcurrent(),
             defaults.connectTimeout(),
             defaults.headersTimeout(),
-            defaults.idleTimeout()));
+            defaults.idleTimeout()),
+        traceHeaders);
   }
 
   /** Absolute paths as they are; names relative to the shared models folder. */

@@ -13,6 +13,7 @@ import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.RoutedReplanner;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Future;
@@ -42,6 +43,7 @@ final class Inflight implements RequestHandle {
   private final RequestMetrics metrics;
   private final GenerationListener listener;
   private final long arrivalNanos;
+  private final RequestSpan span;
   private final AtomicBoolean ended = new AtomicBoolean();
 
   // set once by routed(), before the request is shared with other threads
@@ -64,13 +66,15 @@ final class Inflight implements RequestHandle {
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
       GenerationListener listener,
-      long arrivalNanos) {
+      long arrivalNanos,
+      RequestSpan span) {
     this.tenant = tenant;
     this.fair = fair;
     this.rateLimiter = rateLimiter;
     this.metrics = metrics;
     this.listener = listener;
     this.arrivalNanos = arrivalNanos;
+    this.span = span;
   }
 
   void routed(
@@ -79,6 +83,7 @@ final class Inflight implements RequestHandle {
     this.request = request;
     this.promptTokens = promptTokens;
     this.placement = placement;
+    span.routed(placement.choice(), promptTokens, request.sampling());
     listener.onRouted(request.id(), pool.expert(), promptTokens);
   }
 
@@ -128,9 +133,10 @@ final class Inflight implements RequestHandle {
     }
     rateLimiter.charge(tenant, promptTokens);
     ExpertBackend.Generation started;
-    try {
+    try (Scope ignored = span.makeCurrent()) {
       // placed at admission, not arrival: the replicas' load is the one the request will meet
       Placement where = placement.place();
+      span.placed(where);
       started = pool.submit(where, request, placement, event -> onEvent(admittedTicket, event));
     } catch (MeshException e) {
       int retry = e.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
@@ -159,6 +165,7 @@ final class Inflight implements RequestHandle {
       case TokenEvent.Token token -> {
         if (token.index() == 0) {
           metrics.firstToken(pool.expert(), System.nanoTime() - arrivalNanos);
+          span.firstToken();
         }
         admittedTicket.chargeOutput(1);
         rateLimiter.charge(tenant, 1);
@@ -167,6 +174,7 @@ final class Inflight implements RequestHandle {
       case TokenEvent.Finished finished -> {
         metrics.tokens(tenant.id(), "input", finished.usage().promptTokens());
         metrics.tokens(tenant.id(), "output", finished.usage().completionTokens());
+        span.usage(finished.usage());
         if (finished.reason() == FinishReason.CANCELLED && !cancelRequested()) {
           // nobody here cancelled it: the backend's deadline did
           MeshException late =
@@ -262,6 +270,7 @@ final class Inflight implements RequestHandle {
       }
     } finally {
       metrics.ended(expert, outcome);
+      span.end(outcome);
       terminal.run();
     }
   }

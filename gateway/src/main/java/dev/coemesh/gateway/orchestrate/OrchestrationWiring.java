@@ -6,8 +6,11 @@ import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
 import dev.coemesh.gateway.serve.ExpertPool;
+import dev.coemesh.gateway.trace.TracingConfig;
 import dev.coemesh.router.Router;
+import dev.coemesh.worker.trace.WorkerTracing;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -67,8 +70,17 @@ public class OrchestrationWiring {
       VtcScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
-      OrchestrationConfig config) {
+      OrchestrationConfig config,
+      OpenTelemetry openTelemetry,
+      TracingConfig tracing) {
     return new RequestOrchestrator(
-        resolver, fair, rateLimiter, metrics, config.defaultMaxTokens(), config.requestTimeout());
+        resolver,
+        fair,
+        rateLimiter,
+        metrics,
+        config.defaultMaxTokens(),
+        config.requestTimeout(),
+        openTelemetry.getTracer(WorkerTracing.SCOPE),
+        tracing.capturePrompts());
   }
 }

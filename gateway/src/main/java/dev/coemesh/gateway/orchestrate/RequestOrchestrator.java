@@ -9,8 +9,10 @@ import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.PromptTokens;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.trace.Span;
+import dev.coemesh.worker.trace.WorkerTracing;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,15 +36,14 @@ import java.util.function.Consumer;
  * own faults: every outcome, rejections included, reaches the {@link GenerationListener}.
  */
 public final class RequestOrchestrator {
-  /** OpenTelemetry's attribute for the end user a request is made for. */
-  static final AttributeKey<String> END_USER = AttributeKey.stringKey("enduser.id");
-
   private final ExpertResolver resolver;
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
   private final RequestMetrics metrics;
   private final int defaultMaxTokens;
   private final Duration timeout;
+  private final Tracer tracer;
+  private final boolean capturePrompts;
   private final Preparations preparations = new Preparations();
 
   /** Ends requests still queued at their deadline; one daemon thread for the process. */
@@ -55,6 +56,33 @@ public final class RequestOrchestrator {
       RequestMetrics metrics,
       int defaultMaxTokens,
       Duration timeout) {
+    this(
+        resolver,
+        fair,
+        rateLimiter,
+        metrics,
+        defaultMaxTokens,
+        timeout,
+        OpenTelemetry.noop().getTracer(WorkerTracing.SCOPE),
+        false);
+  }
+
+  /**
+   * @param tracer makes each request's span (see {@link RequestSpan})
+   * @param capturePrompts whether request spans carry the rendered prompt (off unless the operator
+   *     opts in: prompts are user data)
+   */
+  public RequestOrchestrator(
+      ExpertResolver resolver,
+      FairScheduler fair,
+      TokenRateLimiter rateLimiter,
+      RequestMetrics metrics,
+      int defaultMaxTokens,
+      Duration timeout,
+      Tracer tracer,
+      boolean capturePrompts) {
+    this.tracer = Objects.requireNonNull(tracer, "tracer");
+    this.capturePrompts = capturePrompts;
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.fair = Objects.requireNonNull(fair, "fair");
     this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
@@ -85,13 +113,11 @@ public final class RequestOrchestrator {
       Consumer<RequestHandle> created) {
     long arrival = System.nanoTime();
     metrics.started();
-    Inflight inflight = new Inflight(tenant, fair, rateLimiter, metrics, listener, arrival);
+    RequestSpan span = RequestSpan.start(tracer, tenant, request);
+    Inflight inflight = new Inflight(tenant, fair, rateLimiter, metrics, listener, arrival, span);
     created.accept(inflight);
-    if (request.endUser() != null) {
-      Span.current().setAttribute(END_USER, request.endUser());
-    }
     Instant deadline = Instant.now().plus(timeout);
-    try {
+    try (Scope ignored = span.makeCurrent()) {
       // cheap refusals first: a tenant over its limits costs nothing to tokenize
       int wait = rateLimiter.retryAfterSeconds(tenant);
       if (wait > 0) {
@@ -107,7 +133,7 @@ public final class RequestOrchestrator {
         return inflight;
       }
       try {
-        prepareAndQueue(tenant, request, inflight, arrival, deadline);
+        prepareAndQueue(tenant, request, inflight, arrival, deadline, span);
       } finally {
         preparations.exit(tenant);
       }
@@ -129,11 +155,19 @@ public final class RequestOrchestrator {
 
   /** Routes and tokenizes the request within its deadline, then hands it to the fair queue. */
   private void prepareAndQueue(
-      Tenant tenant, ClientRequest request, Inflight inflight, long arrival, Instant deadline) {
+      Tenant tenant,
+      ClientRequest request,
+      Inflight inflight,
+      long arrival,
+      Instant deadline,
+      RequestSpan span) {
     long deadlineNanos = arrival + timeout.toNanos();
     BooleanSupplier stop =
         () -> inflight.cancelRequested() || System.nanoTime() - deadlineNanos > 0;
     String prompt = ChatTemplate.render(request.input());
+    if (capturePrompts) {
+      span.prompt(prompt);
+    }
     RequestId id = RequestId.random();
     ExpertResolver.Resolved routed = resolver.resolve(id, tenant.id(), request, prompt, stop);
     ExpertPool pool = routed.pool();

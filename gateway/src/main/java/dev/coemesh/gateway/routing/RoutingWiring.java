@@ -8,7 +8,7 @@ import dev.coemesh.router.classify.MiniLmEmbedder;
 import dev.coemesh.router.config.ConfigWatcher;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
-import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
@@ -43,12 +43,16 @@ public class RoutingWiring {
 
   @Produces
   @Singleton
-  Router router(RoutingSettings settings, MiniLmEmbedder embedder, SignalBus signals) {
+  Router router(
+      RoutingSettings settings,
+      MiniLmEmbedder embedder,
+      SignalBus signals,
+      OpenTelemetry openTelemetry) {
     RoutingConfig config = RoutingConfigLoader.load(settings.config().orElse(null));
     Router router =
         Router.builder(config, embedder)
             .signalBus(signals)
-            .openTelemetry(GlobalOpenTelemetry.get())
+            .openTelemetry(openTelemetry)
             .replicaExpiry(settings.replicaExpiry())
             .buildSubscribed();
     LOG.infof("routing: %s", router.summary());

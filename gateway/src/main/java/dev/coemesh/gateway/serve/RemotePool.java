@@ -59,7 +59,7 @@ public final class RemotePool implements ExpertPool {
     this.router = router;
     this.channels = channels;
     this.slotsPerReplica = slotsPerReplica;
-    this.client = new PlacementClient(this::worker, maxAttempts);
+    this.client = new PlacementClient(this::worker, maxAttempts, channels.tracing());
   }
 
   /** A live replica of this expert on the same weights, or NO_HEALTHY_REPLICA. */

@@ -2,6 +2,7 @@ package dev.coemesh.gateway.serve;
 
 import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.client.WorkerClient;
+import dev.coemesh.worker.trace.WorkerTracing;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,6 +16,7 @@ public final class WorkerChannels implements AutoCloseable {
   private final Map<String, WorkerClient> clients = new ConcurrentHashMap<>();
   private final Duration callDeadline;
   private final Supplier<MeshCredential> credential;
+  private final WorkerTracing tracing;
 
   /**
    * @param callDeadline the longest a worker call may take (a request's own deadline is shorter)
@@ -22,8 +24,20 @@ public final class WorkerChannels implements AutoCloseable {
    *     (an embedded mesh never opens one, so needs none)
    */
   public WorkerChannels(Duration callDeadline, Supplier<MeshCredential> credential) {
+    this(callDeadline, credential, WorkerTracing.noop());
+  }
+
+  /** As above; every call carries the caller's trace context, and pools trace their calls. */
+  public WorkerChannels(
+      Duration callDeadline, Supplier<MeshCredential> credential, WorkerTracing tracing) {
     this.callDeadline = callDeadline;
     this.credential = credential;
+    this.tracing = tracing;
+  }
+
+  /** How the calls over these channels are traced. */
+  public WorkerTracing tracing() {
+    return tracing;
   }
 
   /** The client of {@code endpoint} ({@code host:port}). */
@@ -40,7 +54,8 @@ public final class WorkerChannels implements AutoCloseable {
         endpoint.substring(0, colon),
         Integer.parseInt(endpoint.substring(colon + 1)),
         callDeadline,
-        credential.get());
+        credential.get(),
+        tracing);
   }
 
   @Override

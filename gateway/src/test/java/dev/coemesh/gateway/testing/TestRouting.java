@@ -4,6 +4,7 @@ import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.router.Router;
 import dev.coemesh.router.classify.Embedder;
 import dev.coemesh.router.config.RoutingConfigLoader;
+import io.opentelemetry.api.OpenTelemetry;
 
 /**
  * A CoE router for unit tests outside the app, over a word-hashing embedder: the MiniLM embedder's
@@ -52,15 +53,27 @@ public final class TestRouting {
    * fed with the replica state published on {@code signals}.
    */
   public static Router singleExpert(String expert, SignalBus signals) {
+    return singleExpert(expert, signals, "colocated", OpenTelemetry.noop());
+  }
+
+  /**
+   * As above, with the expert's serving {@code mode}: a disaggregated expert splits every prompt
+   * (the decider's threshold is one uncached token), and the router's spans go to {@code
+   * openTelemetry}.
+   */
+  public static Router singleExpert(
+      String expert, SignalBus signals, String mode, OpenTelemetry openTelemetry) {
     Router router =
         Router.builder(
                 RoutingConfigLoader.parse(
                     "single-expert.yaml",
                     """
                     version: 1
+                    disaggregate_at_tokens: %d
                     experts:
                       - name: %s
                         source: {type: embedded, model: stories260K.bin, tokenizer: tok512.bin}
+                        mode: %s
                     routes: {story: %s, chat: %s}
                     fallback_expert: %s
                     categories:
@@ -69,8 +82,15 @@ public final class TestRouting {
                       - name: chat
                         examples: [Hello there, How are you today, Nice weather]
                     """
-                        .formatted(expert, expert, expert, expert)),
+                        .formatted(
+                            mode.equals("disaggregated") ? 1 : 256,
+                            expert,
+                            mode,
+                            expert,
+                            expert,
+                            expert)),
                 new WordHashEmbedder())
+            .openTelemetry(openTelemetry)
             .build();
     router.subscribe(signals);
     return router;

@@ -6,6 +6,10 @@ import static java.lang.System.Logger.Level.WARNING;
 import dev.coemesh.core.signal.SignalEvent;
 import dev.coemesh.core.signal.SignalEvent.Topic;
 import dev.coemesh.core.spi.SignalBus;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapPropagator;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -49,6 +53,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <p>Thread-safe.
  */
 public final class KafkaSignalBus implements SignalBus {
+  private static final TextMapPropagator TRACE_CONTEXT = W3CTraceContextPropagator.getInstance();
+
   private static final System.Logger LOG = System.getLogger(KafkaSignalBus.class.getName());
   private static final Duration OUTAGE_BACKOFF = Duration.ofSeconds(1);
   private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(2);
@@ -105,6 +111,12 @@ public final class KafkaSignalBus implements SignalBus {
     try {
       var record =
           new ProducerRecord<>(topicNames.get(event.topic()), event.key(), codec.encode(event));
+      // a signal of a request (its routing decision, its usage) joins the request's trace; the
+      // periodic load and KV reports run outside any span and carry no header
+      TRACE_CONTEXT.inject(
+          Context.current(),
+          record.headers(),
+          (headers, key, value) -> headers.add(key, value.getBytes(StandardCharsets.US_ASCII)));
       producer.send(record, this::onSendCompleted);
     } catch (RuntimeException e) {
       // send() reports its own timeouts to the callback; what lands here is a closed producer, an

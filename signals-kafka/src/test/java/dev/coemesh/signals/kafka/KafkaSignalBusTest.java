@@ -2,6 +2,7 @@ package dev.coemesh.signals.kafka;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,10 +17,17 @@ import dev.coemesh.core.signal.SignalEvent.UsageCharge;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.testkit.KafkaBroker;
 import dev.coemesh.testkit.KafkaExtension;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -33,9 +41,14 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -84,6 +97,41 @@ class KafkaSignalBusTest {
     assertEquals(events.size(), publisher.publishedCount());
     assertEquals(0, publisher.droppedCount());
     assertEquals(0, subscriber.undecodableCount());
+  }
+
+  @Test
+  void aSignalPublishedInsideASpanCarriesItsTraceContext(KafkaBroker kafka) throws Exception {
+    String prefix = createTopics(kafka, 1);
+    KafkaSignalBus publisher = bus(kafka, prefix, "publisher");
+    assertTrue(publisher.awaitMetadata(WAIT));
+    SpanContext request =
+        SpanContext.create(
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+            "00f067aa0ba902b7",
+            TraceFlags.getSampled(),
+            TraceState.getDefault());
+    try (Scope ignored = Context.root().with(Span.wrap(request)).makeCurrent()) {
+      publisher.publish(charge(7));
+    }
+    publisher.publish(charge(8)); // outside any span: no header
+    Map<String, Object> config = new HashMap<>(kafka.clientConfig());
+    config.put("group.id", prefix + "raw");
+    config.put("auto.offset.reset", "earliest");
+    try (KafkaConsumer<String, byte[]> raw =
+        new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      raw.subscribe(List.of(prefix + SignalEvent.Topic.USAGE.topicName()));
+      List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+      long until = System.nanoTime() + WAIT.toNanos();
+      while (records.size() < 2 && System.nanoTime() < until) {
+        raw.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+      assertEquals(2, records.size());
+      Header traced = records.get(0).headers().lastHeader("traceparent");
+      assertEquals(
+          "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+          new String(traced.value(), StandardCharsets.US_ASCII));
+      assertNull(records.get(1).headers().lastHeader("traceparent"));
+    }
   }
 
   @Test

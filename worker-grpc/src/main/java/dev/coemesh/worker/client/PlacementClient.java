@@ -8,6 +8,8 @@ import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.worker.rpc.WorkerMessages;
+import dev.coemesh.worker.trace.MeshAttributes;
+import dev.coemesh.worker.trace.WorkerTracing;
 import dev.coemesh.worker.v1.DecodeRequest;
 import dev.coemesh.worker.v1.GenerateRequest;
 import dev.coemesh.worker.v1.PrefillReply;
@@ -16,6 +18,13 @@ import dev.coemesh.worker.v1.RequestRef;
 import dev.coemesh.worker.v1.TokenIds;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,17 +66,27 @@ public final class PlacementClient {
 
   private final WorkerDirectory directory;
   private final int maxAttempts;
+  private final Tracer tracer;
   private final AtomicLong failovers = new AtomicLong();
 
   /**
    * @param maxAttempts replicas tried per request at most, the placed one included
    */
   public PlacementClient(WorkerDirectory directory, int maxAttempts) {
+    this(directory, maxAttempts, WorkerTracing.noop());
+  }
+
+  /**
+   * As above; each call to a replica is a client span under the span current at {@link #execute} (a
+   * failover is a second call span in the same trace).
+   */
+  public PlacementClient(WorkerDirectory directory, int maxAttempts, WorkerTracing tracing) {
     if (maxAttempts < 1) {
       throw new IllegalArgumentException("need at least one attempt");
     }
     this.directory = directory;
     this.maxAttempts = maxAttempts;
+    this.tracer = tracing.tracer();
   }
 
   /** Requests moved to another replica after a failure, since start. */
@@ -100,6 +119,9 @@ public final class PlacementClient {
     private final ClientTimings client;
     private final List<Integer> delivered = new ArrayList<>();
     private final Set<ReplicaId> failed = new LinkedHashSet<>();
+    private final Context parent = Context.current();
+    private Span inFlight; // the span of the call to a replica now in flight
+    private String lastFailure; // the error the previous call failed with
     private int attempt;
     private PrefillReply prefilled;
     private ExpertBackend.Generation current;
@@ -136,7 +158,7 @@ public final class PlacementClient {
       RemoteStream<GenerateRequest> stream =
           new RemoteStream<>(e -> onEvent(myAttempt, replica, e));
       current = stream;
-      try {
+      try (Scope ignored = callSpan("generate", replica, "colocated")) {
         WorkerClient worker = directory.client(replica);
         withDeadline(worker.colocated())
             .generate(
@@ -158,7 +180,7 @@ public final class PlacementClient {
       int myAttempt = attempt;
       PrefillCall call = new PrefillCall(myAttempt, prefillReplica, decodeReplica);
       current = call;
-      try {
+      try (Scope ignored = callSpan("prefill", prefillReplica, "disaggregated")) {
         WorkerClient worker = directory.client(prefillReplica);
         withDeadline(worker.prefill())
             .prefill(
@@ -187,6 +209,10 @@ public final class PlacementClient {
         return;
       }
       replanner.outcome(prefillReplica, true);
+      inFlight.setAttribute(
+          MeshAttributes.CODEC_LEVEL,
+          reply.hasKv() ? Integer.toString(reply.getKv().getLevel()) : "text");
+      endCall(null);
       client.prefill(WorkerMessages.timings(reply.getTimings()));
       if (reply.hasFirst()) {
         deliver(WorkerMessages.token(reply.getFirst()));
@@ -213,7 +239,7 @@ public final class PlacementClient {
         call.setKv(prefilled.getKv());
       }
       call.setNoKvReason(prefilled.getNoKvReason());
-      try {
+      try (Scope ignored = callSpan("decode", replica, "disaggregated")) {
         withDeadline(directory.client(replica).decode()).decode(call.build(), stream);
       } catch (MeshException e) {
         onEvent(myAttempt, replica, new TokenEvent.Failed(e.code(), e.getMessage()));
@@ -235,6 +261,8 @@ public final class PlacementClient {
             finish(f);
             return;
           }
+          endCall(f);
+          lastFailure = f.code().wireCode();
           replanner.outcome(replica, false);
           failed.add(replica);
           if (attempt >= maxAttempts) {
@@ -242,7 +270,7 @@ public final class PlacementClient {
             return;
           }
           Placement next;
-          try {
+          try (Scope ignored = parent.makeCurrent()) { // the new routing decision joins the trace
             next = replanner.replan(Set.copyOf(failed));
           } catch (MeshException e) {
             finish(
@@ -266,7 +294,40 @@ public final class PlacementClient {
 
     private void finish(TokenEvent terminal) {
       done = true;
+      endCall(terminal instanceof TokenEvent.Failed f ? f : null);
       client.accept(terminal);
+    }
+
+    /** Opens the span of a call to {@code replica}, current while the call starts. */
+    private Scope callSpan(String operation, ReplicaId replica, String placement) {
+      SpanBuilder builder =
+          tracer
+              .spanBuilder("call." + operation)
+              .setSpanKind(SpanKind.CLIENT)
+              .setParent(parent)
+              .setAttribute(MeshAttributes.REPLICA, replica.toString())
+              .setAttribute(MeshAttributes.PLACEMENT, placement)
+              .setAttribute(MeshAttributes.ATTEMPT, (long) attempt)
+              .setAttribute(MeshAttributes.RESUMED_TOKENS, (long) delivered.size());
+      if (lastFailure != null) {
+        builder.setAttribute(MeshAttributes.FAILOVER_FROM, lastFailure);
+      }
+      inFlight = builder.startSpan();
+      return inFlight.makeCurrent();
+    }
+
+    /** Ends the call span in flight, as failed when {@code failure} is set. */
+    private void endCall(TokenEvent.Failed failure) {
+      if (inFlight == null) {
+        return;
+      }
+      if (failure != null) {
+        inFlight.setAttribute(MeshAttributes.ERROR_TYPE, failure.code().wireCode());
+        inFlight.setStatus(StatusCode.ERROR, failure.message());
+      }
+      inFlight.setAttribute(MeshAttributes.OUTPUT_TOKENS, (long) delivered.size());
+      inFlight.end();
+      inFlight = null;
     }
 
     synchronized void cancel() {
@@ -276,6 +337,9 @@ public final class PlacementClient {
       cancelled = true;
       if (current != null) {
         current.cancel();
+      }
+      if (inFlight != null) {
+        inFlight.addEvent("cancelled");
       }
     }
 

@@ -2,6 +2,7 @@ package dev.coemesh.worker.client;
 
 import dev.coemesh.worker.auth.MeshCallCredentials;
 import dev.coemesh.worker.auth.MeshCredential;
+import dev.coemesh.worker.trace.WorkerTracing;
 import dev.coemesh.worker.v1.ColocatedGrpc;
 import dev.coemesh.worker.v1.DecodeGrpc;
 import dev.coemesh.worker.v1.HealthReply;
@@ -37,10 +38,16 @@ public final class WorkerClient implements AutoCloseable {
    */
   public static WorkerClient connect(
       String host, int port, Duration deadline, MeshCredential credential) {
+    return connect(host, port, deadline, credential, WorkerTracing.noop());
+  }
+
+  /** As above, and every call carries the caller's trace context to the worker. */
+  public static WorkerClient connect(
+      String host, int port, Duration deadline, MeshCredential credential, WorkerTracing tracing) {
     ManagedChannel channel =
         NettyChannelBuilder.forAddress(host, port)
             .usePlaintext()
-            .intercept(MeshCallCredentials.interceptor(credential))
+            .intercept(MeshCallCredentials.interceptor(credential), tracing.clientInterceptor())
             .build();
     return new WorkerClient(host + ":" + port, channel, deadline);
   }

@@ -36,6 +36,11 @@ public final class GrpcStatuses {
         .asRuntimeException(trailers);
   }
 
+  /** The wire error code a handler's failure is answered with (a span's {@code error.type}). */
+  public static String errorType(Throwable failure) {
+    return toStatus(failure).getTrailers().get(ERROR_CODE);
+  }
+
   /** The mesh error a client sees for a failed call. */
   public static MeshException toMesh(Throwable failure) {
     Throwable t = unwrap(failure);

@@ -8,7 +8,10 @@ import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.pool.worker.KvHandoff;
 import dev.coemesh.pool.worker.PrefillResult;
+import dev.coemesh.worker.rpc.GrpcStatuses;
 import dev.coemesh.worker.rpc.WorkerMessages;
+import dev.coemesh.worker.trace.ServedSpan;
+import dev.coemesh.worker.trace.WorkerTracing;
 import dev.coemesh.worker.v1.DecodeGrpc;
 import dev.coemesh.worker.v1.DecodeRequest;
 import dev.coemesh.worker.v1.TokenReply;
@@ -24,16 +27,29 @@ import java.util.List;
 public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
   private final WorkerRuntime runtime;
   private final WorkerMetrics metrics;
+  private final WorkerTracing tracing;
 
   public DecodeRpc(WorkerRuntime runtime, WorkerMetrics metrics) {
+    this(runtime, metrics, WorkerTracing.noop());
+  }
+
+  public DecodeRpc(WorkerRuntime runtime, WorkerMetrics metrics, WorkerTracing tracing) {
     this.runtime = runtime;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   @Override
   public void decode(DecodeRequest request, StreamObserver<TokenReply> out) {
     Calls<TokenReply> call = new Calls<>(out);
     Calls.Started running = call.cancelsGeneration();
+    ServedSpan span =
+        ServedSpan.start(
+            tracing,
+            "decode",
+            "decode",
+            request.getRequest().getTenant(),
+            request.getResumeTokenIdsCount());
     try {
       GenerationRequest generation =
           Requests.generation(
@@ -59,8 +75,9 @@ public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
               Double.NaN,
               Double.NaN,
               0);
+      span.prompt(prompt.length);
       TokenStream sink =
-          new TokenStream(call, f -> metrics.served(WorkerMetrics.Mode.DECODE, f.timings()));
+          new TokenStream(call, f -> metrics.served(WorkerMetrics.Mode.DECODE, f.timings()), span);
       ExpertBackend.Generation started =
           runtime
               .decode()
@@ -75,6 +92,7 @@ public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
                   });
       running.started(started);
     } catch (RuntimeException e) {
+      span.failed(GrpcStatuses.errorType(e), e.getMessage());
       call.fail(e);
     }
   }

@@ -5,7 +5,10 @@ import dev.coemesh.core.request.RequestTimings;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.pool.worker.PrefillResult;
 import dev.coemesh.pool.worker.PrefillWorker;
+import dev.coemesh.worker.rpc.GrpcStatuses;
 import dev.coemesh.worker.rpc.WorkerMessages;
+import dev.coemesh.worker.trace.ServedSpan;
+import dev.coemesh.worker.trace.WorkerTracing;
 import dev.coemesh.worker.v1.PrefillGrpc;
 import dev.coemesh.worker.v1.PrefillReply;
 import dev.coemesh.worker.v1.PrefillRequest;
@@ -22,15 +25,23 @@ import java.util.concurrent.atomic.AtomicReference;
 public class PrefillRpc extends PrefillGrpc.PrefillImplBase {
   private final WorkerRuntime runtime;
   private final WorkerMetrics metrics;
+  private final WorkerTracing tracing;
 
   public PrefillRpc(WorkerRuntime runtime, WorkerMetrics metrics) {
+    this(runtime, metrics, WorkerTracing.noop());
+  }
+
+  public PrefillRpc(WorkerRuntime runtime, WorkerMetrics metrics, WorkerTracing tracing) {
     this.runtime = runtime;
     this.metrics = metrics;
+    this.tracing = tracing;
   }
 
   @Override
   public void prefill(PrefillRequest request, StreamObserver<PrefillReply> out) {
     Calls<PrefillReply> call = new Calls<>(out);
+    ServedSpan span =
+        ServedSpan.start(tracing, "prefill", "prefill", request.getRequest().getTenant(), 0);
     AtomicReference<PrefillWorker.Prefilling> running = new AtomicReference<>();
     call.onCancel(
         () -> {
@@ -49,8 +60,10 @@ public class PrefillRpc extends PrefillGrpc.PrefillImplBase {
               request.getPromptCase() == PrefillRequest.PromptCase.TEXT,
               request.getText(),
               request.hasTokenIds() ? request.getTokenIds() : null);
+      span.prompt(prompt.length);
       running.set(runtime.prefill().start(generation, prompt));
     } catch (RuntimeException e) {
+      span.failed(GrpcStatuses.errorType(e), e.getMessage());
       call.fail(e);
       return;
     }
@@ -63,9 +76,11 @@ public class PrefillRpc extends PrefillGrpc.PrefillImplBase {
         .whenComplete(
             (result, error) -> {
               if (error != null) {
+                span.failed(GrpcStatuses.errorType(error), error.getMessage());
                 call.fail(error);
                 return;
               }
+              span.prefilled(result);
               if (call.cancelled()) {
                 runtime.release(result.handle());
                 return;

@@ -10,13 +10,17 @@ import dev.coemesh.pool.synthetic.SyntheticModels;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.auth.MeshCredentialInterceptor;
+import dev.coemesh.worker.trace.WorkerTelemetry;
+import dev.coemesh.worker.trace.WorkerTracing;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -124,18 +128,20 @@ public final class WorkerServer {
             Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)));
     WorkerRuntime runtime = WorkerRuntime.start(settings);
     WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime);
-    NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(
-                new InetSocketAddress(args.get("bind", "127.0.0.1"), args.integer("port", 0)))
-            .intercept(new MeshCredentialInterceptor(credential))
-            .addService(new ColocatedRpc(runtime, metrics))
-            .addService(new StatusRpc(runtime));
-    switch (settings.role()) {
-      case COLOCATED -> {}
-      case PREFILL -> builder.addService(new PrefillRpc(runtime, metrics));
-      case DECODE -> builder.addService(new DecodeRpc(runtime, metrics));
-    }
-    Server server = builder.build().start();
+    OpenTelemetrySdk telemetry =
+        WorkerTelemetry.fromEnvironment(
+            "coemesh-" + settings.role().name().toLowerCase(Locale.ROOT));
+    WorkerTracing tracing = WorkerTracing.of(telemetry);
+    Server server =
+        services(
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress(args.get("bind", "127.0.0.1"), args.integer("port", 0))),
+                runtime,
+                metrics,
+                credential,
+                tracing)
+            .build()
+            .start();
     WorkerAnnouncer announcer =
         announcer(args, settings.role(), server.getPort(), runtime, metrics);
     Runtime.getRuntime()
@@ -147,6 +153,7 @@ public final class WorkerServer {
                   }
                   server.shutdownNow();
                   runtime.close();
+                  telemetry.close(); // flushes the spans still batched
                 }));
     System.out.println("LISTENING " + server.getPort());
     System.out.flush();
@@ -158,6 +165,30 @@ public final class WorkerServer {
       // a parent keeps stdin open while it wants this worker
     }
     System.exit(0);
+  }
+
+  /**
+   * Adds the worker's services for its role to {@code builder}, behind the credential check, with
+   * the caller's trace context read from each call.
+   */
+  public static NettyServerBuilder services(
+      NettyServerBuilder builder,
+      WorkerRuntime runtime,
+      WorkerMetrics metrics,
+      MeshCredential credential,
+      WorkerTracing tracing) {
+    // interceptors run last-added first: the credential is checked before anything else
+    builder
+        .intercept(tracing.serverInterceptor())
+        .intercept(new MeshCredentialInterceptor(credential))
+        .addService(new ColocatedRpc(runtime, metrics, tracing))
+        .addService(new StatusRpc(runtime));
+    switch (runtime.settings().role()) {
+      case COLOCATED -> {}
+      case PREFILL -> builder.addService(new PrefillRpc(runtime, metrics, tracing));
+      case DECODE -> builder.addService(new DecodeRpc(runtime, metrics, tracing));
+    }
+    return builder;
   }
 
   /** Null without {@code --kafka}: the worker then publishes no signals. */
