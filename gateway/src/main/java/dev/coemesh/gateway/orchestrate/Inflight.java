@@ -11,8 +11,10 @@ import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.RoutedReplanner;
+import dev.coemesh.router.RouteDecision;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Future;
@@ -40,6 +42,7 @@ final class Inflight implements RequestHandle {
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
   private final RequestMetrics metrics;
+  private final RequestObserver observer;
   private final GenerationListener listener;
   private final long arrivalNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
@@ -49,6 +52,10 @@ final class Inflight implements RequestHandle {
   private GenerationRequest request;
   private int promptTokens;
   private RoutedReplanner placement;
+
+  // backend thread only (events arrive in order on one thread at a time)
+  private long firstTokenNanos;
+  private long lastTokenNanos;
 
   // guarded by this
   private FairScheduler.Ticket ticket;
@@ -63,12 +70,14 @@ final class Inflight implements RequestHandle {
       FairScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
+      RequestObserver observer,
       GenerationListener listener,
       long arrivalNanos) {
     this.tenant = tenant;
     this.fair = fair;
     this.rateLimiter = rateLimiter;
     this.metrics = metrics;
+    this.observer = observer;
     this.listener = listener;
     this.arrivalNanos = arrivalNanos;
   }
@@ -130,7 +139,9 @@ final class Inflight implements RequestHandle {
     ExpertBackend.Generation started;
     try {
       // placed at admission, not arrival: the replicas' load is the one the request will meet
-      Placement where = placement.place();
+      RouteDecision decision = placement.place();
+      observer.placed(tenant.id(), decision);
+      Placement where = decision.placement();
       started = pool.submit(where, request, placement, event -> onEvent(admittedTicket, event));
     } catch (MeshException e) {
       int retry = e.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
@@ -157,8 +168,10 @@ final class Inflight implements RequestHandle {
   private void onEvent(FairScheduler.Ticket admittedTicket, TokenEvent event) {
     switch (event) {
       case TokenEvent.Token token -> {
+        lastTokenNanos = System.nanoTime();
         if (token.index() == 0) {
-          metrics.firstToken(pool.expert(), System.nanoTime() - arrivalNanos);
+          firstTokenNanos = lastTokenNanos;
+          metrics.firstToken(pool.expert(), firstTokenNanos - arrivalNanos);
         }
         admittedTicket.chargeOutput(1);
         rateLimiter.charge(tenant, 1);
@@ -167,6 +180,7 @@ final class Inflight implements RequestHandle {
       case TokenEvent.Finished finished -> {
         metrics.tokens(tenant.id(), "input", finished.usage().promptTokens());
         metrics.tokens(tenant.id(), "output", finished.usage().completionTokens());
+        observer.charged(tenant.id(), finished.usage());
         if (finished.reason() == FinishReason.CANCELLED && !cancelRequested()) {
           // nobody here cancelled it: the backend's deadline did
           MeshException late =
@@ -178,6 +192,7 @@ final class Inflight implements RequestHandle {
           end(late.code().wireCode(), () -> listener.onFailed(late, 0));
           return;
         }
+        served(finished);
         end(
             finished.reason().wireName(),
             () -> listener.onFinished(finished.reason(), finished.usage()));
@@ -188,6 +203,21 @@ final class Inflight implements RequestHandle {
         end(failed.code().wireCode(), () -> listener.onFailed(error, retry));
       }
     }
+  }
+
+  /**
+   * Reports the latencies of a request that finished with output: TTFT, and the mean gap between
+   * its output tokens after the first (none with a single token).
+   */
+  private void served(TokenEvent.Finished finished) {
+    int tokens = finished.usage().completionTokens();
+    if (finished.reason() == FinishReason.CANCELLED || tokens < 1 || firstTokenNanos == 0) {
+      return;
+    }
+    Duration ttft = Duration.ofNanos(firstTokenNanos - arrivalNanos);
+    Duration meanTpot =
+        tokens < 2 ? null : Duration.ofNanos((lastTokenNanos - firstTokenNanos) / (tokens - 1));
+    observer.served(pool.expert(), ttft, meanTpot);
   }
 
   /** Whether the client cancelled (polled by the work before the fair queue). */
@@ -262,7 +292,17 @@ final class Inflight implements RequestHandle {
       }
     } finally {
       metrics.ended(expert, outcome);
+      observer.ended(tenant.id(), !isFinishReason(outcome));
       terminal.run();
     }
+  }
+
+  private static boolean isFinishReason(String outcome) {
+    for (FinishReason r : FinishReason.values()) {
+      if (r.wireName().equals(outcome)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

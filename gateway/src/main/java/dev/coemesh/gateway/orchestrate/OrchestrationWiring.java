@@ -5,6 +5,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.router.Router;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,8 +68,15 @@ public class OrchestrationWiring {
       VtcScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
+      RequestObserver observer,
       OrchestrationConfig config) {
     return new RequestOrchestrator(
-        resolver, fair, rateLimiter, metrics, config.defaultMaxTokens(), config.requestTimeout());
+        resolver,
+        fair,
+        rateLimiter,
+        metrics,
+        observer,
+        config.defaultMaxTokens(),
+        config.requestTimeout());
   }
 }

@@ -7,6 +7,7 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.PromptTokens;
 import io.opentelemetry.api.common.AttributeKey;
@@ -41,6 +42,7 @@ public final class RequestOrchestrator {
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
   private final RequestMetrics metrics;
+  private final RequestObserver observer;
   private final int defaultMaxTokens;
   private final Duration timeout;
   private final Preparations preparations = new Preparations();
@@ -53,12 +55,14 @@ public final class RequestOrchestrator {
       FairScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
+      RequestObserver observer,
       int defaultMaxTokens,
       Duration timeout) {
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.fair = Objects.requireNonNull(fair, "fair");
     this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.observer = Objects.requireNonNull(observer, "observer");
     if (defaultMaxTokens < 1 || timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("default max tokens and timeout must be positive");
     }
@@ -85,7 +89,8 @@ public final class RequestOrchestrator {
       Consumer<RequestHandle> created) {
     long arrival = System.nanoTime();
     metrics.started();
-    Inflight inflight = new Inflight(tenant, fair, rateLimiter, metrics, listener, arrival);
+    Inflight inflight =
+        new Inflight(tenant, fair, rateLimiter, metrics, observer, listener, arrival);
     created.accept(inflight);
     if (request.endUser() != null) {
       Span.current().setAttribute(END_USER, request.endUser());
