@@ -98,6 +98,6 @@ public class StatusRoutes {
         ctx.normalizedPath(),
         config.enabled()
             ? "GET " + STATUS + " and the status page at GET /ui"
-            : "no status page here: mesh.status.enabled is false");
+            : "no status page: mesh.status.enabled is false");
   }
 }
