@@ -1,6 +1,6 @@
 // Drives the gateway's /ui status page in Debian's chromium through playwright-core (run by
 // StatusPageTest, which owns the gateway and sends the requests). Protocol on stdout/stdin:
-//   the page shows every expert          → prints  READY {"requests":N,"decisions":M}
+//   the page shows every expert          → prints  READY {"requests":N,"newestSeq":S}
 //   the test has sent its requests       → reads   one line on stdin
 //   the page shows them                  → prints  RESULT {...}   (then exits 0)
 // Any failure prints FAILED <message> and exits 1. Never downloads a browser.
@@ -36,15 +36,17 @@ try {
   }
   await page.locator('#live.ok').waitFor({ timeout: TIMEOUT_MS });
   const requests = Number(await page.locator('#total-requests').getAttribute('data-value'));
-  const decisions = await page.locator('#decisions tr.decision').count();
+  // the table keeps the last 50 decisions: new ones show as a higher seq, not as more rows
+  const newestSeq = () => Number(document.querySelector('#decisions tr.decision')?.dataset.seq ?? 0);
+  const seqBefore = await page.evaluate(newestSeq);
   const replicas = await page.locator('#experts tr.replica').allTextContents();
-  console.log('READY ' + JSON.stringify({ requests, decisions }));
+  console.log('READY ' + JSON.stringify({ requests, newestSeq: seqBefore }));
 
   await nextLine();
   await page.waitForFunction(
-    ([r, d]) => Number(document.querySelector('#total-requests').dataset.value) > r
-      && document.querySelectorAll('#decisions tr.decision').length > d,
-    [requests, decisions], { timeout: TIMEOUT_MS });
+    ([r, s]) => Number(document.querySelector('#total-requests').dataset.value) > r
+      && Number(document.querySelector('#decisions tr.decision')?.dataset.seq ?? 0) > s,
+    [requests, seqBefore], { timeout: TIMEOUT_MS });
   // two more polls, so that the charts have rates after the requests
   await page.waitForTimeout(2500);
   const rows = await page.locator('#decisions tr.decision').evaluateAll((trs) => trs.map((tr) => ({
@@ -54,7 +56,7 @@ try {
   const result = {
     requestsBefore: requests,
     requestsAfter: Number(await page.locator('#total-requests').getAttribute('data-value')),
-    decisionsBefore: decisions,
+    newestSeqBefore: seqBefore,
     decisions: rows,
     experts: await page.locator('#experts tr.expert').evaluateAll((trs) => trs.map((tr) => tr.dataset.expert)),
     replicas,
