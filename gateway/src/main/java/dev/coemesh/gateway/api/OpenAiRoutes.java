@@ -1,7 +1,6 @@
 package dev.coemesh.gateway.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.coemesh.core.error.ErrorBody;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.tenant.Tenant;
@@ -192,22 +191,12 @@ public class OpenAiRoutes {
       return;
     }
     metrics.refused("unknown_url");
-    ErrorBody body =
-        new ErrorBody(
-            new ErrorBody.Error(
-                "Unknown request URL: "
-                    + ctx.request().method()
-                    + " "
-                    + ctx.normalizedPath()
-                    + " (this gateway serves POST /v1/chat/completions, POST /v1/completions and"
-                    + " GET /v1/models)",
-                "invalid_request_error",
-                null,
-                "unknown_url"));
-    ctx.response()
-        .setStatusCode(404)
-        .putHeader("content-type", "application/json")
-        .end(Buffer.buffer(Json.write(json, body)));
+    RestErrors.unknownUrl(
+        ctx.response(),
+        json,
+        ctx.request().method().name(),
+        ctx.normalizedPath(),
+        "POST /v1/chat/completions, POST /v1/completions and GET /v1/models");
   }
 
   /** Failures raised by Vert.x handlers: the body limit (413) and anything unexpected (500). */

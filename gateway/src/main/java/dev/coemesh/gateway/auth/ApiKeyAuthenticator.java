@@ -80,6 +80,11 @@ public final class ApiKeyAuthenticator {
     return found;
   }
 
+  /** The tenants that have a key, in configuration order, each once. */
+  public List<Tenant> tenants() {
+    return entries.stream().map(Entry::tenant).distinct().toList();
+  }
+
   public int keys() {
     return entries.size();
   }

@@ -3,6 +3,7 @@ package dev.coemesh.gateway.embedded;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.ServingConfig;
+import dev.coemesh.gateway.status.StatusConfig;
 import dev.coemesh.router.Router;
 import io.quarkus.grpc.runtime.GrpcServerRecorder;
 import io.quarkus.runtime.Quarkus;
@@ -37,7 +38,8 @@ public class StartupBanner {
       @Observes StartupEvent started,
       ExpertDirectory experts,
       Router router,
-      ServingConfig serving) {
+      ServingConfig serving,
+      StatusConfig status) {
     if (ConfigUtils.getProfiles().contains("test")) {
       return;
     }
@@ -71,6 +73,7 @@ public class StartupBanner {
             + router.config().categories().size()
             + " categories, fallback "
             + router.config().fallbackExpert()
-            + ")");
+            + ")"
+            + (status.enabled() ? "; status page on http://" + host + ":" + port + "/ui" : ""));
   }
 }

@@ -2,6 +2,7 @@ package dev.coemesh.gateway.error;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.coemesh.core.error.ErrorBody;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import io.vertx.core.buffer.Buffer;
@@ -43,6 +44,40 @@ public final class RestErrors {
       response.putHeader("retry-after", Integer.toString(retry));
     }
     response.end(Buffer.buffer(body(json, error)));
+  }
+
+  /**
+   * OpenAI's 404 for a path, or a method on a path, that nothing serves ({@code code:
+   * "unknown_url"}). Does nothing when the response has already ended.
+   *
+   * @param served what the routes under this prefix do serve, for the message
+   */
+  public static void unknownUrl(
+      HttpServerResponse response, ObjectMapper json, String method, String path, String served) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    ErrorBody body =
+        new ErrorBody(
+            new ErrorBody.Error(
+                "Unknown request URL: "
+                    + method
+                    + " "
+                    + path
+                    + " (this gateway serves "
+                    + served
+                    + ")",
+                "invalid_request_error",
+                null,
+                "unknown_url"));
+    try {
+      response
+          .setStatusCode(404)
+          .putHeader("content-type", "application/json")
+          .end(Buffer.buffer(json.writeValueAsString(body)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("an ErrorBody always serialises", e);
+    }
   }
 
   /** Retry hint when the rejecting component gave none: queues drain within about a second. */

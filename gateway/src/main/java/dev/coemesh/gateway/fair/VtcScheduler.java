@@ -166,6 +166,34 @@ public final class VtcScheduler implements FairScheduler {
     }
   }
 
+  /**
+   * One tenant as the scheduler sees it now.
+   *
+   * @param counter its virtual counter (lifts and other replicas' charges included)
+   * @param queued requests waiting, over all experts
+   * @param running requests admitted and not finished
+   */
+  public record TenantView(
+      TenantId tenant, double weight, double counter, int queued, int running, Service service) {}
+
+  /** Every tenant seen since start, from one consistent moment (one lock). */
+  public List<TenantView> tenants() {
+    synchronized (lock) {
+      List<TenantView> views = new ArrayList<>(tenants.size());
+      for (TenantState t : tenants.values()) {
+        views.add(
+            new TenantView(
+                t.config.id(),
+                t.config.weight(),
+                t.counter,
+                t.queued,
+                t.running,
+                new Service(t.inputServed, t.outputServed)));
+      }
+      return views;
+    }
+  }
+
   /** Requests of {@code tenant} waiting, over all experts. */
   public int queued(TenantId tenant) {
     synchronized (lock) {

@@ -11,8 +11,10 @@ import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.RoutedReplanner;
+import dev.coemesh.router.RouteDecision;
 import io.opentelemetry.context.Scope;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,6 +43,7 @@ final class Inflight implements RequestHandle {
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
   private final RequestMetrics metrics;
+  private final RequestObserver observer;
   private final GenerationListener listener;
   private final long arrivalNanos;
   private final RequestSpan span;
@@ -51,6 +54,10 @@ final class Inflight implements RequestHandle {
   private GenerationRequest request;
   private int promptTokens;
   private RoutedReplanner placement;
+
+  // backend thread only (events arrive in order on one thread at a time)
+  private long firstTokenNanos;
+  private long lastTokenNanos;
 
   // guarded by this
   private FairScheduler.Ticket ticket;
@@ -65,6 +72,7 @@ final class Inflight implements RequestHandle {
       FairScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
+      RequestObserver observer,
       GenerationListener listener,
       long arrivalNanos,
       RequestSpan span) {
@@ -72,6 +80,7 @@ final class Inflight implements RequestHandle {
     this.fair = fair;
     this.rateLimiter = rateLimiter;
     this.metrics = metrics;
+    this.observer = observer;
     this.listener = listener;
     this.arrivalNanos = arrivalNanos;
     this.span = span;
@@ -135,7 +144,9 @@ final class Inflight implements RequestHandle {
     ExpertBackend.Generation started;
     try (Scope ignored = span.makeCurrent()) {
       // placed at admission, not arrival: the replicas' load is the one the request will meet
-      Placement where = placement.place();
+      RouteDecision decision = placement.place();
+      observer.placed(tenant.id(), decision);
+      Placement where = decision.placement();
       span.placed(where);
       started = pool.submit(where, request, placement, event -> onEvent(admittedTicket, event));
     } catch (MeshException e) {
@@ -163,8 +174,10 @@ final class Inflight implements RequestHandle {
   private void onEvent(FairScheduler.Ticket admittedTicket, TokenEvent event) {
     switch (event) {
       case TokenEvent.Token token -> {
+        lastTokenNanos = System.nanoTime();
         if (token.index() == 0) {
-          metrics.firstToken(pool.expert(), System.nanoTime() - arrivalNanos);
+          firstTokenNanos = lastTokenNanos;
+          metrics.firstToken(pool.expert(), firstTokenNanos - arrivalNanos);
           span.firstToken();
         }
         admittedTicket.chargeOutput(1);
@@ -175,6 +188,7 @@ final class Inflight implements RequestHandle {
         metrics.tokens(tenant.id(), "input", finished.usage().promptTokens());
         metrics.tokens(tenant.id(), "output", finished.usage().completionTokens());
         span.usage(finished.usage());
+        observer.charged(tenant.id(), finished.usage());
         if (finished.reason() == FinishReason.CANCELLED && !cancelRequested()) {
           // nobody here cancelled it: the backend's deadline did
           MeshException late =
@@ -186,6 +200,7 @@ final class Inflight implements RequestHandle {
           end(late.code().wireCode(), () -> listener.onFailed(late, 0));
           return;
         }
+        served(finished);
         end(
             finished.reason().wireName(),
             () -> listener.onFinished(finished.reason(), finished.usage()));
@@ -196,6 +211,21 @@ final class Inflight implements RequestHandle {
         end(failed.code().wireCode(), () -> listener.onFailed(error, retry));
       }
     }
+  }
+
+  /**
+   * Reports the latencies of a request that finished with output: TTFT, and the mean gap between
+   * its output tokens after the first (none with a single token).
+   */
+  private void served(TokenEvent.Finished finished) {
+    int tokens = finished.usage().completionTokens();
+    if (finished.reason() == FinishReason.CANCELLED || tokens < 1 || firstTokenNanos == 0) {
+      return;
+    }
+    Duration ttft = Duration.ofNanos(firstTokenNanos - arrivalNanos);
+    Duration meanTpot =
+        tokens < 2 ? null : Duration.ofNanos((lastTokenNanos - firstTokenNanos) / (tokens - 1));
+    observer.served(pool.expert(), ttft, meanTpot);
   }
 
   /** Whether the client cancelled (polled by the work before the fair queue). */
@@ -270,8 +300,19 @@ final class Inflight implements RequestHandle {
       }
     } finally {
       metrics.ended(expert, outcome);
-      span.end(outcome);
+      boolean failed = !isFinishReason(outcome);
+      observer.ended(tenant.id(), failed);
+      span.end(outcome, failed);
       terminal.run();
     }
+  }
+
+  private static boolean isFinishReason(String outcome) {
+    for (FinishReason r : FinishReason.values()) {
+      if (r.wireName().equals(outcome)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

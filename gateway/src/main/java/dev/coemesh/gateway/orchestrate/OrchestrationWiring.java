@@ -5,6 +5,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.trace.TracingConfig;
 import dev.coemesh.router.Router;
@@ -70,6 +71,7 @@ public class OrchestrationWiring {
       VtcScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
+      RequestObserver observer,
       OrchestrationConfig config,
       OpenTelemetry openTelemetry,
       TracingConfig tracing) {
@@ -78,6 +80,7 @@ public class OrchestrationWiring {
         fair,
         rateLimiter,
         metrics,
+        observer,
         config.defaultMaxTokens(),
         config.requestTimeout(),
         openTelemetry.getTracer(WorkerTracing.SCOPE),

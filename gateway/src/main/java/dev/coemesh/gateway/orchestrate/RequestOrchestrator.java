@@ -7,6 +7,7 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.PromptTokens;
 import dev.coemesh.worker.trace.WorkerTracing;
@@ -40,6 +41,7 @@ public final class RequestOrchestrator {
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
   private final RequestMetrics metrics;
+  private final RequestObserver observer;
   private final int defaultMaxTokens;
   private final Duration timeout;
   private final Tracer tracer;
@@ -54,6 +56,7 @@ public final class RequestOrchestrator {
       FairScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
+      RequestObserver observer,
       int defaultMaxTokens,
       Duration timeout) {
     this(
@@ -61,6 +64,7 @@ public final class RequestOrchestrator {
         fair,
         rateLimiter,
         metrics,
+        observer,
         defaultMaxTokens,
         timeout,
         OpenTelemetry.noop().getTracer(WorkerTracing.SCOPE),
@@ -77,6 +81,7 @@ public final class RequestOrchestrator {
       FairScheduler fair,
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
+      RequestObserver observer,
       int defaultMaxTokens,
       Duration timeout,
       Tracer tracer,
@@ -87,6 +92,7 @@ public final class RequestOrchestrator {
     this.fair = Objects.requireNonNull(fair, "fair");
     this.rateLimiter = Objects.requireNonNull(rateLimiter, "rateLimiter");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.observer = Objects.requireNonNull(observer, "observer");
     if (defaultMaxTokens < 1 || timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException("default max tokens and timeout must be positive");
     }
@@ -114,7 +120,8 @@ public final class RequestOrchestrator {
     long arrival = System.nanoTime();
     metrics.started();
     RequestSpan span = RequestSpan.start(tracer, tenant, request);
-    Inflight inflight = new Inflight(tenant, fair, rateLimiter, metrics, listener, arrival, span);
+    Inflight inflight =
+        new Inflight(tenant, fair, rateLimiter, metrics, observer, listener, arrival, span);
     created.accept(inflight);
     Instant deadline = Instant.now().plus(timeout);
     try (Scope ignored = span.makeCurrent()) {

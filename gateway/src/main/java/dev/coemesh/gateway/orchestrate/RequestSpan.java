@@ -1,7 +1,6 @@
 package dev.coemesh.gateway.orchestrate;
 
 import dev.coemesh.core.expert.Placement;
-import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.tenant.Tenant;
@@ -116,23 +115,17 @@ final class RequestSpan {
     span.setAttribute(MeshAttributes.OUTPUT_TOKENS, (long) usage.completionTokens());
   }
 
-  /** Ends the span with the request's outcome: a finish reason, or a wire error code. */
-  void end(String outcome) {
-    if (isFinishReason(outcome)) {
+  /**
+   * Ends the span with the request's outcome: a finish reason, or (when {@code failed}) a wire
+   * error code.
+   */
+  void end(String outcome, boolean failed) {
+    if (!failed) {
       span.setAttribute(MeshAttributes.FINISH_REASONS, List.of(outcome));
     } else {
       span.setAttribute(MeshAttributes.ERROR_TYPE, outcome);
       span.setStatus(StatusCode.ERROR, outcome);
     }
     span.end();
-  }
-
-  private static boolean isFinishReason(String outcome) {
-    for (FinishReason r : FinishReason.values()) {
-      if (r.wireName().equals(outcome)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
  * <p>Thread-safe. {@link #submit} does not block and follows {@link ExpertBackend#submit}'s event
  * contract (tokens, then one {@code Finished} or {@code Failed}).
  */
-public interface ExpertPool extends AutoCloseable {
+public sealed interface ExpertPool extends AutoCloseable
+    permits EmbeddedPool, RemotePool, UpstreamPool {
 
   ExpertId expert();
 

@@ -3,6 +3,7 @@ package dev.coemesh.gateway.serve;
 import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.router.ExpertChoice;
+import dev.coemesh.router.RouteDecision;
 import dev.coemesh.router.RouteRequest;
 import dev.coemesh.router.Router;
 import dev.coemesh.worker.client.Replanner;
@@ -16,9 +17,9 @@ import java.util.Set;
 public record RoutedReplanner(Router router, RouteRequest request, ExpertChoice choice)
     implements Replanner {
 
-  /** The first placement of the request. */
-  public Placement place() {
-    return router.place(request, choice, Set.of()).placement();
+  /** The first placement of the request, with why the router made it. */
+  public RouteDecision place() {
+    return router.place(request, choice, Set.of());
   }
 
   @Override

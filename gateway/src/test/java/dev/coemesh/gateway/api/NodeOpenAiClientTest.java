@@ -7,17 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coemesh.gateway.testing.Gateway;
+import dev.coemesh.gateway.testing.NodeProject;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +23,8 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 class NodeOpenAiClientTest {
-  private static final Path SOURCES = Path.of("src", "test", "node");
-  private static final Path WORK = Path.of("target", "node-client");
+  private static final NodeProject NODE =
+      new NodeProject(Path.of("src", "test", "node"), Path.of("target", "node-client"));
 
   @TestHTTPResource("/")
   URI base;
@@ -36,18 +32,12 @@ class NodeOpenAiClientTest {
   @Test
   void streamingAndNonStreamingCallsFromTheNodeClient() throws Exception {
     assumeTrue(
-        runs("node", "--version") && runs("npm", "--version"),
+        NodeProject.available(),
         "node and npm are not installed: the openai npm client test is skipped");
-    Files.createDirectories(WORK);
-    for (String f : List.of("package.json", "client.mjs")) {
-      Files.copy(SOURCES.resolve(f), WORK.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-    }
-    if (!Files.isDirectory(WORK.resolve("node_modules/openai"))) {
-      Result install = run(Map.of(), 300, "npm", "install", "--no-audit", "--no-fund");
-      assertEquals(0, install.code, "npm install failed:\n" + install.output);
-    }
-    Result r =
-        run(
+    NodeProject.Result install = NODE.install(List.of("package.json", "client.mjs"), "openai");
+    assertEquals(0, install.code(), "npm install failed:\n" + install.output());
+    NodeProject.Result r =
+        NODE.run(
             Map.of(
                 "OPENAI_BASE_URL",
                 base.resolve("/v1").toString(),
@@ -56,8 +46,9 @@ class NodeOpenAiClientTest {
             120,
             "node",
             "client.mjs");
-    assertEquals(0, r.code, r.output);
-    String json = r.output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
+    assertEquals(0, r.code(), r.output());
+    String json =
+        r.output().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
     JsonNode out = new ObjectMapper().readTree(json);
 
     assertEquals("[\"stories260k\",\"stories260k-gguf\",\"auto\"]", out.get("models").toString());
@@ -73,31 +64,5 @@ class NodeOpenAiClientTest {
     assertEquals(404, out.at("/error/status").asInt());
     assertEquals("model_not_found", out.at("/error/code").asText());
     assertEquals("model", out.at("/error/param").asText());
-  }
-
-  private record Result(int code, String output) {}
-
-  private static Result run(Map<String, String> env, int timeoutSeconds, String... command)
-      throws IOException, InterruptedException {
-    ProcessBuilder pb =
-        new ProcessBuilder(command).directory(WORK.toFile()).redirectErrorStream(true);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      return new Result(-1, "timed out\n" + new String(out, StandardCharsets.UTF_8));
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-  }
-
-  private static boolean runs(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
   }
 }

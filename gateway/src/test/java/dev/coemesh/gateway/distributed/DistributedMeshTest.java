@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
@@ -241,6 +243,47 @@ class DistributedMeshTest {
 
   @Test
   @Order(2)
+  void theStatusShowsTheRemoteReplicasAndADisaggregatedDecision() throws Exception {
+    awaitReplicas();
+    complete(sdk, "split", "Once upon a time", 4);
+    var response = Gateway.get(base, "/mesh/v1/status", null);
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode status = new ObjectMapper().readTree(response.body());
+
+    List<String> roles = new ArrayList<>();
+    for (JsonNode expert : status.get("experts")) {
+      assertEquals("remote", expert.get("pool").asText(), expert.toString());
+      for (JsonNode replica : expert.get("replicas")) {
+        roles.add(expert.get("expert").asText() + ":" + replica.get("role").asText());
+        assertEquals("serving", replica.get("state").asText(), replica.toString());
+        assertTrue(replica.get("endpoint").asText().matches(".+:[0-9]+"), replica.toString());
+      }
+    }
+    assertEquals(
+        List.of(
+            "colo:colocated", "colo:colocated", "split:decode", "split:decode", "split:prefill"),
+        roles.stream().sorted().toList());
+    JsonNode decision = status.at("/decisions/0");
+    assertEquals("split", decision.get("expert").asText(), decision.toString());
+    assertEquals("explicit-model", decision.get("reason").asText());
+    assertTrue(decision.get("category").isNull(), "an explicit model has no category");
+    assertEquals("disaggregated", decision.get("placement").asText());
+    assertEquals("split/prefill/split-prefill-0", decision.at("/replicas/0").asText());
+    assertTrue(
+        decision.at("/replicas/1").asText().startsWith("split/decode/"), decision.toString());
+    for (JsonNode expert : status.get("experts")) {
+      JsonNode ttft = expert.at("/slo/ttft");
+      long measured = ttft.get("met").asLong() + ttft.get("missed").asLong();
+      switch (expert.get("expert").asText()) {
+        case "split" -> assertTrue(measured >= 1, ttft.toString());
+        case "ghost" -> assertEquals(0, expert.get("replicas").size(), "never announced");
+        default -> {}
+      }
+    }
+  }
+
+  @Test
+  @Order(3)
   void requestsSharingALongPrefixLandOnTheReplicaThatHoldsItAndSkipItsPrefill() throws Exception {
     awaitReplicas();
     subscribe();
@@ -292,7 +335,7 @@ class DistributedMeshTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void withOneReplicaSaturatedNewRequestsGoToTheOther() throws Exception {
     awaitReplicas();
     subscribe();
@@ -333,7 +376,7 @@ class DistributedMeshTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aWorkerCallWithoutTheMeshCredentialIsRefused() {
     ManagedChannel raw =
         NettyChannelBuilder.forAddress("127.0.0.1", DistributedWorkers.worker("colo-0").port())
@@ -363,7 +406,7 @@ class DistributedMeshTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void withRedisStoppedRequestsCompleteThroughTheTextFallback() throws Exception {
     awaitReplicas();
     String prompt = "When the store is down the decode side recomputes the prompt.";
@@ -386,7 +429,7 @@ class DistributedMeshTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void withKafkaStoppedServingGoesOnAndTheSignalsResumeWhenTheBrokerReturns() throws Exception {
     awaitReplicas();
     DistributedWorkers.kafka().stop();
@@ -422,7 +465,7 @@ class DistributedMeshTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void aDecodeProcessKilledMidStreamHandsTheStreamToAnotherWithTheSameTokens() throws Exception {
     awaitReplicas();
     String prompt = "The brave knight rode to the castle";
@@ -459,7 +502,7 @@ class DistributedMeshTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void withThePrefillReplicaDownARequestIsServedColocatedOnADecodeReplica() throws Exception {
     awaitReplicas();
     String prompt = "When the prefill replica is gone the decode replica does both phases.";
@@ -475,7 +518,7 @@ class DistributedMeshTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void withoutAnyHealthyReplicaTheAnswerIs503WithRetryAfterInOpenAiShape() throws Exception {
     var response =
         Gateway.post(

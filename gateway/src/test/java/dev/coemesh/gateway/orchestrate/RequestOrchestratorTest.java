@@ -19,6 +19,7 @@ import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.EmbeddedPool;
 import dev.coemesh.gateway.testing.RecordingListener;
 import dev.coemesh.gateway.testing.TestRouting;
@@ -86,6 +87,7 @@ class RequestOrchestratorTest {
         fair,
         new TokenRateLimiter(),
         new RequestMetrics(meters),
+        RequestObserver.NONE,
         64,
         timeout);
   }
@@ -229,6 +231,7 @@ class RequestOrchestratorTest {
                 VtcOptions.defaults(), new BackendCapacity(e -> gone.get(e).capacity())),
             new TokenRateLimiter(),
             new RequestMetrics(meters),
+            RequestObserver.NONE,
             8,
             Duration.ofMinutes(1));
     RecordingListener r = new RecordingListener();

@@ -15,6 +15,7 @@ import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.ExpertResolver;
@@ -207,6 +208,7 @@ class DisaggregatedTraceTest {
                 VtcOptions.defaults(), new BackendCapacity(e -> experts.get(e).capacity())),
             new TokenRateLimiter(),
             new RequestMetrics(new SimpleMeterRegistry()),
+            RequestObserver.NONE,
             64,
             Duration.ofMinutes(1),
             OTEL.getTracer("test"),
