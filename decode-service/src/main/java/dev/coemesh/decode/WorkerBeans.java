@@ -27,8 +27,8 @@ final class WorkerBeans {
 
   @Produces
   @Singleton
-  WorkerMetrics metrics(MeterRegistry registry, WorkerRuntime runtime) {
-    return new WorkerMetrics(registry, runtime);
+  WorkerMetrics metrics(MeterRegistry registry, WorkerRuntime runtime, DecodeServiceConfig config) {
+    return new WorkerMetrics(registry, runtime, config.expert());
   }
 
   /** On every gRPC service of this app; the app does not start without a usable credential. */

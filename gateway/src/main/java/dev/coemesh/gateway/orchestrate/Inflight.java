@@ -41,7 +41,9 @@ final class Inflight implements RequestHandle {
   private final TokenRateLimiter rateLimiter;
   private final RequestMetrics metrics;
   private final GenerationListener listener;
+  private final String operation; // gen_ai.operation.name
   private final long arrivalNanos;
+  private volatile long firstTokenNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
 
   // set once by routed(), before the request is shared with other threads
@@ -64,12 +66,14 @@ final class Inflight implements RequestHandle {
       TokenRateLimiter rateLimiter,
       RequestMetrics metrics,
       GenerationListener listener,
+      String operation,
       long arrivalNanos) {
     this.tenant = tenant;
     this.fair = fair;
     this.rateLimiter = rateLimiter;
     this.metrics = metrics;
     this.listener = listener;
+    this.operation = operation;
     this.arrivalNanos = arrivalNanos;
   }
 
@@ -79,6 +83,7 @@ final class Inflight implements RequestHandle {
     this.request = request;
     this.promptTokens = promptTokens;
     this.placement = placement;
+    metrics.routed(placement.choice());
     listener.onRouted(request.id(), pool.expert(), promptTokens);
   }
 
@@ -130,17 +135,24 @@ final class Inflight implements RequestHandle {
     ExpertBackend.Generation started;
     try {
       // placed at admission, not arrival: the replicas' load is the one the request will meet
-      Placement where = placement.place();
+      Placement where;
+      try {
+        where = placement.place();
+      } catch (MeshException e) {
+        metrics.placed(placement.choice(), null);
+        throw e;
+      }
+      metrics.placed(placement.choice(), where);
       started = pool.submit(where, request, placement, event -> onEvent(admittedTicket, event));
     } catch (MeshException e) {
       int retry = e.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
-      end(e.code().wireCode(), () -> listener.onFailed(e, retry));
+      end(e.code(), () -> listener.onFailed(e, retry));
       return;
     } catch (RuntimeException e) {
       LOG.errorf(e, "pool %s failed to start a request", pool.expert());
       MeshException internal =
           new MeshException(ErrorCode.INTERNAL, "the backend failed to start the request", e);
-      end(internal.code().wireCode(), () -> listener.onFailed(internal, 0));
+      end(internal.code(), () -> listener.onFailed(internal, 0));
       return;
     }
     boolean cancelNow;
@@ -158,15 +170,22 @@ final class Inflight implements RequestHandle {
     switch (event) {
       case TokenEvent.Token token -> {
         if (token.index() == 0) {
-          metrics.firstToken(pool.expert(), System.nanoTime() - arrivalNanos);
+          long now = System.nanoTime();
+          firstTokenNanos = now;
+          metrics.firstToken(pool.expert(), operation, now - arrivalNanos);
         }
         admittedTicket.chargeOutput(1);
         rateLimiter.charge(tenant, 1);
         listener.onToken(token);
       }
       case TokenEvent.Finished finished -> {
-        metrics.tokens(tenant.id(), "input", finished.usage().promptTokens());
-        metrics.tokens(tenant.id(), "output", finished.usage().completionTokens());
+        long first = firstTokenNanos;
+        metrics.finished(
+            pool.expert(),
+            operation,
+            tenant.id(),
+            finished.usage(),
+            first == 0 ? -1 : System.nanoTime() - first);
         if (finished.reason() == FinishReason.CANCELLED && !cancelRequested()) {
           // nobody here cancelled it: the backend's deadline did
           MeshException late =
@@ -175,7 +194,7 @@ final class Inflight implements RequestHandle {
                   "the request did not finish before its deadline; "
                       + finished.usage().completionTokens()
                       + " tokens were generated");
-          end(late.code().wireCode(), () -> listener.onFailed(late, 0));
+          end(late.code(), () -> listener.onFailed(late, 0));
           return;
         }
         end(
@@ -185,7 +204,7 @@ final class Inflight implements RequestHandle {
       case TokenEvent.Failed failed -> {
         MeshException error = new MeshException(failed.code(), failed.message());
         int retry = failed.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
-        end(failed.code().wireCode(), () -> listener.onFailed(error, retry));
+        end(failed.code(), () -> listener.onFailed(error, retry));
       }
     }
   }
@@ -197,7 +216,7 @@ final class Inflight implements RequestHandle {
 
   /** Fails the request before it was queued. */
   void reject(MeshException error, int retryAfterSeconds) {
-    end(error.code().wireCode(), () -> listener.onFailed(error, retryAfterSeconds));
+    end(error.code(), () -> listener.onFailed(error, retryAfterSeconds));
   }
 
   @Override
@@ -232,7 +251,7 @@ final class Inflight implements RequestHandle {
           new MeshException(
               ErrorCode.DEADLINE_EXCEEDED,
               "the request waited in the queue until its deadline passed; no token was generated");
-      end(error.code().wireCode(), () -> listener.onFailed(error, 0));
+      end(error.code(), () -> listener.onFailed(error, 0));
       return;
     }
     end(
@@ -240,8 +259,21 @@ final class Inflight implements RequestHandle {
         () -> listener.onFinished(FinishReason.CANCELLED, new Usage(promptTokens, 0, 0)));
   }
 
-  /** Releases the admission slot, records the outcome, then tells the listener; once. */
+  /** Ends the request with {@code error}. */
+  private void end(ErrorCode error, Runnable terminal) {
+    end(error.wireCode(), error, terminal);
+  }
+
+  /** Ends the request with a finish reason ({@code outcome}). */
   private void end(String outcome, Runnable terminal) {
+    end(outcome, null, terminal);
+  }
+
+  /**
+   * Releases the admission slot, records the outcome ({@code error} null when it finished), then
+   * tells the listener; once.
+   */
+  private void end(String outcome, ErrorCode error, Runnable terminal) {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
@@ -261,7 +293,7 @@ final class Inflight implements RequestHandle {
         fair.capacityChanged(expert);
       }
     } finally {
-      metrics.ended(expert, outcome);
+      metrics.ended(expert, operation, outcome, error, System.nanoTime() - arrivalNanos);
       terminal.run();
     }
   }

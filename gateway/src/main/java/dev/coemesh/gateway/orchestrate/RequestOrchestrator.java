@@ -85,7 +85,9 @@ public final class RequestOrchestrator {
       Consumer<RequestHandle> created) {
     long arrival = System.nanoTime();
     metrics.started();
-    Inflight inflight = new Inflight(tenant, fair, rateLimiter, metrics, listener, arrival);
+    Inflight inflight =
+        new Inflight(
+            tenant, fair, rateLimiter, metrics, listener, operation(request.input()), arrival);
     created.accept(inflight);
     if (request.endUser() != null) {
       Span.current().setAttribute(END_USER, request.endUser());
@@ -179,6 +181,14 @@ public final class RequestOrchestrator {
             1, Thread.ofPlatform().name("mesh-queue-deadlines").daemon().factory());
     timer.setRemoveOnCancelPolicy(true); // most requests end long before their deadline
     return timer;
+  }
+
+  /** The request's GenAI operation name, a metric label. */
+  private static String operation(PromptInput input) {
+    return switch (input) {
+      case PromptInput.Text t -> RequestMetrics.TEXT_COMPLETION;
+      case PromptInput.Chat c -> RequestMetrics.CHAT;
+    };
   }
 
   private static MeshException rateLimited(Tenant tenant, int wait) {

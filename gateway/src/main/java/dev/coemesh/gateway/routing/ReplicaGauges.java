@@ -1,0 +1,55 @@
+package dev.coemesh.gateway.routing;
+
+import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.expert.ReplicaRole;
+import dev.coemesh.router.Router;
+import dev.coemesh.router.config.RoutingConfig;
+import dev.coemesh.router.replica.ReplicaRegistry;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Startup;
+import jakarta.inject.Singleton;
+import java.util.Locale;
+
+/**
+ * What the router knows of each configured expert's replicas, in {@code /q/metrics}:
+ *
+ * <ul>
+ *   <li>{@code mesh.router.replicas{expert,role}}: live replicas (reported load within the expiry
+ *       window)
+ *   <li>{@code mesh.router.replicas.expired{expert,role}}: replicas forgotten for their silence
+ *   <li>{@code mesh.router.breakers.open{expert}}: replicas whose circuit breaker refuses traffic
+ * </ul>
+ *
+ * Experts come from the routing config (the set a reload keeps), roles from {@link ReplicaRole}.
+ */
+@Startup
+@Singleton
+public class ReplicaGauges {
+
+  public ReplicaGauges(Router router, MeterRegistry registry) {
+    ReplicaRegistry replicas = router.registry();
+    for (RoutingConfig.Expert e : router.config().experts()) {
+      ExpertId expert = e.name();
+      for (ReplicaRole role : ReplicaRole.values()) {
+        String roleLabel = role.name().toLowerCase(Locale.ROOT);
+        Gauge.builder("mesh.router.replicas", replicas, r -> r.live(expert, role))
+            .description("live replicas: load reported within the expiry window")
+            .tag("expert", expert.value())
+            .tag("role", roleLabel)
+            .register(registry);
+        FunctionCounter.builder(
+                "mesh.router.replicas.expired", replicas, r -> r.expired(expert, role))
+            .description("replicas forgotten after a silence longer than the expiry window")
+            .tag("expert", expert.value())
+            .tag("role", roleLabel)
+            .register(registry);
+      }
+      Gauge.builder("mesh.router.breakers.open", replicas, r -> r.openBreakers(expert))
+          .description("replicas whose circuit breaker refuses traffic")
+          .tag("expert", expert.value())
+          .register(registry);
+    }
+  }
+}
