@@ -43,7 +43,6 @@ final class Inflight implements RequestHandle {
   private final GenerationListener listener;
   private final String operation; // gen_ai.operation.name
   private final long arrivalNanos;
-  private volatile long firstTokenNanos;
   private final AtomicBoolean ended = new AtomicBoolean();
 
   // set once by routed(), before the request is shared with other threads
@@ -51,6 +50,9 @@ final class Inflight implements RequestHandle {
   private GenerationRequest request;
   private int promptTokens;
   private RoutedReplanner placement;
+
+  // set and read on the backend thread (events arrive in order); 0 before the first token
+  private volatile long firstTokenNanos;
 
   // guarded by this
   private FairScheduler.Ticket ticket;
