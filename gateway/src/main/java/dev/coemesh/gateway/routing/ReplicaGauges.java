@@ -22,7 +22,8 @@ import java.util.Locale;
  *   <li>{@code mesh.router.breakers.open{expert}}: replicas whose circuit breaker refuses traffic
  * </ul>
  *
- * Experts come from the routing config (the set a reload keeps), roles from {@link ReplicaRole}.
+ * Experts come from the routing config (the set a reload keeps), those served by replicas (not
+ * upstream servers); roles from {@link ReplicaRole}.
  */
 @Startup
 @Singleton
@@ -31,6 +32,9 @@ public class ReplicaGauges {
   public ReplicaGauges(Router router, MeterRegistry registry) {
     ReplicaRegistry replicas = router.registry();
     for (RoutingConfig.Expert e : router.config().experts()) {
+      if (e.source() instanceof RoutingConfig.ModelSource.Upstream) {
+        continue; // an upstream server's replicas are its own business: none announce themselves
+      }
       ExpertId expert = e.name();
       for (ReplicaRole role : ReplicaRole.values()) {
         String roleLabel = role.name().toLowerCase(Locale.ROOT);

@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +35,10 @@ public final class MetricsEndpoint implements AutoCloseable {
     try {
       HttpServer server =
           vertx
-              .createHttpServer()
+              // HTTP/1.1 only, as Prometheus scrapes: a client's h2c upgrade is declined rather
+              // than
+              // answered over HTTP/2 (a large scrape then reached java.net.http out of step)
+              .createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
               .requestHandler(
                   request -> {
                     if (request.method() == HttpMethod.GET && "/q/metrics".equals(request.path())) {

@@ -111,6 +111,24 @@ class MetricsScrapeTest {
     assertEquals(0.0, value(scrape, "mesh_kv_handoff_bytes_total", "kind=\"encoded\""));
   }
 
+  /**
+   * java.net.http asks to upgrade to HTTP/2 (h2c); the endpoint answers in HTTP/1.1, as Prometheus
+   * scrapes (an upgraded large scrape once reached the client out of step).
+   */
+  @Test
+  void anH2cUpgradeIsDeclinedAndTheScrapeAnsweredInHttp11() throws Exception {
+    try (HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build()) {
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> response =
+            http.send(
+                HttpRequest.newBuilder(metrics()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals(HttpClient.Version.HTTP_1_1, response.version());
+        assertTrue(response.body().contains("mesh_worker_num_requests_waiting{"));
+      }
+    }
+  }
+
   @Test
   void anyOtherPathIsNotFound() throws Exception {
     try (HttpClient http = HttpClient.newHttpClient()) {
