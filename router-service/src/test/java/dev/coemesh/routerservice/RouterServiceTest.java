@@ -109,6 +109,10 @@ class RouterServiceTest {
         Set.of(),
         after.missing(MetricsCatalog.ofCheckout().namesOf("router-service")),
         "documented but not exported");
+    assertEquals(
+        1.0,
+        after.sum("mesh_router_replicas", "expert=\"stories\"", "role=\"colocated\""),
+        "the replica that reported");
     String[] story = {"expert=\"stories\"", "reason=\"classified\""};
     assertEquals(
         1,

@@ -1,19 +1,18 @@
-package dev.coemesh.gateway.routing;
+package dev.coemesh.router;
 
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaRole;
-import dev.coemesh.router.Router;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.replica.ReplicaRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.Startup;
-import jakarta.inject.Singleton;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.Locale;
 
 /**
- * What the router knows of each configured expert's replicas, in {@code /q/metrics}:
+ * What a router knows of each configured expert's replicas, as meters (the catalogue is
+ * observability/METRICS.md), for every app that runs a router (gateway, router-service):
  *
  * <ul>
  *   <li>{@code mesh.router.replicas{expert,role}}: live replicas (reported load within the expiry
@@ -25,11 +24,15 @@ import java.util.Locale;
  * Experts come from the routing config (the set a reload keeps), those served by replicas (not
  * upstream servers); roles from {@link ReplicaRole}.
  */
-@Startup
-@Singleton
-public class ReplicaGauges {
+public final class RouterMeters implements MeterBinder {
+  private final Router router;
 
-  public ReplicaGauges(Router router, MeterRegistry registry) {
+  public RouterMeters(Router router) {
+    this.router = router;
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
     ReplicaRegistry replicas = router.registry();
     for (RoutingConfig.Expert e : router.config().experts()) {
       if (e.source() instanceof RoutingConfig.ModelSource.Upstream) {
