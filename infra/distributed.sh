@@ -15,6 +15,8 @@ HOST=127.0.0.1
 REDIS_PORT="${MESH_REDIS_PORT:-6379}"
 KAFKA_PORT="${MESH_KAFKA_PORT:-9092}"
 WORKER_BASE_PORT="${MESH_WORKER_BASE_PORT:-9201}"
+# Each worker serves Prometheus metrics (/q/metrics) on its gRPC port + this offset (10201...).
+METRICS_PORT_OFFSET="${MESH_METRICS_PORT_OFFSET:-1000}"
 READY_TIMEOUT_S="${MESH_READY_TIMEOUT_S:-240}"
 
 say() { echo "mesh: $*"; }
@@ -52,9 +54,11 @@ expert_model_args() {
 # One java for every process: the launcher's flags (Vector API, native access, GC).
 start_worker() { # NAME EXPERT ROLE PORT MODELS CLASSPATH
   local name="$1" expert="$2" role="$3" port="$4" models="$5" cp="$6"
+  local metrics=$((port + METRICS_PORT_OFFSET))
   local pidfile="$MESH_DIR/pids/$name.pid"
   if pid_alive "$pidfile"; then say "$name already running (pid $(cat "$pidfile"))"; return; fi
   port_open "$port" && die "port $port (for $name) is taken by another process; set MESH_WORKER_BASE_PORT"
+  port_open "$metrics" && die "port $metrics (metrics of $name) is taken by another process; set MESH_METRICS_PORT_OFFSET"
   # tracing (./mesh up with MESH_OTLP_ENDPOINT): the workers' SDK reads the standard OTEL_* variables
   local otel=(OTEL_SDK_DISABLED=true)
   if [ -n "${MESH_OTLP_ENDPOINT:-}" ]; then
@@ -67,10 +71,10 @@ start_worker() { # NAME EXPERT ROLE PORT MODELS CLASSPATH
     --role "$role" --expert "$expert" --instance "$name" --port "$port" --advertise "$HOST" \
     $(expert_model_args "$models" "$expert") \
     --redis "redis://$HOST:$REDIS_PORT" --kafka "$HOST:$KAFKA_PORT" \
-    --credential-file "$MESH_DIR/worker-token" --lifeline none \
+    --credential-file "$MESH_DIR/worker-token" --lifeline none --metrics-port "$metrics" \
     </dev/null >"$MESH_DIR/logs/$name.log" 2>&1 &
   echo $! >"$pidfile"
-  echo "$name worker $expert/$role $port" >"$MESH_DIR/pids/$name.info"
+  echo "$name worker $expert/$role $port $metrics" >"$MESH_DIR/pids/$name.info"
 }
 
 start_gateway() { # PORT GRPC_PORT MODELS API_KEY SEEDS
@@ -91,7 +95,30 @@ start_gateway() { # PORT GRPC_PORT MODELS API_KEY SEEDS
     -jar "$ROOT/gateway/target/quarkus-app/quarkus-run.jar" \
     </dev/null >"$MESH_DIR/logs/gateway.log" 2>&1 &
   echo $! >"$pidfile"
-  echo "gateway gateway - $port" >"$MESH_DIR/pids/gateway.info"
+  echo "gateway gateway - $port $port" >"$MESH_DIR/pids/gateway.info"
+}
+
+# A Prometheus configuration that scrapes every process of this mesh and loads the mesh's alert
+# rules: prometheus --config.file=$MESH_DIR/prometheus.yml (Debian package prometheus).
+prometheus_config() {
+  local f info name kind role port metrics workers=""
+  for f in "$MESH_DIR"/pids/*.info; do
+    read -r name kind role port metrics <"$f"
+    [ "$kind" = worker ] && workers="${workers:+$workers, }'$HOST:$metrics'"
+  done
+  local gateway_port; read -r _ _ _ gateway_port _ <"$MESH_DIR/pids/gateway.info"
+  cat >"$MESH_DIR/prometheus.yml" <<PROM
+# Written by ./mesh up --distributed.
+global: {scrape_interval: 15s, evaluation_interval: 15s}
+rule_files: ['$ROOT/observability/alerts/mesh-alerts.yml']
+scrape_configs:
+  - job_name: coemesh-gateway
+    metrics_path: /q/metrics
+    static_configs: [{targets: ['$HOST:$gateway_port']}]
+  - job_name: coemesh-workers
+    metrics_path: /q/metrics
+    static_configs: [{targets: [$workers]}]
+PROM
 }
 
 ready() { # PORT: the gateway's readiness (every expert has a live replica)
@@ -123,6 +150,7 @@ up() { # PORT GRPC_PORT MODELS WORKER_CLASSPATH
     i=$((i + 1))
   done <<<"$POOLS"
   start_gateway "$port" "$grpc_port" "$models" "$key" "$seeds"
+  prometheus_config
   say "waiting for every worker to announce itself and the gateway to be ready (up to ${READY_TIMEOUT_S}s)..."
   local deadline=$((SECONDS + READY_TIMEOUT_S))
   until ready "$port"; do
@@ -136,16 +164,18 @@ up() { # PORT GRPC_PORT MODELS WORKER_CLASSPATH
   echo
   echo "coemesh distributed mesh: OpenAI API on http://$HOST:$port/v1, gRPC coemesh.v1.Inference on $HOST:$grpc_port"
   echo "API key: $key   (export MESH_API_KEY=$key)"
+  echo "Prometheus: every process serves /q/metrics (METRICS column); scrape them all with"
+  echo "  prometheus --config.file=$MESH_DIR/prometheus.yml   (dashboards and alerts: observability/)"
   echo "Stop it with ./mesh down; logs in $MESH_DIR/logs"
 }
 
 status() {
-  printf '%-18s %-8s %-24s %-7s %-6s %s\n' NAME PID ROLE PORT UP HEALTH
+  printf '%-18s %-8s %-24s %-7s %-8s %-6s %s\n' NAME PID ROLE PORT METRICS UP HEALTH
   "$ROOT/infra/infra.sh" status 2>/dev/null | sed 's/^/  /' || true
-  local f info name kind role port pid alive health
+  local f info name kind role port metrics pid alive health
   for f in "$MESH_DIR"/pids/*.info; do
     [ -f "$f" ] || continue
-    read -r name kind role port <"$f"
+    read -r name kind role port metrics <"$f"
     pid="$(cat "${f%.info}.pid" 2>/dev/null || echo -)"
     alive=no; health=-
     if pid_alive "${f%.info}.pid"; then alive=yes; fi
@@ -155,7 +185,7 @@ status() {
     elif [ "$alive" = yes ]; then
       if port_open "$port"; then health=serving; else health=starting; fi
     fi
-    printf '%-18s %-8s %-24s %-7s %-6s %s\n' "$name" "$pid" "$role" "$port" "$alive" "$health"
+    printf '%-18s %-8s %-24s %-7s %-8s %-6s %s\n' "$name" "$pid" "$role" "$port" "${metrics:--}" "$alive" "$health"
   done
 }
 

@@ -30,8 +30,8 @@ final class WorkerBeans {
 
   @Produces
   @Singleton
-  WorkerMetrics metrics(MeterRegistry registry, WorkerRuntime runtime) {
-    return new WorkerMetrics(registry, runtime);
+  WorkerMetrics metrics(MeterRegistry registry, WorkerRuntime runtime, DecodeServiceConfig config) {
+    return new WorkerMetrics(registry, runtime, config.expert());
   }
 
   /** The spans of this worker's calls, under the caller's trace context (gRPC metadata). */

@@ -220,7 +220,8 @@ class DecodeServiceTest {
     PrefillResult p = prefilled(id, 20);
     runtime.release(p.handle());
     long before = fallbacks("store_unavailable");
-    double counted = meters.counter("mesh.decode.fallbacks", "reason", "store_unavailable").count();
+    double counted =
+        meters.get("mesh.decode.fallbacks").tag("reason", "store_unavailable").counter().count();
 
     Streamed s = decode(decodeAfter(id, p, 20).build());
     List<Integer> expected = colocated(20);
@@ -229,7 +230,7 @@ class DecodeServiceTest {
     assertEquals(before + 1, fallbacks("store_unavailable"));
     assertEquals(
         counted + 1,
-        meters.counter("mesh.decode.fallbacks", "reason", "store_unavailable").count());
+        meters.get("mesh.decode.fallbacks").tag("reason", "store_unavailable").counter().count());
   }
 
   @Test
@@ -238,7 +239,8 @@ class DecodeServiceTest {
     PrefillResult p = prefilled(id, 20);
     runtime.release(p.handle());
     long before = fallbacks("predicted_slower");
-    double counted = meters.counter("mesh.decode.fallbacks", "reason", "predicted_slower").count();
+    double counted =
+        meters.get("mesh.decode.fallbacks").tag("reason", "predicted_slower").counter().count();
 
     Streamed s =
         decode(decodeAfter(id, p, 20).setNoKvReason(NoKvReason.NO_KV_PREDICTED_SLOWER).build());
@@ -247,7 +249,8 @@ class DecodeServiceTest {
     assertEquals("predicted_slower", s.finished().getFallbackReason());
     assertEquals(before + 1, fallbacks("predicted_slower"));
     assertEquals(
-        counted + 1, meters.counter("mesh.decode.fallbacks", "reason", "predicted_slower").count());
+        counted + 1,
+        meters.get("mesh.decode.fallbacks").tag("reason", "predicted_slower").counter().count());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.coemesh.routerservice;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +13,8 @@ import dev.coemesh.core.signal.SignalEvent;
 import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.signals.kafka.KafkaSignalBus;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
+import dev.coemesh.testkit.metrics.MetricsCatalog;
+import dev.coemesh.testkit.metrics.Scrape;
 import dev.coemesh.testkit.quarkus.KafkaTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -25,6 +28,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
@@ -104,5 +108,17 @@ class KafkaSignalsTest {
       assertEquals("stories", published.expert());
       assertEquals(REMOTE.toString(), published.replica());
     }
+
+    // its signal meters: the load report it consumed is seconds old, nothing was dropped
+    Scrape scrape = Scrape.of(base.resolve("/q/metrics"));
+    assertEquals(
+        Set.of(),
+        scrape.missing(
+            MetricsCatalog.ofCheckout().namesOf("router-service", "router-service+kafka")),
+        "documented but not exported");
+    double age = scrape.sum("mesh_signals_age_seconds", "type=\"load-report\"");
+    assertTrue(age >= 0 && age < 30, "load-report age " + age);
+    assertEquals(0, scrape.sum("mesh_signals_dropped_total", "reason=\"undecodable\""));
+    assertEquals(1, scrape.sum("mesh_router_replicas", "expert=\"stories\"", "role=\"colocated\""));
   }
 }

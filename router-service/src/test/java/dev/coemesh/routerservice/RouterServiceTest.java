@@ -14,6 +14,8 @@ import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.routerservice.grpc.v1.RouteDecision;
 import dev.coemesh.routerservice.grpc.v1.RouteRequest;
 import dev.coemesh.routerservice.grpc.v1.RoutingGrpc;
+import dev.coemesh.testkit.metrics.MetricsCatalog;
+import dev.coemesh.testkit.metrics.Scrape;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -26,6 +28,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterEach;
@@ -94,6 +97,31 @@ class RouterServiceTest {
       Thread.sleep(20);
     }
     throw new AssertionError("the replica report never arrived: " + r.body());
+  }
+
+  @Test
+  void everyDocumentedMetricIsScrapedAndADecisionCountsOnce() throws Exception {
+    routeStory(); // the replica report has arrived: the next decision is served
+    Scrape before = Scrape.of(base.resolve("/q/metrics"));
+    routeStory();
+    Scrape after = Scrape.of(base.resolve("/q/metrics"));
+    assertEquals(
+        Set.of(),
+        after.missing(MetricsCatalog.ofCheckout().namesOf("router-service")),
+        "documented but not exported");
+    assertEquals(
+        1.0,
+        after.sum("mesh_router_replicas", "expert=\"stories\"", "role=\"colocated\""),
+        "the replica that reported");
+    String[] story = {"expert=\"stories\"", "reason=\"classified\""};
+    assertEquals(
+        1,
+        after.sum("mesh_router_decisions_total", story)
+            - before.sum("mesh_router_decisions_total", story));
+    assertEquals(
+        1,
+        after.sum("mesh_router_decision_seconds_count", "outcome=\"ok\"")
+            - before.sum("mesh_router_decision_seconds_count", "outcome=\"ok\""));
   }
 
   @Test

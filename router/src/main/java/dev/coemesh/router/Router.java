@@ -213,6 +213,11 @@ public final class Router implements AutoCloseable {
     return registry.snapshot(expert);
   }
 
+  /** The replicas this router knows of, with their circuit breakers (for metrics). */
+  public ReplicaRegistry registry() {
+    return registry;
+  }
+
   private RouteDecision traced(java.util.function.Supplier<RouteDecision> decide) {
     Span span = tracer.spanBuilder(DecisionRecorder.SPAN_NAME).startSpan();
     try (Scope ignored = span.makeCurrent()) {

@@ -233,6 +233,29 @@ public final class VtcScheduler implements FairScheduler {
     }
   }
 
+  /**
+   * The fairness gap at {@code expert}: the largest minus the smallest virtual counter among the
+   * tenants with requests waiting there; 0 with fewer than two. VTC keeps it within {@code
+   * 2·max(w_p·L, w_q·M)} for tenants that stay backlogged, so a gap that grows past that bound
+   * means one tenant is being starved.
+   */
+  public double fairnessGap(ExpertId expert) {
+    synchronized (lock) {
+      ExpertLane lane = lanes.get(expert);
+      if (lane == null || lane.backlog.size() < 2) {
+        return 0;
+      }
+      double min = Double.POSITIVE_INFINITY;
+      double max = Double.NEGATIVE_INFINITY;
+      for (ArrayDeque<Request> fifo : lane.backlog.values()) {
+        double counter = fifo.peekFirst().tenant.counter;
+        min = Math.min(min, counter);
+        max = Math.max(max, counter);
+      }
+      return max - min;
+    }
+  }
+
   /** Tickets queued or admitted and not finished, over all tenants: 0 when nothing leaked. */
   public int open() {
     synchronized (lock) {

@@ -18,7 +18,10 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code mesh.expert.sequences{expert,state=running|waiting|max}}: sequences in its engines'
  *       batches and their own queues, and the batch slots
  *   <li>{@code mesh.gateway.fair.waiting{expert}} and {@code mesh.gateway.fair.admitted{expert}}:
- *       requests in the gateway's fair queue for it, and admitted and not finished
+ *       requests in the gateway's fair queue for it (its queue depth), and admitted and not
+ *       finished
+ *   <li>{@code mesh.gateway.fair.gap{expert}}: the fairness gap, the largest minus the smallest
+ *       virtual counter among tenants waiting there ({@link VtcScheduler#fairnessGap})
  * </ul>
  */
 @Startup
@@ -37,6 +40,10 @@ public class ExpertGauges {
           .tag("expert", expert)
           .register(registry);
       Gauge.builder("mesh.gateway.fair.admitted", fair, f -> f.inflight(pool.expert()))
+          .tag("expert", expert)
+          .register(registry);
+      Gauge.builder("mesh.gateway.fair.gap", fair, f -> f.fairnessGap(pool.expert()))
+          .description("max - min virtual token counter among tenants backlogged at the expert")
           .tag("expert", expert)
           .register(registry);
     }

@@ -45,6 +45,7 @@ final class Inflight implements RequestHandle {
   private final RequestMetrics metrics;
   private final RequestObserver observer;
   private final GenerationListener listener;
+  private final String operation; // gen_ai.operation.name
   private final long arrivalNanos;
   private final RequestSpan span;
   private final AtomicBoolean ended = new AtomicBoolean();
@@ -74,6 +75,7 @@ final class Inflight implements RequestHandle {
       RequestMetrics metrics,
       RequestObserver observer,
       GenerationListener listener,
+      String operation,
       long arrivalNanos,
       RequestSpan span) {
     this.tenant = tenant;
@@ -82,6 +84,7 @@ final class Inflight implements RequestHandle {
     this.metrics = metrics;
     this.observer = observer;
     this.listener = listener;
+    this.operation = operation;
     this.arrivalNanos = arrivalNanos;
     this.span = span;
   }
@@ -92,6 +95,7 @@ final class Inflight implements RequestHandle {
     this.request = request;
     this.promptTokens = promptTokens;
     this.placement = placement;
+    metrics.routed(placement.choice());
     span.routed(placement.choice(), promptTokens, request.sampling());
     listener.onRouted(request.id(), pool.expert(), promptTokens);
   }
@@ -144,20 +148,27 @@ final class Inflight implements RequestHandle {
     ExpertBackend.Generation started;
     try (Scope ignored = span.makeCurrent()) {
       // placed at admission, not arrival: the replicas' load is the one the request will meet
-      RouteDecision decision = placement.place();
-      observer.placed(tenant.id(), decision);
+      RouteDecision decision;
+      try {
+        decision = placement.place();
+      } catch (MeshException e) {
+        metrics.placed(placement.choice(), null);
+        throw e;
+      }
       Placement where = decision.placement();
+      metrics.placed(placement.choice(), where);
+      observer.placed(tenant.id(), decision);
       span.placed(where);
       started = pool.submit(where, request, placement, event -> onEvent(admittedTicket, event));
     } catch (MeshException e) {
       int retry = e.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
-      end(e.code().wireCode(), () -> listener.onFailed(e, retry));
+      end(e.code(), () -> listener.onFailed(e, retry));
       return;
     } catch (RuntimeException e) {
       LOG.errorf(e, "pool %s failed to start a request", pool.expert());
       MeshException internal =
           new MeshException(ErrorCode.INTERNAL, "the backend failed to start the request", e);
-      end(internal.code().wireCode(), () -> listener.onFailed(internal, 0));
+      end(internal.code(), () -> listener.onFailed(internal, 0));
       return;
     }
     boolean cancelNow;
@@ -177,7 +188,7 @@ final class Inflight implements RequestHandle {
         lastTokenNanos = System.nanoTime();
         if (token.index() == 0) {
           firstTokenNanos = lastTokenNanos;
-          metrics.firstToken(pool.expert(), firstTokenNanos - arrivalNanos);
+          metrics.firstToken(pool.expert(), operation, firstTokenNanos - arrivalNanos);
           span.firstToken();
         }
         admittedTicket.chargeOutput(1);
@@ -185,8 +196,13 @@ final class Inflight implements RequestHandle {
         listener.onToken(token);
       }
       case TokenEvent.Finished finished -> {
-        metrics.tokens(tenant.id(), "input", finished.usage().promptTokens());
-        metrics.tokens(tenant.id(), "output", finished.usage().completionTokens());
+        long first = firstTokenNanos;
+        metrics.finished(
+            pool.expert(),
+            operation,
+            tenant.id(),
+            finished.usage(),
+            first == 0 ? -1 : System.nanoTime() - first);
         span.usage(finished.usage());
         observer.charged(tenant.id(), finished.usage());
         if (finished.reason() == FinishReason.CANCELLED && !cancelRequested()) {
@@ -197,7 +213,7 @@ final class Inflight implements RequestHandle {
                   "the request did not finish before its deadline; "
                       + finished.usage().completionTokens()
                       + " tokens were generated");
-          end(late.code().wireCode(), () -> listener.onFailed(late, 0));
+          end(late.code(), () -> listener.onFailed(late, 0));
           return;
         }
         served(finished);
@@ -208,7 +224,7 @@ final class Inflight implements RequestHandle {
       case TokenEvent.Failed failed -> {
         MeshException error = new MeshException(failed.code(), failed.message());
         int retry = failed.code() == ErrorCode.NO_HEALTHY_REPLICA ? NO_REPLICA_RETRY_SECONDS : 0;
-        end(failed.code().wireCode(), () -> listener.onFailed(error, retry));
+        end(failed.code(), () -> listener.onFailed(error, retry));
       }
     }
   }
@@ -235,7 +251,7 @@ final class Inflight implements RequestHandle {
 
   /** Fails the request before it was queued. */
   void reject(MeshException error, int retryAfterSeconds) {
-    end(error.code().wireCode(), () -> listener.onFailed(error, retryAfterSeconds));
+    end(error.code(), () -> listener.onFailed(error, retryAfterSeconds));
   }
 
   @Override
@@ -270,7 +286,7 @@ final class Inflight implements RequestHandle {
           new MeshException(
               ErrorCode.DEADLINE_EXCEEDED,
               "the request waited in the queue until its deadline passed; no token was generated");
-      end(error.code().wireCode(), () -> listener.onFailed(error, 0));
+      end(error.code(), () -> listener.onFailed(error, 0));
       return;
     }
     end(
@@ -278,8 +294,21 @@ final class Inflight implements RequestHandle {
         () -> listener.onFinished(FinishReason.CANCELLED, new Usage(promptTokens, 0, 0)));
   }
 
-  /** Releases the admission slot, records the outcome, then tells the listener; once. */
+  /** Ends the request with {@code error}. */
+  private void end(ErrorCode error, Runnable terminal) {
+    end(error.wireCode(), error, terminal);
+  }
+
+  /** Ends the request with a finish reason ({@code outcome}). */
   private void end(String outcome, Runnable terminal) {
+    end(outcome, null, terminal);
+  }
+
+  /**
+   * Releases the admission slot, records the outcome ({@code error} null when it finished), then
+   * tells the listener; once.
+   */
+  private void end(String outcome, ErrorCode error, Runnable terminal) {
     if (!ended.compareAndSet(false, true)) {
       return;
     }
@@ -299,20 +328,10 @@ final class Inflight implements RequestHandle {
         fair.capacityChanged(expert);
       }
     } finally {
-      metrics.ended(expert, outcome);
-      boolean failed = !isFinishReason(outcome);
-      observer.ended(tenant.id(), failed);
-      span.end(outcome, failed);
+      metrics.ended(expert, operation, outcome, error, System.nanoTime() - arrivalNanos);
+      observer.ended(tenant.id(), error != null);
+      span.end(outcome, error != null);
       terminal.run();
     }
-  }
-
-  private static boolean isFinishReason(String outcome) {
-    for (FinishReason r : FinishReason.values()) {
-      if (r.wireName().equals(outcome)) {
-        return true;
-      }
-    }
-    return false;
   }
 }

@@ -121,7 +121,16 @@ public final class RequestOrchestrator {
     metrics.started();
     RequestSpan span = RequestSpan.start(tracer, tenant, request);
     Inflight inflight =
-        new Inflight(tenant, fair, rateLimiter, metrics, observer, listener, arrival, span);
+        new Inflight(
+            tenant,
+            fair,
+            rateLimiter,
+            metrics,
+            observer,
+            listener,
+            operation(request.input()),
+            arrival,
+            span);
     created.accept(inflight);
     Instant deadline = Instant.now().plus(timeout);
     try (Scope ignored = span.makeCurrent()) {
@@ -220,6 +229,14 @@ public final class RequestOrchestrator {
             1, Thread.ofPlatform().name("mesh-queue-deadlines").daemon().factory());
     timer.setRemoveOnCancelPolicy(true); // most requests end long before their deadline
     return timer;
+  }
+
+  /** The request's GenAI operation name, a metric label. */
+  private static String operation(PromptInput input) {
+    return switch (input) {
+      case PromptInput.Text t -> RequestMetrics.TEXT_COMPLETION;
+      case PromptInput.Chat c -> RequestMetrics.CHAT;
+    };
   }
 
   private static MeshException rateLimited(Tenant tenant, int wait) {

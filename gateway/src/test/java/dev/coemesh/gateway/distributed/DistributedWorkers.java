@@ -104,9 +104,18 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
             "--max-running",
             "4",
             "--calibration-tokens",
+            "0",
+            "--metrics-port",
             "0"),
         Duration.ofSeconds(60),
         credential);
+  }
+
+  /** Every worker process, by name. */
+  static Map<String, WorkerProcess> workers() {
+    synchronized (WORKERS) {
+      return new LinkedHashMap<>(WORKERS);
+    }
   }
 
   static WorkerProcess worker(String name) {

@@ -80,6 +80,23 @@ class VtcSchedulerTest {
   }
 
   @Test
+  void theFairnessGapIsTheCounterSpreadAmongTenantsWaitingAtTheExpert() {
+    var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(1));
+    var log = new Admissions();
+    Ticket a1 = submit(s, log, A, "a1", 10); // running: a 10
+    submit(s, log, A, "a2", 10); // a waits
+    assertEquals(0.0, s.fairnessGap(EXPERT), "one tenant waiting: no gap");
+    submit(s, log, B, "b1", 5); // b waits, lifted to a's 10
+    assertEquals(0.0, s.fairnessGap(EXPERT));
+    a1.chargeOutput(3); // a 16, b 10, both waiting
+    assertEquals(6.0, s.fairnessGap(EXPERT));
+    assertEquals(0.0, s.fairnessGap(OTHER_EXPERT), "nobody waits there");
+    a1.complete(); // b (10) is admitted: only a waits
+    assertEquals("a1 b1", log.joined());
+    assertEquals(0.0, s.fairnessGap(EXPERT));
+  }
+
+  @Test
   void weightsDivideChargesSoAWeightTwoTenantIsAdmittedTwiceAsOften() {
     var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(1));
     var log = new Admissions();

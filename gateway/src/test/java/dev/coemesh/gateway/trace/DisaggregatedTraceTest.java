@@ -122,7 +122,7 @@ class DisaggregatedTraceTest {
                   Duration.ofSeconds(60),
                   Duration.ofMillis(500),
                   Duration.ofMillis(2000)));
-      WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime);
+      WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime, CODER.value());
       Server server =
           WorkerServer.services(
                   NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)),

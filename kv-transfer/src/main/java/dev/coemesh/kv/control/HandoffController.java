@@ -53,6 +53,8 @@ public final class HandoffController {
     new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong()
   };
   private final AtomicLong textDecisions = new AtomicLong();
+  private final AtomicLong encodedValues = new AtomicLong();
+  private final AtomicLong encodedBytes = new AtomicLong();
 
   public HandoffController(HandoffPolicy policy) {
     this(policy, System::nanoTime);
@@ -81,6 +83,8 @@ public final class HandoffController {
     if (values <= 0) {
       return;
     }
+    encodedValues.addAndGet(values);
+    encodedBytes.addAndGet(bytes);
     levels.observeSize(level, values, bytes);
     if (encodeMs >= 0) {
       double cost = encodeMs / values;
@@ -148,6 +152,16 @@ public final class HandoffController {
   /** Requests sent as text: decode recomputes their prompt. */
   public long textDecisions() {
     return textDecisions.get();
+  }
+
+  /** KV values (keys and values of every layer and position) encoded for a handoff so far. */
+  public long encodedValues() {
+    return encodedValues.get();
+  }
+
+  /** Bytes those values took once encoded (the blobs written to the store). */
+  public long encodedBytes() {
+    return encodedBytes.get();
   }
 
   /** The measured store throughput, bytes per millisecond. */

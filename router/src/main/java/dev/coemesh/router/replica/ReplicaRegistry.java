@@ -2,6 +2,7 @@ package dev.coemesh.router.replica;
 
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
+import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.signal.SignalEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The router's picture of every replica, fed by {@code mesh.load} and {@code mesh.kv-events}
@@ -38,6 +40,7 @@ public final class ReplicaRegistry {
   private final AtomicLong freshestMs = new AtomicLong(Long.MIN_VALUE);
   private volatile long resumedMs = Long.MIN_VALUE; // when signals came back after an outage
   private final Map<ReplicaId, CircuitBreaker> breakers = new ConcurrentHashMap<>();
+  private final Map<ExpertId, Map<ReplicaRole, LongAdder>> expirations = new ConcurrentHashMap<>();
   private final Duration expiry;
   private final Clock clock;
   private final int breakerFailures;
@@ -116,6 +119,43 @@ public final class ReplicaRegistry {
     return e == null || expired(replica, e, clock.millis()) ? null : view(replica, e);
   }
 
+  /**
+   * Replicas of {@code expert} in {@code role} that are live now: reported load and not silent past
+   * the expiry window (expired ones are removed on the way).
+   */
+  public int live(ExpertId expert, ReplicaRole role) {
+    long now = clock.millis();
+    int n = 0;
+    for (Map.Entry<ReplicaId, Entry> item : replicas.entrySet()) {
+      ReplicaId id = item.getKey();
+      if (id.expert().equals(expert)
+          && id.role() == role
+          && item.getValue().load != null
+          && !expired(id, item.getValue(), now)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Replicas of {@code expert} in {@code role} forgotten so far for their silence. */
+  public long expired(ExpertId expert, ReplicaRole role) {
+    Map<ReplicaRole, LongAdder> byRole = expirations.get(expert);
+    LongAdder n = byRole == null ? null : byRole.get(role);
+    return n == null ? 0 : n.sum();
+  }
+
+  /** Replicas of {@code expert} whose circuit breaker refuses traffic now. */
+  public int openBreakers(ExpertId expert) {
+    int n = 0;
+    for (Map.Entry<ReplicaId, CircuitBreaker> item : breakers.entrySet()) {
+      if (item.getKey().expert().equals(expert) && !item.getValue().allowsRequest()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Now, also as the freshest signal heard. */
   private long seen() {
     long now = clock.millis();
@@ -131,7 +171,12 @@ public final class ReplicaRegistry {
     boolean silent = reference - e.lastSeenMs > expiry.toMillis();
     boolean settled = resumedMs == Long.MIN_VALUE || now - resumedMs > expiry.toMillis();
     if (silent && settled) {
-      replicas.remove(id, e);
+      if (replicas.remove(id, e)) {
+        expirations
+            .computeIfAbsent(id.expert(), k -> new ConcurrentHashMap<>())
+            .computeIfAbsent(id.role(), k -> new LongAdder())
+            .increment();
+      }
       return true;
     }
     return false;

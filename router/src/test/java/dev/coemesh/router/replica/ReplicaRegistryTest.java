@@ -76,6 +76,43 @@ class ReplicaRegistryTest {
   }
 
   @Test
+  void liveReplicasAreCountedByExpertAndRoleAndASilentOneCountsAsExpiredOnce() {
+    ManualClock clock = new ManualClock();
+    ReplicaRegistry registry =
+        new ReplicaRegistry(Duration.ofSeconds(10), 2, Duration.ofSeconds(5), clock);
+    ReplicaId prefill = new ReplicaId(Replicas.EXPERT, ReplicaRole.PREFILL, "p");
+    registry.onLoad(new SignalEvent.LoadReport(A, 0, 0, 0, 100, 0, 0, 0));
+    registry.onLoad(new SignalEvent.LoadReport(prefill, 0, 0, 0, 100, 0, 0, 0));
+    assertEquals(1, registry.live(Replicas.EXPERT, ReplicaRole.COLOCATED));
+    assertEquals(1, registry.live(Replicas.EXPERT, ReplicaRole.PREFILL));
+    assertEquals(0, registry.live(Replicas.EXPERT, ReplicaRole.DECODE));
+
+    witnessReports(registry, clock, 11); // A and the prefill replica stay silent
+    assertEquals(0, registry.live(Replicas.EXPERT, ReplicaRole.COLOCATED));
+    assertEquals(0, registry.live(Replicas.EXPERT, ReplicaRole.PREFILL));
+    assertEquals(1, registry.expired(Replicas.EXPERT, ReplicaRole.COLOCATED));
+    assertEquals(1, registry.expired(Replicas.EXPERT, ReplicaRole.PREFILL));
+    registry.snapshot(Replicas.EXPERT);
+    assertEquals(1, registry.expired(Replicas.EXPERT, ReplicaRole.COLOCATED), "counted once");
+    assertEquals(0, registry.expired(WITNESS.expert(), ReplicaRole.COLOCATED));
+  }
+
+  @Test
+  void openBreakersAreCountedPerExpertUntilTheirCooldownEnds() {
+    ManualClock clock = new ManualClock();
+    ReplicaRegistry registry =
+        new ReplicaRegistry(Duration.ofSeconds(10), 2, Duration.ofSeconds(5), clock);
+    registry.recordOutcome(A, false);
+    assertEquals(0, registry.openBreakers(Replicas.EXPERT), "one failure of two");
+    registry.recordOutcome(A, false);
+    registry.recordOutcome(WITNESS, false);
+    assertEquals(1, registry.openBreakers(Replicas.EXPERT));
+    assertEquals(0, registry.openBreakers(WITNESS.expert()));
+    clock.millis += 5_000;
+    assertEquals(0, registry.openBreakers(Replicas.EXPERT), "half-open lets requests through");
+  }
+
+  @Test
   void loadAndBlockEventsBuildTheViewAndStaleReplicasExpire() {
     ManualClock clock = new ManualClock();
     ReplicaRegistry registry =

@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -84,6 +85,7 @@ public final class KafkaSignalBus implements SignalBus {
   private final LongAdder delivered = new LongAdder();
   private final LongAdder undecodable = new LongAdder();
   private final LongAdder subscriberFailures = new LongAdder();
+  private final Map<SignalType, AtomicLong> newest = new EnumMap<>(SignalType.class);
 
   private final CountDownLatch metadata = new CountDownLatch(1); // every topic's partitions known
   private final Object lifecycle = new Object();
@@ -94,6 +96,9 @@ public final class KafkaSignalBus implements SignalBus {
     this.options = Objects.requireNonNull(options, "options");
     for (Topic topic : Topic.values()) {
       topicNames.put(topic, options.topicName(topic));
+    }
+    for (SignalType type : SignalType.values()) {
+      newest.put(type, new AtomicLong(Long.MIN_VALUE));
     }
     this.producer =
         new KafkaProducer<>(
@@ -196,6 +201,15 @@ public final class KafkaSignalBus implements SignalBus {
   /** Consumed records skipped because they were not a signal this build can read. */
   public long undecodableCount() {
     return undecodable.sum();
+  }
+
+  /**
+   * The producer's timestamp (epoch ms) of the newest {@code type} signal consumed, or {@link
+   * Long#MIN_VALUE} before the first: now minus it is how stale this consumer's view of that signal
+   * is (consumer lag, in time).
+   */
+  public long newestConsumedMillis(SignalType type) {
+    return newest.get(type).get();
   }
 
   /** Subscriber calls that threw. */
@@ -315,6 +329,7 @@ public final class KafkaSignalBus implements SignalBus {
           null);
       return;
     }
+    newest.get(SignalType.of(event)).accumulateAndGet(record.timestamp(), Math::max);
     for (Subscription<?> subscription : subscriptions) {
       try {
         subscription.offer(event);

@@ -83,15 +83,22 @@ class KafkaSignalBusTest {
     }
     subscriber.subscribe(SignalEvent.class, everything::add);
     assertTrue(subscriber.awaitAssignment(WAIT));
+    for (SignalType type : SignalType.values()) {
+      assertEquals(Long.MIN_VALUE, subscriber.newestConsumedMillis(type), "none consumed yet");
+    }
 
     List<SignalEvent> events =
         SignalCodecTest.events().map(arguments -> (SignalEvent) arguments.get()[0]).toList();
+    long sent = System.currentTimeMillis();
     events.forEach(publisher::publish);
 
     awaitUntil(() -> subscriber.deliveredCount() == events.size(), "all events delivered");
     for (SignalType type : SignalType.values()) {
       List<SignalEvent> expected = events.stream().filter(e -> SignalType.of(e) == type).toList();
       assertEquals(expected, received.get(type), type.name());
+      // the producer stamped each record as it sent it: the newest consumed is from this run
+      long newest = subscriber.newestConsumedMillis(type);
+      assertTrue(newest >= sent && newest <= System.currentTimeMillis(), type + " " + newest);
     }
     assertEquals(events.size(), everything.size());
     assertEquals(events.size(), publisher.publishedCount());

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A worker as a separate JVM ({@link WorkerServer} on this JVM's classpath), as a deployment runs
@@ -28,13 +29,20 @@ public final class WorkerProcess implements AutoCloseable {
   private final String name;
   private final Process process;
   private final int port;
+  private final int metricsPort;
   private final WorkerClient client;
 
   private WorkerProcess(
-      String name, Process process, int port, Duration callDeadline, MeshCredential credential) {
+      String name,
+      Process process,
+      int port,
+      int metricsPort,
+      Duration callDeadline,
+      MeshCredential credential) {
     this.name = name;
     this.process = process;
     this.port = port;
+    this.metricsPort = metricsPort;
     this.client = WorkerClient.connect("127.0.0.1", port, callDeadline, credential);
   }
 
@@ -79,13 +87,16 @@ public final class WorkerProcess implements AutoCloseable {
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     StringBuffer early = new StringBuffer();
     CompletableFuture<Integer> listening = new CompletableFuture<>();
+    AtomicInteger metricsPort = new AtomicInteger(-1);
     Thread.ofVirtual()
         .start(
             () -> {
               try {
                 String line;
                 while ((line = out.readLine()) != null) {
-                  if (line.startsWith("LISTENING ")) {
+                  if (line.startsWith("METRICS ")) {
+                    metricsPort.set(Integer.parseInt(line.substring(8).trim()));
+                  } else if (line.startsWith("LISTENING ")) {
                     listening.complete(Integer.parseInt(line.substring(10).trim()));
                   } else if (!listening.isDone()) {
                     early.append(line).append('\n');
@@ -99,7 +110,7 @@ public final class WorkerProcess implements AutoCloseable {
             });
     try {
       int port = listening.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-      return new WorkerProcess(name, process, port, callDeadline, credential);
+      return new WorkerProcess(name, process, port, metricsPort.get(), callDeadline, credential);
     } catch (Exception e) {
       process.destroyForcibly();
       throw new IllegalStateException(name + " did not start: " + e.getMessage(), e);
@@ -128,6 +139,14 @@ public final class WorkerProcess implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /**
+   * The port of its Prometheus endpoint ({@code /q/metrics}), printed before it listens when
+   * started with {@code --metrics-port}; -1 without.
+   */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   public WorkerClient client() {

@@ -10,20 +10,25 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * A worker's Micrometer meters. Stage timers ({@code mesh.worker.queue}, {@code .ttft}, {@code
+ * A worker's Micrometer meters, every one tagged {@code expert} (the expert it serves, from the
+ * routing config) and {@code role} (colocated | prefill | decode); the catalogue with Prometheus
+ * names is observability/METRICS.md. Stage timers ({@code mesh.worker.queue}, {@code .ttft}, {@code
  * .tpot}, {@code mesh.kv.encode}, {@code .transfer}, {@code .decode}) are tagged by {@code mode}
  * (prefill | decode | colocated); text fallbacks ({@code mesh.decode.fallbacks}) by {@code reason};
- * prefill's handoff decisions ({@code mesh.kv.level}, read from its {@link HandoffController}) by
- * {@code level} (0 | 1 | 2 | 3 | text); engine gauges ({@code mesh.worker.running}, {@code
- * .waiting}, {@code .kv.blocks.available}) are read from the batcher. Labels come from closed sets
- * only. The same timings feed {@link #recent()}, the TTFT and TPOT this replica reports in its
- * {@code mesh.load} signal.
+ * prefill's handoff decisions ({@code mesh.kv.level}) by {@code level} (0 | 1 | 2 | 3 | text) and
+ * the KV it shipped ({@code mesh.kv.handoff}, bytes) by {@code kind} (raw | encoded), both read
+ * from its {@link HandoffController}. The engine gauges carry vLLM's meanings under vLLM's names
+ * ({@code mesh.worker.num_requests_waiting}, {@code .num_requests_running}, {@code
+ * .kv_cache_usage_perc}), the ones inference gateways scrape from model servers. The same timings
+ * feed {@link #recent()}, the TTFT and TPOT this replica reports in its {@code mesh.load} signal.
  */
 public final class WorkerMetrics {
   /** How a request was served on this replica (a metric label). */
@@ -33,30 +38,38 @@ public final class WorkerMetrics {
     COLOCATED;
 
     String label() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
   }
+
+  private static final String[] STAGES = {
+    "mesh.worker.queue",
+    "mesh.worker.ttft",
+    "mesh.worker.tpot",
+    "mesh.kv.encode",
+    "mesh.kv.transfer",
+    "mesh.kv.decode"
+  };
 
   private final Map<Mode, Timer[]> timers = new EnumMap<>(Mode.class);
   private final Map<FallbackReason, Counter> fallbacks = new EnumMap<>(FallbackReason.class);
   private final RecentLatencies recent = new RecentLatencies();
 
-  public WorkerMetrics(MeterRegistry registry, WorkerRuntime runtime) {
+  /**
+   * @param expert the expert this worker serves (bounded by the routing config)
+   */
+  public WorkerMetrics(MeterRegistry registry, WorkerRuntime runtime, String expert) {
     ContinuousBatcher batcher = runtime.batcher();
     HandoffController handoff = runtime.prefill().handoff();
+    Tags base =
+        Tags.of(
+            "expert", expert, "role", runtime.settings().role().name().toLowerCase(Locale.ROOT));
     for (Mode mode : Mode.values()) {
-      String[] names = {
-        "mesh.worker.queue",
-        "mesh.worker.ttft",
-        "mesh.worker.tpot",
-        "mesh.kv.encode",
-        "mesh.kv.transfer",
-        "mesh.kv.decode"
-      };
-      Timer[] stage = new Timer[names.length];
-      for (int i = 0; i < names.length; i++) {
+      Timer[] stage = new Timer[STAGES.length];
+      for (int i = 0; i < STAGES.length; i++) {
         stage[i] =
-            Timer.builder(names[i])
+            Timer.builder(STAGES[i])
+                .tags(base)
                 .tag("mode", mode.label())
                 .publishPercentileHistogram()
                 .register(registry);
@@ -68,7 +81,8 @@ public final class WorkerMetrics {
           reason,
           Counter.builder("mesh.decode.fallbacks")
               .description("decodes that recomputed the prompt instead of using the handed-over KV")
-              .tag("reason", reason.name().toLowerCase(java.util.Locale.ROOT))
+              .tags(base)
+              .tag("reason", reason.name().toLowerCase(Locale.ROOT))
               .register(registry));
     }
     String levelHelp =
@@ -76,16 +90,44 @@ public final class WorkerMetrics {
     for (CodecLevel level : CodecLevel.values()) {
       FunctionCounter.builder("mesh.kv.level", handoff, h -> h.decisions(level))
           .description(levelHelp)
+          .tags(base)
           .tag("level", Integer.toString(level.id()))
           .register(registry);
     }
     FunctionCounter.builder("mesh.kv.level", handoff, HandoffController::textDecisions)
         .description(levelHelp)
+        .tags(base)
         .tag("level", "text")
         .register(registry);
-    Gauge.builder("mesh.worker.running", batcher, ContinuousBatcher::running).register(registry);
-    Gauge.builder("mesh.worker.waiting", batcher, ContinuousBatcher::waiting).register(registry);
-    Gauge.builder("mesh.worker.kv.blocks.available", batcher, ContinuousBatcher::availableBlocks)
+    int bytesPerValue = runtime.settings().kvPrecision().bytes();
+    FunctionCounter.builder(
+            "mesh.kv.handoff", handoff, h -> (double) h.encodedValues() * bytesPerValue)
+        .description("KV prefill shipped to decode: as the engine held it (raw) or encoded")
+        .baseUnit("bytes")
+        .tags(base)
+        .tag("kind", "raw")
+        .register(registry);
+    FunctionCounter.builder("mesh.kv.handoff", handoff, HandoffController::encodedBytes)
+        .description("KV prefill shipped to decode: as the engine held it (raw) or encoded")
+        .baseUnit("bytes")
+        .tags(base)
+        .tag("kind", "encoded")
+        .register(registry);
+    Gauge.builder("mesh.worker.num_requests_waiting", batcher, ContinuousBatcher::waiting)
+        .description("requests waiting for a batch slot (vLLM num_requests_waiting)")
+        .tags(base)
+        .register(registry);
+    Gauge.builder("mesh.worker.num_requests_running", batcher, ContinuousBatcher::running)
+        .description("requests in the running batch (vLLM num_requests_running)")
+        .tags(base)
+        .register(registry);
+    int blocks = runtime.settings().kvBlocks();
+    Gauge.builder(
+            "mesh.worker.kv_cache_usage_perc",
+            batcher,
+            b -> blocks == 0 ? 0 : 1 - (double) b.availableBlocks() / blocks)
+        .description("fraction of KV-cache blocks in use, 0..1 (vLLM kv_cache_usage_perc)")
+        .tags(base)
         .register(registry);
   }
 

@@ -14,7 +14,10 @@ import dev.coemesh.worker.trace.WorkerTelemetry;
 import dev.coemesh.worker.trace.WorkerTracing;
 import io.grpc.Server;
 import io.grpc.netty.NettyServerBuilder;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -32,6 +35,10 @@ import java.util.Set;
  * {@code --kafka} it announces itself as replica {@code <expert>/<role>/<instance>} at {@code
  * <advertise>:<port>} and publishes its load and KV-block events ({@link WorkerAnnouncer}).
  *
+ * <p>With {@code --metrics-port} it serves its meters ({@link WorkerMetrics}, and the JVM's memory
+ * and CPU) as Prometheus text at {@code http://<bind>:<metrics-port>/q/metrics}, and prints {@code
+ * METRICS <port>} before {@code LISTENING}; 0 picks a free port. Without it nothing is served.
+ *
  * <p>Every worker service requires the mesh credential, read from {@code --credential-file} (a
  * mounted Secret) or else the environment variable {@value MeshCredential#ENV}; with neither the
  * worker prints one line to stderr and exits with status 2 before loading anything.
@@ -43,7 +50,7 @@ import java.util.Set;
  *   [--level auto|0|1|2|3] [--assumed-store-mb-per-s 1000] [--store-probe-interval-s 30]
  *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
  *   [--lifeline stdin|none] [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
- *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]]
+ *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]] [--metrics-port PORT]
  * </pre>
  */
 public final class WorkerServer {
@@ -74,7 +81,8 @@ public final class WorkerServer {
           "instance",
           "advertise",
           "kafka",
-          "kafka-topic-prefix");
+          "kafka-topic-prefix",
+          "metrics-port");
 
   private WorkerServer() {}
 
@@ -126,16 +134,24 @@ public final class WorkerServer {
             Duration.ofSeconds(args.integer("kv-ttl-s", 60)),
             Duration.ofMillis(args.integer("store-timeout-ms", 500)),
             Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)));
+    String bind = args.get("bind", "127.0.0.1");
     WorkerRuntime runtime = WorkerRuntime.start(settings);
-    WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    WorkerMetrics metrics = new WorkerMetrics(registry, runtime, args.get("expert", "stories"));
+    String metricsPort = args.get("metrics-port", null);
+    MetricsEndpoint endpoint =
+        metricsPort == null
+            ? null
+            : MetricsEndpoint.start(registry, bind, Integer.parseInt(metricsPort));
     OpenTelemetrySdk telemetry =
         WorkerTelemetry.fromEnvironment(
             "coemesh-" + settings.role().name().toLowerCase(Locale.ROOT));
     WorkerTracing tracing = WorkerTracing.of(telemetry);
     Server server =
         services(
-                NettyServerBuilder.forAddress(
-                    new InetSocketAddress(args.get("bind", "127.0.0.1"), args.integer("port", 0))),
+                NettyServerBuilder.forAddress(new InetSocketAddress(bind, args.integer("port", 0))),
                 runtime,
                 metrics,
                 credential,
@@ -152,9 +168,15 @@ public final class WorkerServer {
                     announcer.close(); // routers stop hearing of it before it stops serving
                   }
                   server.shutdownNow();
+                  if (endpoint != null) {
+                    endpoint.close();
+                  }
                   runtime.close();
                   telemetry.close(); // flushes the spans still batched
                 }));
+    if (endpoint != null) {
+      System.out.println("METRICS " + endpoint.port());
+    }
     System.out.println("LISTENING " + server.getPort());
     System.out.flush();
     if (lifeline.equals("none")) {
