@@ -5,10 +5,21 @@ import java.util.Objects;
 
 /** Where the decode side gets a prefilled prompt's KV from. */
 public sealed interface KvHandoff {
-  /** In the store, under {@code handle}. */
-  record Stored(KvHandle handle) implements KvHandoff {
+  /**
+   * In the store, under {@code handle}.
+   *
+   * @param values KV values encoded (raw size: times the engine's bytes per value); 0 where unknown
+   *     (the decode side, which has only the handle)
+   * @param encodedBytes the encoded chunks' bytes written; 0 where unknown
+   */
+  record Stored(KvHandle handle, long values, long encodedBytes) implements KvHandoff {
     public Stored {
       Objects.requireNonNull(handle, "handle");
+    }
+
+    /** A handle as the decode side receives it: the sizes stay with prefill. */
+    public Stored(KvHandle handle) {
+      this(handle, 0, 0);
     }
   }
 

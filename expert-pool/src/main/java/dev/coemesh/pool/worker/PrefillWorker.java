@@ -191,7 +191,7 @@ public final class PrefillWorker {
                               prompt,
                               first[0],
                               null,
-                              new KvHandoff.Stored(handle),
+                              new KvHandoff.Stored(handle, values, written),
                               queueMs,
                               prefillMs,
                               encodeMs,

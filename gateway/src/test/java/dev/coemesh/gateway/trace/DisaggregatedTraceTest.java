@@ -265,6 +265,9 @@ class DisaggregatedTraceTest {
     SpanData prefill = only(children(spans, prefillCall), "worker.prefill");
     assertEquals(SpanKind.SERVER, prefill.getKind());
     assertEquals("acme", prefill.getAttributes().get(MeshAttributes.TENANT));
+    long raw = prefill.getAttributes().get(MeshAttributes.KV_BYTES_RAW);
+    long encoded = prefill.getAttributes().get(MeshAttributes.KV_BYTES_ENCODED);
+    assertTrue(encoded > 0 && encoded < raw, () -> "level 2 compresses: " + encoded + " of " + raw);
     assertEquals(
         Set.of("engine.prefill", "kv.encode", "kv.store"), names(children(spans, prefill)));
 

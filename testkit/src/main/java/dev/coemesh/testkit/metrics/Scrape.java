@@ -66,10 +66,13 @@ public record Scrape(String text, Set<String> names) {
    */
   public double sum(String name, String... labels) {
     double sum = 0;
-    for (String line : text.split("\n")) {
-      if (!line.startsWith(name + "{") && !line.startsWith(name + " ")) {
+    for (String sample : text.split("\n")) {
+      if (!sample.startsWith(name + "{") && !sample.startsWith(name + " ")) {
         continue;
       }
+      // an exemplar (the trace of one observation, with tracing on) follows " # "
+      int exemplar = sample.indexOf(" # ");
+      String line = exemplar < 0 ? sample : sample.substring(0, exemplar);
       int close = line.lastIndexOf('}');
       String labelText = close < 0 ? "" : line.substring(name.length(), close + 1);
       boolean all = true;

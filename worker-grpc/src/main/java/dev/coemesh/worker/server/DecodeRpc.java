@@ -60,7 +60,7 @@ public class DecodeRpc extends DecodeGrpc.DecodeImplBase {
           Requests.nonEmpty(runtime, request.getResumeTokenIdsList(), "resume_token_ids");
       KvHandoff kv =
           WorkerMessages.handoff(request.hasKv() ? request.getKv() : null, request.getNoKvReason());
-      if (kv instanceof KvHandoff.Stored(KvHandle handle)
+      if (kv instanceof KvHandoff.Stored(KvHandle handle, long v, long b)
           && !handle.tenant().equals(generation.tenant())) {
         throw new MeshException(
             ErrorCode.PERMISSION_DENIED, "the KV handle belongs to another tenant", "kv", null);

@@ -80,7 +80,7 @@ public class PrefillRpc extends PrefillGrpc.PrefillImplBase {
                 call.fail(error);
                 return;
               }
-              span.prefilled(result);
+              span.prefilled(result, runtime.settings().kvPrecision().bytes());
               if (call.cancelled()) {
                 runtime.release(result.handle());
                 return;

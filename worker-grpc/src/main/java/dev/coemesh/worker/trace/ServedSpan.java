@@ -3,6 +3,7 @@ package dev.coemesh.worker.trace;
 import dev.coemesh.core.request.RequestTimings;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.pool.worker.FallbackReason;
+import dev.coemesh.pool.worker.KvHandoff;
 import dev.coemesh.pool.worker.PrefillResult;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -88,13 +89,21 @@ public final class ServedSpan {
     span.setAttribute(MeshAttributes.FALLBACK_REASON, reason.name().toLowerCase(Locale.ROOT));
   }
 
-  /** Prefill answered: its engine, codec and store stages, and what shipped. */
-  public void prefilled(PrefillResult result) {
+  /**
+   * Prefill answered: its engine, codec and store stages, and what shipped.
+   *
+   * @param bytesPerValue the engine's KV precision, for the raw size of what was encoded
+   */
+  public void prefilled(PrefillResult result, int bytesPerValue) {
     Instant t = stage("engine.prefill", start, result.prefillMs());
     if (result.handle() != null) {
       span.setAttribute(MeshAttributes.CODEC_LEVEL, Integer.toString(result.handle().level()));
       span.setAttribute(MeshAttributes.KV_TOKENS, (long) result.handle().tokens());
       span.setAttribute(MeshAttributes.KV_CHUNKS, (long) result.handle().chunks());
+      if (result.kv() instanceof KvHandoff.Stored stored && stored.encodedBytes() > 0) {
+        span.setAttribute(MeshAttributes.KV_BYTES_RAW, stored.values() * bytesPerValue);
+        span.setAttribute(MeshAttributes.KV_BYTES_ENCODED, stored.encodedBytes());
+      }
       t = stage("kv.encode", t, result.encodeMs());
       stage("kv.store", t, result.storeMs());
     } else if (result.kv() != null) {
