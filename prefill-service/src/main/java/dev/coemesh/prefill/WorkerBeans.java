@@ -4,10 +4,7 @@ import dev.coemesh.worker.auth.MeshCredentialInterceptor;
 import dev.coemesh.worker.server.WorkerMetrics;
 import dev.coemesh.worker.server.WorkerRole;
 import dev.coemesh.worker.server.WorkerRuntime;
-import dev.coemesh.worker.trace.WorkerTracing;
-import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.opentelemetry.api.OpenTelemetry;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
@@ -33,24 +30,6 @@ final class WorkerBeans {
   WorkerMetrics metrics(
       MeterRegistry registry, WorkerRuntime runtime, PrefillServiceConfig config) {
     return new WorkerMetrics(registry, runtime, config.expert());
-  }
-
-  /** The spans of this worker's calls, under the caller's trace context (gRPC metadata). */
-  @Produces
-  @Singleton
-  WorkerTracing tracing(OpenTelemetry openTelemetry) {
-    return WorkerTracing.of(openTelemetry);
-  }
-
-  /**
-   * On every gRPC service of this app: reads the caller's trace context (Quarkus' own gRPC
-   * instrumentation is off, so the spans are the plain worker process's).
-   */
-  @Produces
-  @Singleton
-  @GlobalInterceptor
-  ServerInterceptor traceContext(WorkerTracing tracing) {
-    return tracing.serverInterceptor();
   }
 
   /** On every gRPC service of this app; the app does not start without a usable credential. */

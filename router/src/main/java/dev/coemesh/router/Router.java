@@ -168,27 +168,23 @@ public final class Router implements AutoCloseable {
    */
   public RouteDecision route(RouteRequest request) {
     State s = state.get();
-    return traced(() -> chooseReplica(s, request, chooseExpert(s, request), Set.of()));
+    return traced(
+        DecisionRecorder.SPAN_NAME,
+        () -> chooseReplica(s, request, chooseExpert(s, request), Set.of()),
+        recorder::record);
   }
 
   /**
    * Step 1: the expert of one request (an explicit model, the client's category hint, or the
-   * classifier with its confidence threshold and fallback; a cost/quality pair picks its side).
-   * Nothing is recorded yet: {@link #place} records the whole decision.
+   * classifier with its confidence threshold and fallback; a cost/quality pair picks its side). Its
+   * span ({@code router.classify}) carries the choice; {@link #place} records the whole decision.
    */
   public ExpertChoice chooseExpert(RouteRequest request) {
-    Span span = tracer.spanBuilder(DecisionRecorder.CLASSIFY_SPAN_NAME).startSpan();
-    try (Scope ignored = span.makeCurrent()) {
-      ExpertChoice choice = chooseExpert(state.get(), request);
-      DecisionRecorder.recordChoice(span, choice);
-      return choice;
-    } catch (MeshException e) {
-      span.setAttribute(DecisionRecorder.ERROR, e.code().wireCode());
-      span.setStatus(StatusCode.ERROR, e.code().wireCode());
-      throw e;
-    } finally {
-      span.end();
-    }
+    State s = state.get();
+    return traced(
+        DecisionRecorder.CLASSIFY_SPAN_NAME,
+        () -> chooseExpert(s, request),
+        DecisionRecorder::recordChoice);
   }
 
   /**
@@ -200,7 +196,10 @@ public final class Router implements AutoCloseable {
    */
   public RouteDecision place(RouteRequest request, ExpertChoice choice, Set<ReplicaId> excluded) {
     State s = state.get();
-    return traced(() -> chooseReplica(s, request, choice, excluded));
+    return traced(
+        DecisionRecorder.SPAN_NAME,
+        () -> chooseReplica(s, request, choice, excluded),
+        recorder::record);
   }
 
   /** What the router knows of one live replica now (its endpoint, load), or null. */
@@ -218,11 +217,15 @@ public final class Router implements AutoCloseable {
     return registry;
   }
 
-  private RouteDecision traced(java.util.function.Supplier<RouteDecision> decide) {
-    Span span = tracer.spanBuilder(DecisionRecorder.SPAN_NAME).startSpan();
+  /** Runs one routing step in its span, which {@code record} annotates with the outcome. */
+  private <T> T traced(
+      String spanName,
+      java.util.function.Supplier<T> decide,
+      java.util.function.BiConsumer<Span, T> record) {
+    Span span = tracer.spanBuilder(spanName).startSpan();
     try (Scope ignored = span.makeCurrent()) {
-      RouteDecision decision = decide.get();
-      recorder.record(span, decision);
+      T decision = decide.get();
+      record.accept(span, decision);
       return decision;
     } catch (MeshException e) {
       span.setAttribute(DecisionRecorder.ERROR, e.code().wireCode());

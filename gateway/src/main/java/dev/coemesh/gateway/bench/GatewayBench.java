@@ -313,7 +313,6 @@ public final class GatewayBench {
             path,
             List.of(
                 "-Dquarkus.otel.sdk.disabled=false",
-                "-Dquarkus.otel.traces.sampler=parentbased_traceidratio",
                 "-Dquarkus.otel.traces.sampler.arg=" + TRACED.get(path),
                 "-Dquarkus.otel.exporter.otlp.traces.protocol=http/protobuf",
                 "-Dquarkus.otel.exporter.otlp.traces.endpoint=" + sink.endpoint()),
