@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coemesh.testkit.metrics.Observability;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.coemesh.testkit.metrics.Observability;
+import dev.coemesh.testkit.metrics.PromQl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;

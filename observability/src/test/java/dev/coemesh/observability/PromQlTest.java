@@ -2,6 +2,7 @@ package dev.coemesh.observability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.coemesh.testkit.metrics.PromQl;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;

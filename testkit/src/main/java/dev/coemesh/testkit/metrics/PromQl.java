@@ -1,4 +1,4 @@
-package dev.coemesh.observability;
+package dev.coemesh.testkit.metrics;
 
 import java.util.Set;
 import java.util.TreeSet;

@@ -1,4 +1,4 @@
-package dev.coemesh.observability;
+package dev.coemesh.testkit.metrics;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
