@@ -119,18 +119,11 @@ public final class RequestOrchestrator {
       Consumer<RequestHandle> created) {
     long arrival = System.nanoTime();
     metrics.started();
-    RequestSpan span = RequestSpan.start(tracer, tenant, request);
+    String operation = operation(request.input());
+    RequestSpan span = RequestSpan.start(tracer, tenant, request, operation);
     Inflight inflight =
         new Inflight(
-            tenant,
-            fair,
-            rateLimiter,
-            metrics,
-            observer,
-            listener,
-            operation(request.input()),
-            arrival,
-            span);
+            tenant, fair, rateLimiter, metrics, observer, listener, operation, arrival, span);
     created.accept(inflight);
     Instant deadline = Instant.now().plus(timeout);
     try (Scope ignored = span.makeCurrent()) {

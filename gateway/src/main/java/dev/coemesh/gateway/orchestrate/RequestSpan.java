@@ -36,13 +36,12 @@ final class RequestSpan {
     this.span = span;
   }
 
-  /** Starts the span under the current one (the protocol's server span), before any work. */
-  static RequestSpan start(Tracer tracer, Tenant tenant, ClientRequest request) {
-    String operation =
-        switch (request.input()) {
-          case PromptInput.Text t -> "text_completion";
-          case PromptInput.Chat c -> "chat";
-        };
+  /**
+   * Starts the span under the current one (the protocol's server span), before any work.
+   *
+   * @param operation {@code chat} or {@code text_completion}, as the request metrics name it
+   */
+  static RequestSpan start(Tracer tracer, Tenant tenant, ClientRequest request, String operation) {
     String model = request.model() == null ? ClientRequest.AUTO : request.model();
     Span span =
         tracer
