@@ -62,6 +62,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -214,17 +215,28 @@ class DisaggregatedTraceTest {
             OTEL.getTracer("test"),
             false);
     AtomicBoolean killed = new AtomicBoolean();
+    AtomicReference<RuntimeException> killFailed = new AtomicReference<>();
     RecordingListener listener =
         new RecordingListener(
             token -> {
-              // the decode replica holding the sequence dies after it sent a few tokens
-              if (token.index() == 8 && killed.compareAndSet(false, true)) {
+              // the decode replica holding the sequence dies after it sent a few tokens; this runs
+              // on the client's stream thread, where a throw would cancel the call instead
+              if (token.index() < 8 || killed.get()) {
+                return;
+              }
+              try {
                 workers.stream()
                     .filter(w -> w.runtime().settings().role() == WorkerRole.DECODE)
                     .filter(w -> w.runtime().batcher().running() > 0)
                     .findFirst()
-                    .orElseThrow()
-                    .kill();
+                    .ifPresent(
+                        w -> {
+                          if (killed.compareAndSet(false, true)) {
+                            w.kill();
+                          }
+                        });
+              } catch (RuntimeException e) {
+                killFailed.compareAndSet(null, e);
               }
             });
     orchestrator.start(
@@ -232,6 +244,7 @@ class DisaggregatedTraceTest {
         new ClientRequest("coder", new PromptInput.Text(PROMPT), MAX_TOKENS, 0, 1, null, List.of()),
         listener);
     listener.await();
+    assertNull(killFailed.get(), "killing the decode replica failed");
     assertNull(listener.error, () -> "the request failed: " + listener.error);
     assertTrue(killed.get(), "no decode replica was killed mid-stream");
     assertEquals(FinishReason.LENGTH, listener.reason);
