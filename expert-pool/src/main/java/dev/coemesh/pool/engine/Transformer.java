@@ -6,6 +6,7 @@ import dev.coemesh.pool.model.Kernels;
 import dev.coemesh.pool.model.LayerWeights;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelConfig;
+import dev.coemesh.pool.model.RopeStyle;
 import dev.coemesh.pool.model.Weight;
 
 /**
@@ -24,7 +25,7 @@ public final class Transformer {
   private final BlockPool pool;
   private final WorkerPool workers;
   private final Attention attention;
-  private final float[] ropeCos; // [contextLength][ropeDim/2]
+  private final float[] ropeCos; // [contextLength][ropeDim/2], Llama 3.1's factors applied
   private final float[] ropeSin; // [contextLength][ropeDim/2]
   private Buffers buf = new Buffers(0, null);
 
@@ -37,9 +38,13 @@ public final class Transformer {
     int half = c.ropeDim() / 2;
     this.ropeCos = new float[c.contextLength() * half];
     this.ropeSin = new float[c.contextLength() * half];
+    float[] factors = model.weights().ropeFreqFactors();
     for (int pos = 0; pos < c.contextLength(); pos++) {
       for (int i = 0; i < half; i++) {
         double freq = Math.pow(c.ropeTheta(), -(2.0 * i) / c.ropeDim());
+        if (factors != null) { // Llama 3.1 slows the low frequencies down: angle / factor
+          freq /= factors[i];
+        }
         double angle = pos * freq;
         ropeCos[pos * half + i] = (float) Math.cos(angle);
         ropeSin[pos * half + i] = (float) Math.sin(angle);
@@ -82,6 +87,9 @@ public final class Transformer {
       matmul(w.wk(), b.xb, dim, t, b.k, kvDim);
       matmul(w.wv(), b.xb, dim, t, b.v, kvDim);
       for (int i = 0; i < t; i++) {
+        addBias(b.q, i * dim, w.qBias());
+        addBias(b.k, i * kvDim, w.kBias());
+        addBias(b.v, i * kvDim, w.vBias());
         rope(b.q, i * dim, dim, positions[i]);
         rope(b.k, i * kvDim, kvDim, positions[i]);
         pool.write(l, seqs[i].offset(positions[i]), b.k, i * kvDim, b.v, i * kvDim);
@@ -144,20 +152,34 @@ public final class Transformer {
         });
   }
 
-  /** Rotates adjacent pairs (i, i+1) of each head's first ropeDim values by pos·θ^(-i/ropeDim). */
+  private static void addBias(float[] v, int offset, float[] bias) {
+    if (bias != null) {
+      for (int j = 0; j < bias.length; j++) {
+        v[offset + j] += bias[j];
+      }
+    }
+  }
+
+  /**
+   * Rotates pair i of each head's first ropeDim values by pos·θ^(-2i/ropeDim): the pair is (2i,
+   * 2i+1) for {@link RopeStyle#ADJACENT_PAIRS}, (i, i + ropeDim/2) for {@link RopeStyle#HALVES}.
+   */
   private void rope(float[] v, int offset, int width, int pos) {
     int hs = c.headSize();
     int half = c.ropeDim() / 2;
     int base = pos * half;
+    boolean halves = c.ropeStyle() == RopeStyle.HALVES;
+    int step = halves ? 1 : 2;
+    int partner = halves ? half : 1;
     for (int head = 0; head < width; head += hs) {
       for (int i = 0; i < half; i++) {
-        int at = offset + head + 2 * i;
+        int at = offset + head + step * i;
         float cos = ropeCos[base + i];
         float sin = ropeSin[base + i];
         float v0 = v[at];
-        float v1 = v[at + 1];
+        float v1 = v[at + partner];
         v[at] = v0 * cos - v1 * sin;
-        v[at + 1] = v0 * sin + v1 * cos;
+        v[at + partner] = v0 * sin + v1 * cos;
       }
     }
   }

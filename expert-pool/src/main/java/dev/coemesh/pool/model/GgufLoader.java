@@ -12,24 +12,61 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Builds a {@link Model} from a GGUF file of a Llama-architecture model: shape from metadata (RoPE
- * dimension count and frequency base honoured), weights as views of the mapped file, output weights
- * separate or tied, and the tokenizer from {@code tokenizer.ggml.*}.
+ * Builds a {@link Model} from a GGUF file of a Llama-family model ({@link Architecture}): shape
+ * from metadata (RoPE dimension count and frequency base honoured, the rotary style from the
+ * architecture), weights as views of the mapped file (fused QKV and gate+up matrices split into row
+ * views), optional Q/K/V biases, Llama 3.1's rotary frequency factors, output weights separate or
+ * tied, and the tokenizer from {@code tokenizer.ggml.*}.
+ *
+ * <p>Anything the engine would compute differently from the model's own definition is refused with
+ * MODEL_FILE_INVALID rather than run wrongly: an unknown architecture, a head width other than
+ * embedding/heads, rotary scaling, LongRoPE factors, or any tensor the engine has no use for (an
+ * output bias, say).
  */
 public final class GgufLoader {
-  private static final Set<String> LLAMA_FAMILY = Set.of("llama", "mistral", "granite");
+  private static final Set<String> GLOBAL_TENSORS =
+      Set.of("token_embd.weight", "output_norm.weight", "output.weight", "rope_freqs.weight");
+  private static final Set<String> BLOCK_TENSORS =
+      Set.of(
+          "attn_norm.weight",
+          "attn_q.weight",
+          "attn_k.weight",
+          "attn_v.weight",
+          "attn_q.bias",
+          "attn_k.bias",
+          "attn_v.bias",
+          "attn_qkv.weight",
+          "attn_output.weight",
+          "ffn_norm.weight",
+          "ffn_gate.weight",
+          "ffn_up.weight",
+          "ffn_down.weight");
+  private static final Pattern BLOCK_TENSOR = Pattern.compile("blk\\.(\\d+)\\.(.+)");
+
+  /** The fewest tensors a block can have (Phi-3's: two norms, QKV, output, gate+up, down). */
+  private static final int MIN_TENSORS_PER_BLOCK = 6;
 
   private GgufLoader() {}
 
   public static Model load(Path path) {
     GgufFile gguf = GgufFile.read(path);
-    String arch = gguf.string("general.architecture");
-    if (!LLAMA_FAMILY.contains(arch)) {
-      throw invalid(gguf, "has architecture '" + arch + "'; supported: " + LLAMA_FAMILY);
-    }
+    String archName = gguf.string("general.architecture");
+    Architecture architecture =
+        Architecture.fromGguf(archName)
+            .orElseThrow(
+                () ->
+                    invalid(
+                        gguf,
+                        "has unsupported architecture '"
+                            + archName
+                            + "'; supported: "
+                            + Architecture.supportedNames()));
+    String arch = architecture.ggufName();
     GgufFile.TensorInfo embedding = gguf.tensor("token_embd.weight");
     if (embedding.dims().length != 2 || embedding.dims()[1] > Integer.MAX_VALUE) {
       throw invalid(gguf, "tensor token_embd.weight has dims " + Arrays.toString(embedding.dims()));
@@ -42,45 +79,72 @@ public final class GgufLoader {
     int vocab = (int) embedding.dims()[1];
     int context = int32(gguf, arch + ".context_length");
     int headSize = dim / Math.max(1, heads);
+    for (String key : List.of(arch + ".attention.key_length", arch + ".attention.value_length")) {
+      long width = gguf.integer(key, headSize);
+      if (width != headSize) { // Gemma-style heads wider than dim/heads: Q would not be dim wide
+        throw invalid(
+            gguf,
+            "has " + key + " " + width + "; supported: embedding_length/head_count = " + headSize);
+      }
+    }
+    String scaling =
+        gguf.metadata().get(arch + ".rope.scaling.type") instanceof String t ? t : "none";
+    if (!scaling.equals("none") && gguf.real(arch + ".rope.scaling.factor", 1) != 1) {
+      throw invalid(gguf, "has unsupported rope scaling '" + scaling + "'; supported: none");
+    }
+    // Phi-3's sliding window: positions past it would attend differently, so the engine stops
+    // at the window (4k Phi-3 mini: 2047 of 4096), where every position still sees all before it.
+    long window = gguf.integer(arch + ".attention.sliding_window", 0);
+    if (window > 0 && window < context) {
+      context = (int) window;
+    }
     int ropeDim = int32(gguf, arch + ".rope.dimension_count", headSize);
     float theta = (float) gguf.real(arch + ".rope.freq_base", 10000);
     float eps = (float) gguf.real(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
     ModelConfig config;
     try {
       config =
-          new ModelConfig(dim, hidden, layers, heads, kvHeads, vocab, context, theta, ropeDim, eps);
+          new ModelConfig(
+              dim,
+              hidden,
+              layers,
+              heads,
+              kvHeads,
+              vocab,
+              context,
+              theta,
+              ropeDim,
+              eps,
+              architecture.ropeStyle());
     } catch (IllegalArgumentException e) {
       throw invalid(gguf, "has an impossible shape: " + e.getMessage());
     }
 
-    if (layers > gguf.tensors().size() / 9) { // nine tensors a block
+    if (layers > gguf.tensors().size() / MIN_TENSORS_PER_BLOCK) {
       throw invalid(
           gguf, "has " + layers + " blocks but only " + gguf.tensors().size() + " tensors");
     }
+    checkTensorNames(gguf, layers);
     List<LayerWeights> layerWeights = new ArrayList<>(layers);
-    int kvDim = config.kvDim();
     for (int l = 0; l < layers; l++) {
-      String p = "blk." + l + ".";
-      layerWeights.add(
-          new LayerWeights(
-              vector(gguf, p + "attn_norm.weight", dim),
-              matrix(gguf, p + "attn_q.weight", dim, dim),
-              matrix(gguf, p + "attn_k.weight", kvDim, dim),
-              matrix(gguf, p + "attn_v.weight", kvDim, dim),
-              matrix(gguf, p + "attn_output.weight", dim, dim),
-              vector(gguf, p + "ffn_norm.weight", dim),
-              matrix(gguf, p + "ffn_gate.weight", hidden, dim),
-              matrix(gguf, p + "ffn_down.weight", dim, hidden),
-              matrix(gguf, p + "ffn_up.weight", hidden, dim)));
+      layerWeights.add(layer(gguf, config, l));
     }
     Weight tokenEmbedding = matrix(gguf, "token_embd.weight", vocab, dim);
     Weight output =
         gguf.tensors().containsKey("output.weight")
             ? matrix(gguf, "output.weight", vocab, dim)
             : tokenEmbedding;
+    float[] freqFactors =
+        gguf.tensors().containsKey("rope_freqs.weight")
+            ? vector(gguf, "rope_freqs.weight", ropeDim / 2)
+            : null;
     ModelWeights weights =
         new ModelWeights(
-            tokenEmbedding, layerWeights, vector(gguf, "output_norm.weight", dim), output);
+            tokenEmbedding,
+            layerWeights,
+            vector(gguf, "output_norm.weight", dim),
+            output,
+            freqFactors);
     Tokenizer tokenizer = tokenizer(gguf, vocab);
     String name =
         gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
@@ -92,6 +156,77 @@ public final class GgufLoader {
         weights,
         tokenizer,
         new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+  }
+
+  /**
+   * One block, from separate or fused matrices: {@code attn_qkv} is Q, K and V stacked by rows, and
+   * an {@code ffn_up} of twice the hidden width without an {@code ffn_gate} is gate then up
+   * (llama.cpp's SWIGLU split: the first half goes through SiLU).
+   */
+  private static LayerWeights layer(GgufFile gguf, ModelConfig c, int l) {
+    String p = "blk." + l + ".";
+    int dim = c.dim();
+    int kvDim = c.kvDim();
+    int hidden = c.hiddenDim();
+    Weight wq;
+    Weight wk;
+    Weight wv;
+    if (gguf.tensors().containsKey(p + "attn_qkv.weight")) {
+      Weight qkv = matrix(gguf, p + "attn_qkv.weight", dim + 2 * kvDim, dim);
+      wq = qkv.rows(p + "attn_qkv.weight[q]", 0, dim);
+      wk = qkv.rows(p + "attn_qkv.weight[k]", dim, kvDim);
+      wv = qkv.rows(p + "attn_qkv.weight[v]", dim + kvDim, kvDim);
+    } else {
+      wq = matrix(gguf, p + "attn_q.weight", dim, dim);
+      wk = matrix(gguf, p + "attn_k.weight", kvDim, dim);
+      wv = matrix(gguf, p + "attn_v.weight", kvDim, dim);
+    }
+    Weight gate;
+    Weight up;
+    if (gguf.tensors().containsKey(p + "ffn_gate.weight")) {
+      gate = matrix(gguf, p + "ffn_gate.weight", hidden, dim);
+      up = matrix(gguf, p + "ffn_up.weight", hidden, dim);
+    } else {
+      Weight gateUp = matrix(gguf, p + "ffn_up.weight", 2 * hidden, dim);
+      gate = gateUp.rows(p + "ffn_up.weight[gate]", 0, hidden);
+      up = gateUp.rows(p + "ffn_up.weight[up]", hidden, hidden);
+    }
+    return new LayerWeights(
+        vector(gguf, p + "attn_norm.weight", dim),
+        wq,
+        wk,
+        wv,
+        matrix(gguf, p + "attn_output.weight", dim, dim),
+        vector(gguf, p + "ffn_norm.weight", dim),
+        gate,
+        matrix(gguf, p + "ffn_down.weight", dim, hidden),
+        up,
+        optionalVector(gguf, p + "attn_q.bias", dim),
+        optionalVector(gguf, p + "attn_k.bias", kvDim),
+        optionalVector(gguf, p + "attn_v.bias", kvDim));
+  }
+
+  /** Refuses tensors the engine would ignore: ignoring a bias or a norm runs a different model. */
+  private static void checkTensorNames(GgufFile gguf, int layers) {
+    for (String name : gguf.tensors().keySet()) {
+      Matcher m = BLOCK_TENSOR.matcher(name);
+      boolean known =
+          m.matches()
+              ? BLOCK_TENSORS.contains(m.group(2))
+                  && m.group(1).length() < 10
+                  && Integer.parseInt(m.group(1)) < layers
+              : GLOBAL_TENSORS.contains(name);
+      if (!known) {
+        throw invalid(
+            gguf,
+            "has unsupported tensor '"
+                + name
+                + "'; supported: "
+                + new TreeSet<>(GLOBAL_TENSORS)
+                + " and blk.N."
+                + new TreeSet<>(BLOCK_TENSORS));
+      }
+    }
   }
 
   private static MeshException invalid(GgufFile gguf, String what) {
@@ -155,6 +290,10 @@ public final class GgufLoader {
     float[] out = new float[length];
     new Weight(name, t.type(), 1, length, t.data()).readRow(0, out, 0);
     return out;
+  }
+
+  private static float[] optionalVector(GgufFile gguf, String name, int length) {
+    return gguf.tensors().containsKey(name) ? vector(gguf, name, length) : null;
   }
 
   static Tokenizer tokenizer(GgufFile gguf, int vocab) {

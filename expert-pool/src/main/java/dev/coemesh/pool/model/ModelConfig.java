@@ -13,6 +13,7 @@ package dev.coemesh.pool.model;
  * @param ropeTheta RoPE frequency base
  * @param ropeDim rotated dimensions per head (the head size for Llama); the rest pass unrotated
  * @param rmsEps RMSNorm epsilon
+ * @param ropeStyle which values of a head rotate together (fixed by the architecture)
  */
 public record ModelConfig(
     int dim,
@@ -24,9 +25,37 @@ public record ModelConfig(
     int contextLength,
     float ropeTheta,
     int ropeDim,
-    float rmsEps) {
+    float rmsEps,
+    RopeStyle ropeStyle) {
+
+  /** A Llama shape: adjacent pairs rotate together. */
+  public ModelConfig(
+      int dim,
+      int hiddenDim,
+      int layers,
+      int heads,
+      int kvHeads,
+      int vocabSize,
+      int contextLength,
+      float ropeTheta,
+      int ropeDim,
+      float rmsEps) {
+    this(
+        dim,
+        hiddenDim,
+        layers,
+        heads,
+        kvHeads,
+        vocabSize,
+        contextLength,
+        ropeTheta,
+        ropeDim,
+        rmsEps,
+        RopeStyle.ADJACENT_PAIRS);
+  }
 
   public ModelConfig {
+    java.util.Objects.requireNonNull(ropeStyle, "ropeStyle");
     if (dim < 1 || hiddenDim < 1 || layers < 1 || heads < 1 || kvHeads < 1 || vocabSize < 1) {
       throw new IllegalArgumentException(
           "model dimensions must be positive: "

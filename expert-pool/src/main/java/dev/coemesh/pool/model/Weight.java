@@ -42,6 +42,18 @@ public record Weight(
     }
   }
 
+  /**
+   * Rows [from, from+count) as a matrix of their own, sharing the bytes: how fused matrices
+   * (Phi-3's QKV, its gate+up) become the separate ones the engine multiplies by.
+   */
+  public Weight rows(String name, int from, int count) {
+    if (from < 0 || count < 1 || from + count > rows) {
+      throw new IllegalArgumentException(
+          this.name + ": rows [" + from + ", " + (from + count) + ") outside " + rows);
+    }
+    return new Weight(name, type, count, cols, data.asSlice(from * rowBytes(), count * rowBytes()));
+  }
+
   public long rowBytes() {
     return type.bytesFor(cols);
   }

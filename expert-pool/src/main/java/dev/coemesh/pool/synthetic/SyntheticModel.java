@@ -1,5 +1,6 @@
 package dev.coemesh.pool.synthetic;
 
+import dev.coemesh.pool.model.Architecture;
 import dev.coemesh.pool.model.ModelConfig;
 import dev.coemesh.pool.model.TensorType;
 import java.io.BufferedOutputStream;
@@ -106,23 +107,44 @@ public final class SyntheticModel {
     }
   }
 
-  /** Writes a GGUF v3 file with matrices in {@code matrixType} (norms stay F32). */
+  /** Writes a Llama GGUF v3 file with matrices in {@code matrixType} (norms stay F32). */
   public void writeGguf(Path path, TensorType matrixType) throws IOException {
+    writeGguf(path, matrixType, Architecture.LLAMA, null);
+  }
+
+  /**
+   * Writes a GGUF v3 file of {@code arch} with matrices in {@code matrixType}; norms, biases and
+   * factors stay F32. The tensors are those the architecture's files hold: Qwen2 adds random Q/K/V
+   * biases, Phi-3 fuses QKV and gate+up into one matrix each (the same values as the separate ones,
+   * stacked) and declares a sliding window as long as the context.
+   *
+   * @param ropeFreqFactors Llama 3.1-style {@code rope_freqs.weight} ([ropeDim/2]), or null
+   */
+  public void writeGguf(
+      Path path, TensorType matrixType, Architecture arch, float[] ropeFreqFactors)
+      throws IOException {
+    if (c.ropeStyle() != arch.ropeStyle()) {
+      throw new IllegalArgumentException(arch + " rotates " + arch.ropeStyle() + ", not " + c);
+    }
     int dim = c.dim();
     int kvDim = c.kvDim();
     int hidden = c.hiddenDim();
+    String a = arch.ggufName();
     Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("general.architecture", "llama");
+    meta.put("general.architecture", a);
     meta.put("general.name", "synthetic");
-    meta.put("llama.context_length", c.contextLength());
-    meta.put("llama.embedding_length", dim);
-    meta.put("llama.feed_forward_length", hidden);
-    meta.put("llama.attention.head_count", c.heads());
-    meta.put("llama.attention.head_count_kv", c.kvHeads());
-    meta.put("llama.block_count", c.layers());
-    meta.put("llama.rope.dimension_count", c.ropeDim());
-    meta.put("llama.rope.freq_base", c.ropeTheta());
-    meta.put("llama.attention.layer_norm_rms_epsilon", c.rmsEps());
+    meta.put(a + ".context_length", c.contextLength());
+    meta.put(a + ".embedding_length", dim);
+    meta.put(a + ".feed_forward_length", hidden);
+    meta.put(a + ".attention.head_count", c.heads());
+    meta.put(a + ".attention.head_count_kv", c.kvHeads());
+    meta.put(a + ".block_count", c.layers());
+    meta.put(a + ".rope.dimension_count", c.ropeDim());
+    meta.put(a + ".rope.freq_base", c.ropeTheta());
+    meta.put(a + ".attention.layer_norm_rms_epsilon", c.rmsEps());
+    if (arch == Architecture.PHI3) {
+      meta.put(a + ".attention.sliding_window", c.contextLength());
+    }
     Vocabulary vocabulary = Vocabulary.of(c.vocabSize());
     String[] tokens = new String[c.vocabSize()];
     for (int i = 0; i < tokens.length; i++) {
@@ -155,9 +177,24 @@ public final class SyntheticModel {
               new long[] {dim},
               TensorType.F32,
               Quantizer.encode(values(p + "attn_norm", dim, dim), TensorType.F32)));
-      tensors.add(matrix(p + "attn_q", dim, dim, matrixType));
-      tensors.add(matrix(p + "attn_k", kvDim, dim, matrixType));
-      tensors.add(matrix(p + "attn_v", kvDim, dim, matrixType));
+      if (arch == Architecture.PHI3) {
+        tensors.add(
+            fused(
+                p + "attn_qkv",
+                matrixType,
+                new Part(p + "attn_q", dim),
+                new Part(p + "attn_k", kvDim),
+                new Part(p + "attn_v", kvDim)));
+      } else {
+        tensors.add(matrix(p + "attn_q", dim, dim, matrixType));
+        tensors.add(matrix(p + "attn_k", kvDim, dim, matrixType));
+        tensors.add(matrix(p + "attn_v", kvDim, dim, matrixType));
+      }
+      if (arch == Architecture.QWEN2) {
+        tensors.add(bias(p + "attn_q", dim));
+        tensors.add(bias(p + "attn_k", kvDim));
+        tensors.add(bias(p + "attn_v", kvDim));
+      }
       tensors.add(matrix(p + "attn_output", dim, dim, matrixType));
       tensors.add(
           new Tensor(
@@ -165,9 +202,32 @@ public final class SyntheticModel {
               new long[] {dim},
               TensorType.F32,
               Quantizer.encode(values(p + "ffn_norm", dim, dim), TensorType.F32)));
-      tensors.add(matrix(p + "ffn_gate", hidden, dim, matrixType));
+      if (arch == Architecture.PHI3) {
+        tensors.add(
+            fused(
+                p + "ffn_up",
+                matrixType,
+                new Part(p + "ffn_gate", hidden),
+                new Part(p + "ffn_up", hidden)));
+      } else {
+        tensors.add(matrix(p + "ffn_gate", hidden, dim, matrixType));
+        tensors.add(matrix(p + "ffn_up", hidden, dim, matrixType));
+      }
       tensors.add(matrix(p + "ffn_down", dim, hidden, matrixType));
-      tensors.add(matrix(p + "ffn_up", hidden, dim, matrixType));
+    }
+    if (arch == Architecture.PHI3) {
+      tensors.add(matrix("output", c.vocabSize(), dim, matrixType));
+    }
+    if (ropeFreqFactors != null) {
+      if (ropeFreqFactors.length != c.ropeDim() / 2) {
+        throw new IllegalArgumentException("rope_freqs needs ropeDim/2 = " + c.ropeDim() / 2);
+      }
+      tensors.add(
+          new Tensor(
+              "rope_freqs.weight",
+              new long[] {ropeFreqFactors.length},
+              TensorType.F32,
+              Quantizer.encode(ropeFreqFactors, TensorType.F32)));
     }
     try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(path), 1 << 20)) {
       GgufWriter w = new GgufWriter(raw);
@@ -197,6 +257,50 @@ public final class SyntheticModel {
         new long[] {cols, rows},
         type,
         Quantizer.encode(values(name, rows * cols, cols), type));
+  }
+
+  /** A bias vector: random, of the scale of a fan-in of {@code length}. */
+  private Tensor bias(String name, int length) {
+    return new Tensor(
+        name + ".bias",
+        new long[] {length},
+        TensorType.F32,
+        Quantizer.encode(values(name + ".bias", length, length), TensorType.F32));
+  }
+
+  /**
+   * Rotary frequency divisors shaped like Llama 3.1's: 1 for the fastest frequencies rising to 8
+   * for the slowest (a ramp here, where Llama 3.1 has a smooth step between two wavelengths).
+   */
+  public static float[] llama31FreqFactors(int ropeDim) {
+    float[] factors = new float[ropeDim / 2];
+    for (int i = 0; i < factors.length; i++) {
+      factors[i] = 1f + 7f * i / Math.max(1, factors.length - 1);
+    }
+    return factors;
+  }
+
+  /** A block of rows of a fused matrix: the matrix it would be on its own. */
+  private record Part(String name, int rows) {}
+
+  /**
+   * One matrix stacking the rows of its parts, each with the values it would have on its own, so a
+   * fused file and a split one hold the same model.
+   */
+  private Tensor fused(String name, TensorType type, Part... parts) {
+    int dim = c.dim();
+    int rows = 0;
+    for (Part part : parts) {
+      rows += part.rows();
+    }
+    float[] all = new float[rows * dim];
+    int at = 0;
+    for (Part part : parts) {
+      int n = part.rows() * dim;
+      System.arraycopy(values(part.name(), n, dim), 0, all, at, n);
+      at += n;
+    }
+    return new Tensor(name + ".weight", new long[] {dim, rows}, type, Quantizer.encode(all, type));
   }
 
   private static void writeInt(DataOutputStream out, int v) throws IOException {

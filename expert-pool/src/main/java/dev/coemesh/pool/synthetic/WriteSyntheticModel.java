@@ -1,6 +1,7 @@
 package dev.coemesh.pool.synthetic;
 
 import dev.coemesh.pool.cli.Args;
+import dev.coemesh.pool.model.Architecture;
 import dev.coemesh.pool.model.ModelConfig;
 import dev.coemesh.pool.model.TensorType;
 import java.io.IOException;
@@ -10,8 +11,10 @@ import java.util.Set;
 
 /**
  * {@code ./mesh synth --out DIR [--shape stories15M | --dim D --hidden H --layers L --heads N
- * --kv-heads K --vocab V --seq S] [--gguf-type Q8_0] [--seed 1]}: writes {@code model.bin}, {@code
- * tokenizer.bin} and {@code model.gguf} with deterministic random weights.
+ * --kv-heads K --vocab V --seq S] [--arch llama|llama3|qwen2|phi3] [--rope-theta T] [--gguf-type
+ * Q8_0] [--seed 1]}: writes {@code model.bin}, {@code tokenizer.bin} and {@code model.gguf} with
+ * deterministic random weights. {@code --arch} shapes the GGUF file only (the llama2.c files are
+ * always plain Llama); {@code llama3} is Llama with Llama 3.1-style rotary frequency factors.
  */
 public final class WriteSyntheticModel {
   private static final Set<String> OPTIONS =
@@ -26,13 +29,26 @@ public final class WriteSyntheticModel {
           "vocab",
           "seq",
           "gguf-type",
-          "seed");
+          "seed",
+          "arch",
+          "rope-theta");
 
   private WriteSyntheticModel() {}
 
   public static void main(String[] argv) throws IOException {
     Args args = Args.parse(argv, OPTIONS);
-    ModelConfig config =
+    String archName = args.get("arch", "llama");
+    boolean llama3 = archName.equals("llama3");
+    Architecture arch =
+        Architecture.fromGguf(llama3 ? "llama" : archName)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "--arch "
+                            + archName
+                            + "; supported: llama3, "
+                            + Architecture.supportedNames()));
+    ModelConfig shape =
         "stories15M".equals(args.get("shape", "stories15M")) && args.get("dim", null) == null
             ? SyntheticModel.STORIES_15M
             : new ModelConfig(
@@ -46,11 +62,28 @@ public final class WriteSyntheticModel {
                 10000f,
                 args.integer("dim", 288) / args.integer("heads", 6),
                 1e-5f);
+    ModelConfig config =
+        new ModelConfig(
+            shape.dim(),
+            shape.hiddenDim(),
+            shape.layers(),
+            shape.heads(),
+            shape.kvHeads(),
+            shape.vocabSize(),
+            shape.contextLength(),
+            (float) args.real("rope-theta", llama3 ? 500000 : shape.ropeTheta()),
+            shape.ropeDim(),
+            shape.rmsEps(),
+            arch.ropeStyle());
     Path dir = Path.of(args.required("out"));
     Files.createDirectories(dir);
     SyntheticModel model = new SyntheticModel(config, args.integer("seed", 1));
     model.writeLlama2c(dir.resolve("model.bin"), dir.resolve("tokenizer.bin"));
-    model.writeGguf(dir.resolve("model.gguf"), TensorType.valueOf(args.get("gguf-type", "F32")));
+    model.writeGguf(
+        dir.resolve("model.gguf"),
+        TensorType.valueOf(args.get("gguf-type", "F32")),
+        arch,
+        llama3 ? SyntheticModel.llama31FreqFactors(config.ropeDim()) : null);
     System.out.println(
         "wrote " + dir.resolve("model.bin") + ", tokenizer.bin, model.gguf for " + config);
   }
