@@ -4,6 +4,7 @@ import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.kv.ModelFingerprint;
 import dev.coemesh.pool.tokenizer.ByteLevelBpeTokenizer;
+import dev.coemesh.pool.tokenizer.PreTokenizer;
 import dev.coemesh.pool.tokenizer.SentencePieceTokenizer;
 import dev.coemesh.pool.tokenizer.Tokenizer;
 import java.nio.file.Path;
@@ -296,6 +297,14 @@ public final class GgufLoader {
     return gguf.tensors().containsKey(name) ? vector(gguf, name, length) : null;
   }
 
+  /** Only the tokenizer of a GGUF file; vocabulary-only files (no tensors) load too. */
+  public static Tokenizer tokenizer(Path path) {
+    GgufFile gguf = GgufFile.read(path);
+    int vocab =
+        gguf.metadata().get("tokenizer.ggml.tokens") instanceof String[] tokens ? tokens.length : 0;
+    return tokenizer(gguf, vocab);
+  }
+
   static Tokenizer tokenizer(GgufFile gguf, int vocab) {
     String kind = gguf.string("tokenizer.ggml.model");
     if (!(gguf.metadata().get("tokenizer.ggml.tokens") instanceof String[] tokens)) {
@@ -347,14 +356,21 @@ public final class GgufLoader {
             }
           }
         }
-        String pre = gguf.metadata().get("tokenizer.ggml.pre") instanceof String s ? s : "gpt2";
-        Pattern split =
-            pre.startsWith("llama")
-                ? ByteLevelBpeTokenizer.LLAMA3_SPLIT
-                : ByteLevelBpeTokenizer.GPT2_SPLIT;
+        // llama.cpp's rule: a BPE file that names no pre-tokenizer gets its "default" one
+        String pre = gguf.metadata().get("tokenizer.ggml.pre") instanceof String s ? s : "default";
+        PreTokenizer preTokenizer =
+            PreTokenizer.fromGguf(pre)
+                .orElseThrow(
+                    () ->
+                        invalid(
+                            gguf,
+                            "has unsupported pre-tokenizer '"
+                                + pre
+                                + "'; supported: "
+                                + PreTokenizer.supportedNames()));
         boolean addBos =
             !(gguf.metadata().get("tokenizer.ggml.add_bos_token") instanceof Boolean b) || b;
-        yield new ByteLevelBpeTokenizer(tokens, merges, control, split, bos, eos, addBos);
+        yield new ByteLevelBpeTokenizer(tokens, merges, control, preTokenizer, bos, eos, addBos);
       }
       default -> throw invalid(gguf, "uses tokenizer '" + kind + "'; supported: llama, gpt2");
     };

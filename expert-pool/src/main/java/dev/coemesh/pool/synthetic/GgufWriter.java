@@ -38,9 +38,21 @@ final class GgufWriter {
         u32(6);
         u32(Float.floatToIntBits(f));
       }
+      case Boolean b -> {
+        u32(7);
+        bytes(new byte[] {(byte) (b ? 1 : 0)});
+      }
       case String s -> {
         u32(8);
         string(s);
+      }
+      case int[] ints -> {
+        u32(9);
+        u32(5);
+        u64(ints.length);
+        for (int i : ints) {
+          u32(i);
+        }
       }
       case String[] strings -> {
         u32(9);

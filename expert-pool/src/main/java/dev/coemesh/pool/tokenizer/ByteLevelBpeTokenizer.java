@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -20,14 +19,10 @@ import java.util.regex.Pattern;
  */
 public final class ByteLevelBpeTokenizer implements Tokenizer {
   /** GPT-2's pre-tokenizer. */
-  public static final Pattern GPT2_SPLIT =
-      Pattern.compile(
-          "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
+  public static final Pattern GPT2_SPLIT = PreTokenizer.GPT2.pattern();
 
   /** Llama-3's pre-tokenizer (GGUF {@code tokenizer.ggml.pre=llama-bpe}). */
-  public static final Pattern LLAMA3_SPLIT =
-      Pattern.compile(
-          "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+");
+  public static final Pattern LLAMA3_SPLIT = PreTokenizer.LLAMA3.pattern();
 
   private static final char[] BYTE_TO_CHAR = new char[256];
   private static final Map<Character, Integer> CHAR_TO_BYTE = new HashMap<>();
@@ -47,21 +42,56 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   private final int[] symbolTokens; // [symbol] its token id, -1 when the vocabulary lacks it
   private final MergeRules mergeRules;
   private final Set<Integer> controlTokens;
-  private final Pattern split;
+  private final Map<String, Integer> ids; // token text -> first id with it
+  private final List<Pattern> splits;
+  private final boolean wholePieceTokens;
   private final int bosId;
   private final int eosId;
   private final boolean addBos;
 
-  /**
-   * @param tokens vocabulary in byte-to-unicode form
-   * @param merges merge rules {@code "left right"}, highest priority first
-   * @param controlTokens ids decoded to nothing (BOS, EOS, chat markers)
-   */
+  /** A tokenizer that pre-tokenizes with one regex and always merges. */
   public ByteLevelBpeTokenizer(
       String[] tokens,
       List<String> merges,
       Set<Integer> controlTokens,
       Pattern split,
+      int bosId,
+      int eosId,
+      boolean addBos) {
+    this(tokens, merges, controlTokens, List.of(split), false, bosId, eosId, addBos);
+  }
+
+  /**
+   * @param tokens vocabulary in byte-to-unicode form
+   * @param merges merge rules {@code "left right"}, highest priority first
+   * @param controlTokens ids decoded to nothing (BOS, EOS, chat markers)
+   * @param preTokenizer how text is cut into the pieces merges stay within
+   */
+  public ByteLevelBpeTokenizer(
+      String[] tokens,
+      List<String> merges,
+      Set<Integer> controlTokens,
+      PreTokenizer preTokenizer,
+      int bosId,
+      int eosId,
+      boolean addBos) {
+    this(
+        tokens,
+        merges,
+        controlTokens,
+        preTokenizer.patterns(),
+        preTokenizer.wholePieceTokens(),
+        bosId,
+        eosId,
+        addBos);
+  }
+
+  private ByteLevelBpeTokenizer(
+      String[] tokens,
+      List<String> merges,
+      Set<Integer> controlTokens,
+      List<Pattern> splits,
+      boolean wholePieceTokens,
       int bosId,
       int eosId,
       boolean addBos) {
@@ -103,7 +133,9 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       symbolTokens[s] = id == null ? -1 : id;
     }
     this.controlTokens = Set.copyOf(controlTokens);
-    this.split = split;
+    this.ids = ids;
+    this.splits = List.copyOf(splits);
+    this.wholePieceTokens = wholePieceTokens;
     this.bosId = bosId;
     this.eosId = eosId;
     this.addBos = addBos;
@@ -127,10 +159,16 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     }
     MergeRules.Workspace work = new MergeRules.Workspace();
     int[] word = new int[64]; // [symbol position] of the current pre-tokenized piece
-    Matcher matcher = split.matcher(text);
-    while (matcher.find()) {
-      byte[] bytes = matcher.group().getBytes(StandardCharsets.UTF_8);
+    for (String piece : PreTokenizer.split(text, splits)) {
+      byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
       poll.work(bytes.length);
+      if (wholePieceTokens) {
+        Integer whole = ids.get(symbolsOf(bytes));
+        if (whole != null) {
+          out.add(whole);
+          continue;
+        }
+      }
       if (word.length < bytes.length) {
         word = new int[Math.max(bytes.length, 2 * word.length)];
       }
