@@ -60,6 +60,27 @@ class ArchitectureLoadingTest {
     assertTrue(model.weights().output() != model.weights().tokenEmbedding());
   }
 
+  /**
+   * Phi-3 mini 4k attends over the last 2047 positions only; the engine stops at the window, where
+   * every position still sees all before it, instead of computing past it differently.
+   */
+  @Test
+  void phi3ContextStopsAtItsSlidingWindow(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("phi3-window.gguf");
+    new SyntheticModel(NEOX, 3).writeGguf(file, TensorType.F32, Architecture.PHI3, null);
+    assertEquals(64, ModelLoader.load(file, null).config().contextLength());
+    byte[] bytes = Files.readAllBytes(file);
+    // the key's value follows it: type u32 (4 = UINT32) then the window, 64, little-endian
+    int value =
+        indexOf(bytes, "phi3.attention.sliding_window".getBytes(StandardCharsets.UTF_8), 0)
+            + "phi3.attention.sliding_window".length()
+            + 4;
+    assertEquals(64, bytes[value]);
+    bytes[value] = 40;
+    Files.write(file, bytes);
+    assertEquals(40, ModelLoader.load(file, null).config().contextLength());
+  }
+
   @Test
   void llama31RopeFrequencyFactorsAreRead(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("llama3.gguf");
