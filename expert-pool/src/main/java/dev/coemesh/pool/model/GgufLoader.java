@@ -95,7 +95,10 @@ public final class GgufLoader {
     }
     // Phi-3's sliding window: positions past it would attend differently, so the engine stops
     // at the window (4k Phi-3 mini: 2047 of 4096), where every position still sees all before it.
-    long window = gguf.integer(arch + ".attention.sliding_window", 0);
+    long window =
+        gguf.integer(
+            arch + ".attention.sliding_window",
+            architecture == Architecture.PHI3 ? phi3DefaultWindow(layers, context) : 0);
     if (window > 0 && window < context) {
       context = (int) window;
     }
@@ -157,6 +160,15 @@ public final class GgufLoader {
         weights,
         tokenizer,
         new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+  }
+
+  /**
+   * The window of Phi-3 files converted before GGUF had the key, as llama.cpp assumes it: 2047 for
+   * the 4k-context mini (32 blocks) and medium (40 blocks); the 128k models' windows are longer
+   * than their context, so none.
+   */
+  private static long phi3DefaultWindow(int layers, int context) {
+    return (layers == 32 || layers == 40) && context == 4096 ? 2047 : 0;
   }
 
   /**

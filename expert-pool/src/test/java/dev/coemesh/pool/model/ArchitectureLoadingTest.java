@@ -81,6 +81,19 @@ class ArchitectureLoadingTest {
     assertEquals(40, ModelLoader.load(file, null).config().contextLength());
   }
 
+  /**
+   * Phi-3 mini 4k files from before the key: llama.cpp assumes the window, and so does the engine.
+   */
+  @Test
+  void aPhi3MiniFileWithoutTheWindowKeyGetsTheWindowOf2047(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("phi3-mini-4k.gguf");
+    ModelConfig mini =
+        new ModelConfig(64, 96, 32, 4, 4, 300, 4096, 1e4f, 16, 1e-5f, RopeStyle.HALVES);
+    new SyntheticModel(mini, 3).writeGguf(file, TensorType.F32, Architecture.PHI3, null);
+    replaceAfter(file, "", "phi3.attention.sliding_window", "phi3.attention.sliding_windoX");
+    assertEquals(2047, ModelLoader.load(file, null).config().contextLength());
+  }
+
   @Test
   void llama31RopeFrequencyFactorsAreRead(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("llama3.gguf");
