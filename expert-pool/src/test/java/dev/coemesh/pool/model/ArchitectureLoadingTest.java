@@ -118,6 +118,19 @@ class ArchitectureLoadingTest {
         e.getMessage());
   }
 
+  /** Heads wider than embedding/heads (Gemma's, Qwen3's) would need Q wider than the model. */
+  @Test
+  void aHeadWidthOtherThanEmbeddingOverHeadsIsRefused(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("wide-heads.gguf");
+    ModelConfig partialRope = new ModelConfig(64, 96, 2, 4, 2, 300, 64, 1e4f, 8, 1e-5f);
+    new SyntheticModel(partialRope, 3).writeGguf(file, TensorType.F32);
+    // same length, so the value (8) now claims heads of 8 where embedding/heads is 16
+    replaceAfter(file, "", "llama.rope.dimension_count", "llama.attention.key_length");
+    MeshException e = assertThrows(MeshException.class, () -> ModelLoader.load(file, null));
+    assertEquals(ErrorCode.MODEL_FILE_INVALID, e.code());
+    assertTrue(e.getMessage().contains("llama.attention.key_length 8; supported:"), e.getMessage());
+  }
+
   @Test
   void aTensorTheEngineWouldIgnoreIsRefusedByName(@TempDir Path dir) throws IOException {
     Path file = dir.resolve("extra.gguf");
