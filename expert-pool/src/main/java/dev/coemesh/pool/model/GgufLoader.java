@@ -67,17 +67,71 @@ public final class GgufLoader {
                             + archName
                             + "'; supported: "
                             + Architecture.supportedNames()));
-    String arch = architecture.ggufName();
     GgufFile.TensorInfo embedding = gguf.tensor("token_embd.weight");
     if (embedding.dims().length != 2 || embedding.dims()[1] > Integer.MAX_VALUE) {
       throw invalid(gguf, "tensor token_embd.weight has dims " + Arrays.toString(embedding.dims()));
     }
+    int vocab = (int) embedding.dims()[1];
+    ModelConfig config = config(gguf, architecture, vocab);
+    int dim = config.dim();
+    int layers = config.layers();
+    if (layers > gguf.tensors().size() / MIN_TENSORS_PER_BLOCK) {
+      throw invalid(
+          gguf, "has " + layers + " blocks but only " + gguf.tensors().size() + " tensors");
+    }
+    checkTensorNames(gguf, layers);
+    List<LayerWeights> layerWeights = new ArrayList<>(layers);
+    for (int l = 0; l < layers; l++) {
+      layerWeights.add(layer(gguf, config, l));
+    }
+    Weight tokenEmbedding = matrix(gguf, "token_embd.weight", vocab, dim);
+    Weight output =
+        gguf.tensors().containsKey("output.weight")
+            ? matrix(gguf, "output.weight", vocab, dim)
+            : tokenEmbedding;
+    float[] freqFactors =
+        gguf.tensors().containsKey("rope_freqs.weight")
+            ? vector(gguf, "rope_freqs.weight", config.ropeDim() / 2)
+            : null;
+    if (freqFactors != null) {
+      for (float f : freqFactors) {
+        if (!(f > 0) || Float.isInfinite(f)) { // each divides a rotary angle
+          throw invalid(gguf, "has a rope_freqs.weight factor " + f + "; factors must be > 0");
+        }
+      }
+    }
+    ModelWeights weights =
+        new ModelWeights(
+            tokenEmbedding,
+            layerWeights,
+            vector(gguf, "output_norm.weight", dim),
+            output,
+            freqFactors);
+    Tokenizer tokenizer = tokenizer(gguf, vocab);
+    String name =
+        gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
+            ? n
+            : path.getFileName().toString().replaceFirst("\\.gguf$", "");
+    return new Model(
+        name,
+        config,
+        weights,
+        tokenizer,
+        new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+  }
+
+  /**
+   * The shape from the architecture's metadata keys, refusing what the engine would compute
+   * differently: heads of another width than embedding/heads, rotary scaling. A sliding window
+   * shorter than the context (Phi-3's) becomes the context, the longest the engine is exact for.
+   */
+  private static ModelConfig config(GgufFile gguf, Architecture architecture, int vocab) {
+    String arch = architecture.ggufName();
     int dim = int32(gguf, arch + ".embedding_length");
     int heads = int32(gguf, arch + ".attention.head_count");
     int kvHeads = int32(gguf, arch + ".attention.head_count_kv", heads);
     int layers = int32(gguf, arch + ".block_count");
     int hidden = int32(gguf, arch + ".feed_forward_length");
-    int vocab = (int) embedding.dims()[1];
     int context = int32(gguf, arch + ".context_length");
     int headSize = dim / Math.max(1, heads);
     for (String key : List.of(arch + ".attention.key_length", arch + ".attention.value_length")) {
@@ -123,43 +177,7 @@ public final class GgufLoader {
     } catch (IllegalArgumentException e) {
       throw invalid(gguf, "has an impossible shape: " + e.getMessage());
     }
-
-    if (layers > gguf.tensors().size() / MIN_TENSORS_PER_BLOCK) {
-      throw invalid(
-          gguf, "has " + layers + " blocks but only " + gguf.tensors().size() + " tensors");
-    }
-    checkTensorNames(gguf, layers);
-    List<LayerWeights> layerWeights = new ArrayList<>(layers);
-    for (int l = 0; l < layers; l++) {
-      layerWeights.add(layer(gguf, config, l));
-    }
-    Weight tokenEmbedding = matrix(gguf, "token_embd.weight", vocab, dim);
-    Weight output =
-        gguf.tensors().containsKey("output.weight")
-            ? matrix(gguf, "output.weight", vocab, dim)
-            : tokenEmbedding;
-    float[] freqFactors =
-        gguf.tensors().containsKey("rope_freqs.weight")
-            ? vector(gguf, "rope_freqs.weight", ropeDim / 2)
-            : null;
-    ModelWeights weights =
-        new ModelWeights(
-            tokenEmbedding,
-            layerWeights,
-            vector(gguf, "output_norm.weight", dim),
-            output,
-            freqFactors);
-    Tokenizer tokenizer = tokenizer(gguf, vocab);
-    String name =
-        gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
-            ? n
-            : path.getFileName().toString().replaceFirst("\\.gguf$", "");
-    return new Model(
-        name,
-        config,
-        weights,
-        tokenizer,
-        new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+    return config;
   }
 
   /**

@@ -12,10 +12,11 @@ import java.util.regex.Pattern;
 
 /**
  * GPT-2 byte-level BPE (GGUF {@code tokenizer.ggml.model=gpt2}, used by Llama-3, Qwen and SmolLM):
- * text is split by a pre-tokenizer regex, each piece's UTF-8 bytes are mapped to printable
- * characters, and adjacent symbols are merged by merge rank (lowest first, the leftmost pair on
- * ties; see {@link MergeRules}). Every byte has a token, so nothing is unknown. Control tokens are
- * never produced from text.
+ * text is cut into pieces by a {@link PreTokenizer}, each piece's UTF-8 bytes are mapped to
+ * printable characters, and adjacent symbols are merged by merge rank (lowest first, the leftmost
+ * pair on ties; see {@link MergeRules}), unless the pre-tokenizer takes a piece that is a token as
+ * that token (Llama 3). Every byte has a token, so nothing is unknown. Control tokens are never
+ * produced from text.
  */
 public final class ByteLevelBpeTokenizer implements Tokenizer {
   /** GPT-2's pre-tokenizer. */
