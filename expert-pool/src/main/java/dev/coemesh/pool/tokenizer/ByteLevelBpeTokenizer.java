@@ -43,7 +43,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   private final int[] symbolTokens; // [symbol] its token id, -1 when the vocabulary lacks it
   private final MergeRules mergeRules;
   private final Set<Integer> controlTokens;
-  private final Map<String, Integer> ids; // token text -> first id with it
+  private final Map<String, Integer> ids; // token text -> first id; empty unless wholePieceTokens
   private final List<Pattern> splits;
   private final boolean wholePieceTokens;
   private final int bosId;
@@ -134,7 +134,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       symbolTokens[s] = id == null ? -1 : id;
     }
     this.controlTokens = Set.copyOf(controlTokens);
-    this.ids = ids;
+    this.ids = wholePieceTokens ? ids : Map.of(); // only whole-piece lookups need it kept
     this.splits = List.copyOf(splits);
     this.wholePieceTokens = wholePieceTokens;
     this.bosId = bosId;
