@@ -238,6 +238,9 @@ public final class JinjaChatFormat implements ChatFormat {
     // functions are variables in Jinja: templates test "strftime_now is defined" before calling it
     bindings.put("strftime_now", true);
     bindings.put("raise_exception", true);
+    // A detached copy of the global context per rendering: a context reports every name it
+    // resolves to its parent, so renderings sharing the global context as parent would all write
+    // into its (unsynchronized, ever-growing) sets.
     JinjavaInterpreter interpreter =
         new JinjavaInterpreter(
             jinjava,
