@@ -32,7 +32,8 @@ import jinjava.javax.el.CompositeELResolver;
  * eos_token}, the functions {@code raise_exception(message)} and {@code strftime_now(format)}; no
  * {@code tools}. Blocks are trimmed as Hugging Face configures Jinja ({@code trim_blocks}, {@code
  * lstrip_blocks}, one trailing newline of the source dropped), Python's string methods and {@code
- * tojson} have Python's meaning ({@link PythonStringMethods}, {@link PythonJsonFilter}).
+ * tojson} have Python's meaning ({@link PythonStringMethods}, {@link PythonJsonFilter}), and a
+ * {@code for} may filter its items ({@link FilteredForTag}).
  *
  * <p>The rendering is the template's text as is: a leading BOS stays (the tokenizers read it as the
  * BOS token and then add no second one), and so does a trailing EOS.
@@ -104,6 +105,7 @@ public final class JinjaChatFormat implements ChatFormat {
         new ELFunctionDefinition(
             "", "strftime_now", TemplateFunctions.class, "strftimeNow", String.class));
     jinjava.registerFilter(new PythonJsonFilter());
+    jinjava.registerTag(new FilteredForTag());
 
     JinjavaInterpreter parser = jinjava.newInterpreter();
     Node root = parser.parse(withoutTrailingNewline(template));

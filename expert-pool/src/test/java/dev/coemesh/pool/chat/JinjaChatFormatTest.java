@@ -219,6 +219,14 @@ class JinjaChatFormatTest {
             "{{ messages[0]['content'] | trim }}{{ messages[0].content | length }}", "hi4"),
         Arguments.of("{{ undefined_thing is defined }} {{ messages is defined }}", "false true"),
         Arguments.of(
+            "{% for k, v in {'a': 1, 'return': 2, 'b': 3}.items() if k != 'return' %}"
+                + "{{ loop.index }}{{ k }}={{ v }}{{ ',' if not loop.last }}{% endfor %}",
+            "1a=1,2b=3"),
+        Arguments.of(
+            "{% for m in messages if m.role == 'user' %}{{ m.content | trim }}"
+                + "{{ loop.length }}{% endfor %}|{% for x in ['if', 'b'] %}{{ x }}{% endfor %}",
+            "hi1|ifb"),
+        Arguments.of(
             "{% set v = {'a': [1, 'é'], 'b': none, 'c': true} %}{{ v | tojson }}",
             "{\"a\": [1, \"é\"], \"b\": null, \"c\": true}"));
   }
