@@ -176,7 +176,7 @@ public final class JinjaChatFormat implements ChatFormat {
 
   @Override
   public String render(List<ChatTurn> turns, boolean addGenerationPrompt) {
-    List<ChatTurn> seen = systemRole ? turns : foldSystemTurns(turns);
+    List<ChatTurn> seen = systemRole ? turns : SystemTurns.foldIntoUserTurns(turns);
     return switch (attempt(seen, addGenerationPrompt)) {
       case Outcome.Rendered r -> r.text();
       case Outcome.Refused r -> throw MeshException.invalid("messages", r.message());
@@ -310,40 +310,6 @@ public final class JinjaChatFormat implements ChatFormat {
         m.put("name", t.name());
       }
       out.add(m);
-    }
-    return out;
-  }
-
-  /**
-   * The turns for a template without a system role, as llama.cpp's polyfill makes them: pending
-   * system texts (joined by newlines) open the next user turn, separated from it by a newline; if
-   * another role comes first, or the conversation ends, they become a user turn of their own.
-   */
-  static List<ChatTurn> foldSystemTurns(List<ChatTurn> turns) {
-    List<ChatTurn> out = new ArrayList<>(turns.size());
-    StringBuilder pending = new StringBuilder();
-    for (ChatTurn t : turns) {
-      if (t.role().equals("system")) {
-        if (!pending.isEmpty()) {
-          pending.append('\n');
-        }
-        pending.append(t.content());
-        continue;
-      }
-      if (!pending.isEmpty()) {
-        if (t.role().equals("user")) {
-          String content = t.content().isEmpty() ? "" : "\n" + t.content();
-          out.add(new ChatTurn("user", pending + content, t.name()));
-          pending.setLength(0);
-          continue;
-        }
-        out.add(new ChatTurn("user", pending.toString()));
-        pending.setLength(0);
-      }
-      out.add(t);
-    }
-    if (!pending.isEmpty()) {
-      out.add(new ChatTurn("user", pending.toString()));
     }
     return out;
   }

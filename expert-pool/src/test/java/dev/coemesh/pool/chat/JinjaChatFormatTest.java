@@ -171,7 +171,7 @@ class JinjaChatFormatTest {
     assertTrue(chatml.supportsSystemRole());
     assertEquals(
         List.of(new ChatTurn("user", "s1\ns2\nhi"), new ChatTurn("assistant", "x")),
-        JinjaChatFormat.foldSystemTurns(
+        SystemTurns.foldIntoUserTurns(
             List.of(
                 new ChatTurn("system", "s1"),
                 new ChatTurn("system", "s2"),
@@ -179,7 +179,7 @@ class JinjaChatFormatTest {
                 new ChatTurn("assistant", "x"))));
     assertEquals(
         List.of(new ChatTurn("user", "s"), new ChatTurn("assistant", "x")),
-        JinjaChatFormat.foldSystemTurns(
+        SystemTurns.foldIntoUserTurns(
             List.of(new ChatTurn("system", "s"), new ChatTurn("assistant", "x"))));
   }
 
