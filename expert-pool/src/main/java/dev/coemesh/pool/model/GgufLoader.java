@@ -3,8 +3,11 @@ package dev.coemesh.pool.model;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.kv.ModelFingerprint;
+import dev.coemesh.pool.chat.ChatFormat;
+import dev.coemesh.pool.chat.JinjaChatFormat;
 import dev.coemesh.pool.tokenizer.ByteLevelBpeTokenizer;
 import dev.coemesh.pool.tokenizer.SentencePieceTokenizer;
+import dev.coemesh.pool.tokenizer.SpecialTokens;
 import dev.coemesh.pool.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Builds a {@link Model} from a GGUF file of a Llama-architecture model: shape from metadata (RoPE
  * dimension count and frequency base honoured), weights as views of the mapped file, output weights
- * separate or tied, and the tokenizer from {@code tokenizer.ggml.*}.
+ * separate or tied, the tokenizer from {@code tokenizer.ggml.*} (its control and user-defined
+ * tokens found in text), and the chat format from {@code tokenizer.chat_template}.
  */
 public final class GgufLoader {
   private static final Set<String> LLAMA_FAMILY = Set.of("llama", "mistral", "granite");
@@ -82,6 +86,7 @@ public final class GgufLoader {
         new ModelWeights(
             tokenEmbedding, layerWeights, vector(gguf, "output_norm.weight", dim), output);
     Tokenizer tokenizer = tokenizer(gguf, vocab);
+    ChatFormat chatFormat = chatFormat(gguf, tokenizer.bosId(), tokenizer.eosId());
     String name =
         gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
             ? n
@@ -91,7 +96,8 @@ public final class GgufLoader {
         config,
         weights,
         tokenizer,
-        new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+        new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())),
+        chatFormat);
   }
 
   private static MeshException invalid(GgufFile gguf, String what) {
@@ -157,6 +163,38 @@ public final class GgufLoader {
     return out;
   }
 
+  /** Control, user-defined and unknown tokens by {@code tokenizer.ggml.token_type}, if given. */
+  private static SpecialTokens specialTokens(GgufFile gguf, String[] tokens) {
+    Object types = gguf.metadata().get("tokenizer.ggml.token_type");
+    if (types == null) {
+      return SpecialTokens.NONE;
+    }
+    if (!(types instanceof long[] t) || t.length != tokens.length) {
+      throw invalid(gguf, "has a tokenizer.ggml.token_type that is not one integer per token");
+    }
+    return SpecialTokens.fromTypes(tokens, t);
+  }
+
+  /**
+   * The model's chat format: its {@code tokenizer.chat_template} compiled with the texts of its BOS
+   * and EOS tokens, or {@link ChatFormat#PLAIN} when the file has none.
+   */
+  static ChatFormat chatFormat(GgufFile gguf, int bos, int eos) {
+    Object template = gguf.metadata().get("tokenizer.chat_template");
+    if (template == null) {
+      return ChatFormat.PLAIN;
+    }
+    if (!(template instanceof String source) || source.isBlank()) {
+      throw invalid(gguf, "has a tokenizer.chat_template that is not a template");
+    }
+    String[] tokens = (String[]) gguf.metadata().get("tokenizer.ggml.tokens");
+    try {
+      return JinjaChatFormat.compile(source, tokens[bos], tokens[eos]);
+    } catch (MeshException e) {
+      throw invalid(gguf, "has a tokenizer.chat_template that cannot be used: " + e.getMessage());
+    }
+  }
+
   static Tokenizer tokenizer(GgufFile gguf, int vocab) {
     String kind = gguf.string("tokenizer.ggml.model");
     if (!(gguf.metadata().get("tokenizer.ggml.tokens") instanceof String[] tokens)) {
@@ -181,7 +219,8 @@ public final class GgufLoader {
           pieces[i] = tokens[i].replace('\u2581', ' ');
         }
         SentencePieceTokenizer tokenizer =
-            new SentencePieceTokenizer(pieces, scores, bos, eos, false);
+            new SentencePieceTokenizer(
+                pieces, scores, bos, eos, false, specialTokens(gguf, tokens));
         String gap = tokenizer.byteFallbackGap();
         if (gap != null) {
           throw invalid(gguf, gap);
@@ -200,14 +239,6 @@ public final class GgufLoader {
             throw invalid(gguf, "has a byte-level vocabulary without a token for byte " + b);
           }
         }
-        Set<Integer> control = new HashSet<>();
-        if (gguf.metadata().get("tokenizer.ggml.token_type") instanceof long[] types) {
-          for (int i = 0; i < types.length; i++) {
-            if (types[i] == 3) {
-              control.add(i);
-            }
-          }
-        }
         String pre = gguf.metadata().get("tokenizer.ggml.pre") instanceof String s ? s : "gpt2";
         Pattern split =
             pre.startsWith("llama")
@@ -215,7 +246,8 @@ public final class GgufLoader {
                 : ByteLevelBpeTokenizer.GPT2_SPLIT;
         boolean addBos =
             !(gguf.metadata().get("tokenizer.ggml.add_bos_token") instanceof Boolean b) || b;
-        yield new ByteLevelBpeTokenizer(tokens, merges, control, split, bos, eos, addBos);
+        yield new ByteLevelBpeTokenizer(
+            tokens, merges, specialTokens(gguf, tokens), split, bos, eos, addBos);
       }
       default -> throw invalid(gguf, "uses tokenizer '" + kind + "'; supported: llama, gpt2");
     };

@@ -50,6 +50,14 @@ final class GgufWriter {
           string(s);
         }
       }
+      case int[] ints -> {
+        u32(9);
+        u32(5);
+        u64(ints.length);
+        for (int i : ints) {
+          u32(i);
+        }
+      }
       case float[] floats -> {
         u32(9);
         u32(6);

@@ -108,6 +108,11 @@ public final class SyntheticModel {
 
   /** Writes a GGUF v3 file with matrices in {@code matrixType} (norms stay F32). */
   public void writeGguf(Path path, TensorType matrixType) throws IOException {
+    writeGguf(path, matrixType, ChatMetadata.NONE);
+  }
+
+  /** As {@link #writeGguf(Path, TensorType)}, with a chat template and its control tokens. */
+  public void writeGguf(Path path, TensorType matrixType, ChatMetadata chat) throws IOException {
     int dim = c.dim();
     int kvDim = c.kvDim();
     int hidden = c.hiddenDim();
@@ -133,6 +138,29 @@ public final class SyntheticModel {
     meta.put("tokenizer.ggml.scores", vocabulary.scores());
     meta.put("tokenizer.ggml.bos_token_id", 1);
     meta.put("tokenizer.ggml.eos_token_id", 2);
+    if (!chat.isNone()) {
+      int first = tokens.length - chat.controlTokens().size();
+      if (first < 259 + 95) { // unk, BOS, EOS, bytes, printable ASCII
+        throw new IllegalArgumentException(
+            "a vocabulary of " + tokens.length + " has no room for the control tokens");
+      }
+      int[] types = new int[tokens.length];
+      java.util.Arrays.fill(types, 1); // NORMAL
+      types[0] = 2; // UNKNOWN
+      types[1] = 3; // CONTROL
+      types[2] = 3;
+      for (int b = 0; b < 256; b++) {
+        types[3 + b] = 6; // BYTE
+      }
+      for (int i = 0; i < chat.controlTokens().size(); i++) {
+        tokens[first + i] = chat.controlTokens().get(i);
+        types[first + i] = 3;
+      }
+      meta.put("tokenizer.ggml.token_type", types);
+      if (chat.template() != null) {
+        meta.put("tokenizer.chat_template", chat.template());
+      }
+    }
 
     List<Tensor> tensors = new ArrayList<>();
     tensors.add(

@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
  * GPT-2 byte-level BPE (GGUF {@code tokenizer.ggml.model=gpt2}, used by Llama-3, Qwen and SmolLM):
  * text is split by a pre-tokenizer regex, each piece's UTF-8 bytes are mapped to printable
  * characters, and adjacent symbols are merged by merge rank (lowest first, the leftmost pair on
- * ties; see {@link MergeRules}). Every byte has a token, so nothing is unknown. Control tokens are
- * never produced from text.
+ * ties; see {@link MergeRules}). Every byte has a token, so nothing is unknown. Control tokens come
+ * from text only as {@link SpecialTokens} finds them there, when the vocabulary's are given.
  */
 public final class ByteLevelBpeTokenizer implements Tokenizer {
   /** GPT-2's pre-tokenizer. */
@@ -46,21 +46,39 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   private final String[] symbols; // [symbol] its text; merges make only interned symbols
   private final int[] symbolTokens; // [symbol] its token id, -1 when the vocabulary lacks it
   private final MergeRules mergeRules;
-  private final Set<Integer> controlTokens;
+  private final SpecialTokens specials;
   private final Pattern split;
   private final int bosId;
   private final int eosId;
   private final boolean addBos;
 
   /**
-   * @param tokens vocabulary in byte-to-unicode form
-   * @param merges merge rules {@code "left right"}, highest priority first
+   * A tokenizer that finds no special tokens in text.
+   *
    * @param controlTokens ids decoded to nothing (BOS, EOS, chat markers)
    */
   public ByteLevelBpeTokenizer(
       String[] tokens,
       List<String> merges,
       Set<Integer> controlTokens,
+      Pattern split,
+      int bosId,
+      int eosId,
+      boolean addBos) {
+    this(tokens, merges, new SpecialTokens(Map.of(), controlTokens), split, bosId, eosId, addBos);
+  }
+
+  /**
+   * @param tokens vocabulary in byte-to-unicode form
+   * @param merges merge rules {@code "left right"}, highest priority first
+   * @param specials the special tokens whose text in the input becomes that token, and the ids
+   *     decoded to nothing; with them, {@code encode(text, true)} adds no BOS to a text that starts
+   *     with the BOS token's text
+   */
+  public ByteLevelBpeTokenizer(
+      String[] tokens,
+      List<String> merges,
+      SpecialTokens specials,
       Pattern split,
       int bosId,
       int eosId,
@@ -102,7 +120,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       symbols[s] = id == null ? symbolTexts.get(s) : this.tokens[id];
       symbolTokens[s] = id == null ? -1 : id;
     }
-    this.controlTokens = Set.copyOf(controlTokens);
+    this.specials = specials;
     this.split = split;
     this.bosId = bosId;
     this.eosId = eosId;
@@ -122,10 +140,42 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   public int[] encode(String text, boolean bos, BooleanSupplier cancelled) {
     CancellationPoll poll = new CancellationPoll(cancelled);
     IntList out = new IntList(text.length() / 3 + 1);
-    if (bos && addBos && bosId >= 0) {
-      out.add(bosId);
-    }
+    boolean addsBos = bos && addBos && bosId >= 0;
     MergeRules.Workspace work = new MergeRules.Workspace();
+    if (specials.isEmpty()) {
+      if (addsBos) {
+        out.add(bosId);
+      }
+      encodePlain(text, out, work, poll);
+      return out.toArray();
+    }
+    specials.split(
+        text,
+        poll,
+        new SpecialTokens.Parts() {
+          @Override
+          public void text(int start, int end) {
+            encodePlain(text.substring(start, end), out, work, poll);
+          }
+
+          @Override
+          public void special(int id) {
+            out.add(id);
+          }
+        });
+    int[] ids = out.toArray();
+    if (!addsBos || (ids.length > 0 && ids[0] == bosId)) {
+      return ids; // a text that starts with the BOS token's text has its BOS already
+    }
+    int[] withBos = new int[ids.length + 1];
+    withBos[0] = bosId;
+    System.arraycopy(ids, 0, withBos, 1, ids.length);
+    return withBos;
+  }
+
+  /** Appends the tokens of {@code text}, which holds no special token's text. */
+  private void encodePlain(
+      String text, IntList out, MergeRules.Workspace work, CancellationPoll poll) {
     int[] word = new int[64]; // [symbol position] of the current pre-tokenized piece
     Matcher matcher = split.matcher(text);
     while (matcher.find()) {
@@ -142,7 +192,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         emit(word[i], out);
       }
     }
-    return out.toArray();
   }
 
   /** A symbol's token, or the tokens of its characters when the vocabulary lacks the symbol. */
@@ -166,7 +215,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       throw new IllegalArgumentException(
           "token id " + token + " outside vocabulary of " + tokens.length);
     }
-    if (controlTokens.contains(token)) {
+    if (specials.isSilent(token)) {
       return new byte[0];
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
