@@ -10,7 +10,6 @@ import dev.coemesh.core.slo.Slo;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.gateway.orchestrate.ChatMessage;
 import dev.coemesh.gateway.orchestrate.Role;
-import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
@@ -306,7 +305,7 @@ public final class MeshBench {
         List.of(
             new ChatMessage(Role.SYSTEM, "You are brief."),
             new ChatMessage(Role.USER, "Where is my parcel?"));
-    String prompt = ChatFormat.PLAIN.render(chat.stream().map(ChatMessage::turn).toList(), true);
+    String prompt = model.chatFormat().render(chat.stream().map(ChatMessage::turn).toList(), true);
     int[] ids = model.tokenizer().encode(prompt, true);
     TenantId tenant = new TenantId("default"); // the gateway's tenant of its API key
     double[][] ttft = new double[2][samples];

@@ -17,7 +17,6 @@ import dev.coemesh.gateway.serve.ServingConfig;
 import dev.coemesh.gateway.serve.UpstreamPool;
 import dev.coemesh.gateway.serve.WorkerChannels;
 import dev.coemesh.pool.backend.EmbeddedExpertBackend;
-import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
@@ -216,7 +215,7 @@ public class EmbeddedMesh {
     LOG.infof(
         "expert %s: %s, %d replica(s) in process, %d thread(s) and %d KV blocks each",
         e.name(), loaded.name(), config.replicas(), c.threads(), c.kvBlocks());
-    return new EmbeddedPool(e.name(), loaded.tokenizer(), ChatFormat.PLAIN, replicas);
+    return new EmbeddedPool(e.name(), loaded.tokenizer(), loaded.chatFormat(), replicas);
   }
 
   private static ExpertPool remote(

@@ -104,9 +104,10 @@ public final class RemotePool implements ExpertPool {
     return tokenizer.tokenize(prompt, cancelled);
   }
 
+  /** The model file's chat template (read here with its tokenizer), else the plain format. */
   @Override
   public ChatFormat chatFormat() {
-    return ChatFormat.PLAIN;
+    return model.chatFormat();
   }
 
   /** Summed over the replicas that hold sequences while they decode (colocated and decode). */
