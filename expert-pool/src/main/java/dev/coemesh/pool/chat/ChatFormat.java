@@ -16,7 +16,7 @@ public interface ChatFormat {
    */
   String render(List<ChatTurn> turns, boolean addGenerationPrompt);
 
-  /** A short description for logs and errors ({@code "plain"}, {@code "gguf template"}). */
+  /** A short description for logs and errors ({@code "plain"}, {@code "jinja template"}). */
   String name();
 
   /**

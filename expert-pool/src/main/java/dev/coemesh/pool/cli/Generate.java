@@ -81,6 +81,7 @@ public final class Generate {
               case TokenEvent.Token t -> out.print(t.text());
               case TokenEvent.Finished f -> end.complete(f);
               case TokenEvent.Failed f -> end.complete(f);
+              case TokenEvent.ToolCallDelta d -> {} // the engine makes no tool calls
             }
           });
       TokenEvent last = end.join();
@@ -99,6 +100,8 @@ public final class Generate {
                 f.reason().wireName());
         case TokenEvent.Failed f -> throw new MeshException(f.code(), f.message());
         case TokenEvent.Token t -> throw new IllegalStateException("stream ended on a token");
+        case TokenEvent.ToolCallDelta d ->
+            throw new IllegalStateException("stream ended on a tool call");
       }
     }
   }

@@ -3,9 +3,12 @@ package dev.coemesh.pool.model;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.kv.ModelFingerprint;
+import dev.coemesh.pool.chat.ChatFormat;
+import dev.coemesh.pool.chat.JinjaChatFormat;
 import dev.coemesh.pool.tokenizer.ByteLevelBpeTokenizer;
 import dev.coemesh.pool.tokenizer.PreTokenizer;
 import dev.coemesh.pool.tokenizer.SentencePieceTokenizer;
+import dev.coemesh.pool.tokenizer.SpecialTokens;
 import dev.coemesh.pool.tokenizer.Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +25,8 @@ import java.util.regex.Pattern;
  * from metadata (RoPE dimension count and frequency base honoured, the rotary style from the
  * architecture), weights as views of the mapped file (fused QKV and gate+up matrices split into row
  * views), optional Q/K/V biases, Llama 3.1's rotary frequency factors, output weights separate or
- * tied, and the tokenizer from {@code tokenizer.ggml.*}.
+ * tied, the tokenizer from {@code tokenizer.ggml.*} (its pre-tokenizer, and its control and
+ * user-defined tokens found in text), and the chat format from {@code tokenizer.chat_template}.
  *
  * <p>Anything the engine would compute differently from the model's own definition is refused with
  * MODEL_FILE_INVALID rather than run wrongly: an unknown architecture, a head width other than
@@ -108,6 +112,7 @@ public final class GgufLoader {
             output,
             freqFactors);
     Tokenizer tokenizer = tokenizer(gguf, vocab);
+    ChatFormat chatFormat = chatFormat(gguf, tokenizer.bosId(), tokenizer.eosId());
     String name =
         gguf.metadata().get("general.name") instanceof String n && !n.isBlank()
             ? n
@@ -117,7 +122,8 @@ public final class GgufLoader {
         config,
         weights,
         tokenizer,
-        new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())));
+        new ModelFingerprint(MappedFile.fingerprint(gguf.bytes())),
+        chatFormat);
   }
 
   /**
@@ -335,6 +341,38 @@ public final class GgufLoader {
     return tokenizer(gguf, vocab);
   }
 
+  /** Control, user-defined and unknown tokens by {@code tokenizer.ggml.token_type}, if given. */
+  private static SpecialTokens specialTokens(GgufFile gguf, String[] tokens) {
+    Object types = gguf.metadata().get("tokenizer.ggml.token_type");
+    if (types == null) {
+      return SpecialTokens.NONE;
+    }
+    if (!(types instanceof long[] t) || t.length != tokens.length) {
+      throw invalid(gguf, "has a tokenizer.ggml.token_type that is not one integer per token");
+    }
+    return SpecialTokens.fromTypes(tokens, t);
+  }
+
+  /**
+   * The model's chat format: its {@code tokenizer.chat_template} compiled with the texts of its BOS
+   * and EOS tokens, or {@link ChatFormat#PLAIN} when the file has none.
+   */
+  static ChatFormat chatFormat(GgufFile gguf, int bos, int eos) {
+    Object template = gguf.metadata().get("tokenizer.chat_template");
+    if (template == null) {
+      return ChatFormat.PLAIN;
+    }
+    if (!(template instanceof String source) || source.isBlank()) {
+      throw invalid(gguf, "has a tokenizer.chat_template that is not a template");
+    }
+    String[] tokens = (String[]) gguf.metadata().get("tokenizer.ggml.tokens");
+    try {
+      return JinjaChatFormat.compile(source, tokens[bos], tokens[eos]);
+    } catch (MeshException e) {
+      throw invalid(gguf, "has a tokenizer.chat_template that cannot be used: " + e.getMessage());
+    }
+  }
+
   static Tokenizer tokenizer(GgufFile gguf, int vocab) {
     String kind = gguf.string("tokenizer.ggml.model");
     if (!(gguf.metadata().get("tokenizer.ggml.tokens") instanceof String[] tokens)) {
@@ -359,7 +397,8 @@ public final class GgufLoader {
           pieces[i] = tokens[i].replace('\u2581', ' ');
         }
         SentencePieceTokenizer tokenizer =
-            new SentencePieceTokenizer(pieces, scores, bos, eos, false);
+            new SentencePieceTokenizer(
+                pieces, scores, bos, eos, false, specialTokens(gguf, tokens));
         String gap = tokenizer.byteFallbackGap();
         if (gap != null) {
           throw invalid(gguf, gap);
@@ -378,14 +417,6 @@ public final class GgufLoader {
             throw invalid(gguf, "has a byte-level vocabulary without a token for byte " + b);
           }
         }
-        Set<Integer> control = new HashSet<>();
-        if (gguf.metadata().get("tokenizer.ggml.token_type") instanceof long[] types) {
-          for (int i = 0; i < types.length; i++) {
-            if (types[i] == 3) {
-              control.add(i);
-            }
-          }
-        }
         // llama.cpp's rule: a BPE file that names no pre-tokenizer gets its "default" one
         String pre = gguf.metadata().get("tokenizer.ggml.pre") instanceof String s ? s : "default";
         PreTokenizer preTokenizer =
@@ -400,7 +431,8 @@ public final class GgufLoader {
                                 + PreTokenizer.supportedNames()));
         boolean addBos =
             !(gguf.metadata().get("tokenizer.ggml.add_bos_token") instanceof Boolean b) || b;
-        yield new ByteLevelBpeTokenizer(tokens, merges, control, preTokenizer, bos, eos, addBos);
+        yield new ByteLevelBpeTokenizer(
+            tokens, merges, specialTokens(gguf, tokens), preTokenizer, bos, eos, addBos);
       }
       default -> throw invalid(gguf, "uses tokenizer '" + kind + "'; supported: llama, gpt2");
     };

@@ -1,5 +1,6 @@
 package dev.coemesh.pool.synthetic;
 
+import dev.coemesh.pool.tokenizer.SpecialTokens;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -18,10 +19,7 @@ import java.util.Set;
  */
 public final class BpeVocabularyFile {
   /** GGUF {@code tokenizer.ggml.token_type}: an ordinary token. */
-  public static final int NORMAL = 1;
-
-  /** GGUF {@code tokenizer.ggml.token_type}: a control token (BOS, EOS), never made from text. */
-  public static final int CONTROL = 3;
+  private static final int NORMAL = 1;
 
   private BpeVocabularyFile() {}
 
@@ -42,7 +40,7 @@ public final class BpeVocabularyFile {
       throws IOException {
     int[] types = new int[tokens.size()];
     for (int i = 0; i < types.length; i++) {
-      types[i] = control.contains(i) ? CONTROL : NORMAL;
+      types[i] = control.contains(i) ? SpecialTokens.CONTROL : NORMAL;
     }
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("general.architecture", "llama");

@@ -109,7 +109,19 @@ public final class SyntheticModel {
 
   /** Writes a Llama GGUF v3 file with matrices in {@code matrixType} (norms stay F32). */
   public void writeGguf(Path path, TensorType matrixType) throws IOException {
-    writeGguf(path, matrixType, Architecture.LLAMA, null);
+    writeGguf(path, matrixType, Architecture.LLAMA, null, ChatMetadata.NONE);
+  }
+
+  /** A Llama GGUF file, as {@link #writeGguf(Path, TensorType)}, with chat metadata. */
+  public void writeGguf(Path path, TensorType matrixType, ChatMetadata chat) throws IOException {
+    writeGguf(path, matrixType, Architecture.LLAMA, null, chat);
+  }
+
+  /** A GGUF file of {@code arch}, as below, without chat metadata. */
+  public void writeGguf(
+      Path path, TensorType matrixType, Architecture arch, float[] ropeFreqFactors)
+      throws IOException {
+    writeGguf(path, matrixType, arch, ropeFreqFactors, ChatMetadata.NONE);
   }
 
   /**
@@ -119,9 +131,14 @@ public final class SyntheticModel {
    * stacked) and declares a sliding window as long as the context.
    *
    * @param ropeFreqFactors Llama 3.1-style {@code rope_freqs.weight} ([ropeDim/2]), or null
+   * @param chat a chat template and the control tokens it writes, or {@link ChatMetadata#NONE}
    */
   public void writeGguf(
-      Path path, TensorType matrixType, Architecture arch, float[] ropeFreqFactors)
+      Path path,
+      TensorType matrixType,
+      Architecture arch,
+      float[] ropeFreqFactors,
+      ChatMetadata chat)
       throws IOException {
     if (c.ropeStyle() != arch.ropeStyle()) {
       throw new IllegalArgumentException(arch + " rotates " + arch.ropeStyle() + ", not " + c);
@@ -155,6 +172,29 @@ public final class SyntheticModel {
     meta.put("tokenizer.ggml.scores", vocabulary.scores());
     meta.put("tokenizer.ggml.bos_token_id", 1);
     meta.put("tokenizer.ggml.eos_token_id", 2);
+    if (!chat.isNone()) {
+      int first = tokens.length - chat.controlTokens().size();
+      if (first < 259 + 95) { // unk, BOS, EOS, bytes, printable ASCII
+        throw new IllegalArgumentException(
+            "a vocabulary of " + tokens.length + " has no room for the control tokens");
+      }
+      int[] types = new int[tokens.length];
+      java.util.Arrays.fill(types, 1); // NORMAL
+      types[0] = 2; // UNKNOWN
+      types[1] = 3; // CONTROL
+      types[2] = 3;
+      for (int b = 0; b < 256; b++) {
+        types[3 + b] = 6; // BYTE
+      }
+      for (int i = 0; i < chat.controlTokens().size(); i++) {
+        tokens[first + i] = chat.controlTokens().get(i);
+        types[first + i] = 3;
+      }
+      meta.put("tokenizer.ggml.token_type", types);
+      if (chat.template() != null) {
+        meta.put("tokenizer.chat_template", chat.template());
+      }
+    }
 
     List<Tensor> tensors = new ArrayList<>();
     tensors.add(

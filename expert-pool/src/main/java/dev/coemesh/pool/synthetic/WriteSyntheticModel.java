@@ -7,14 +7,18 @@ import dev.coemesh.pool.model.TensorType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
  * {@code ./mesh synth --out DIR [--shape stories15M | --dim D --hidden H --layers L --heads N
  * --kv-heads K --vocab V --seq S] [--arch llama|llama3|qwen2|phi3] [--rope-theta T] [--gguf-type
- * Q8_0] [--seed 1]}: writes {@code model.bin}, {@code tokenizer.bin} and {@code model.gguf} with
- * deterministic random weights. {@code --arch} shapes the GGUF file only (the llama2.c files are
- * always plain Llama); {@code llama3} is Llama with Llama 3.1-style rotary frequency factors.
+ * Q8_0] [--seed 1] [--chat-template FILE] [--control-tokens A,B]}: writes {@code model.bin}, {@code
+ * tokenizer.bin} and {@code model.gguf} with deterministic random weights. {@code --arch} shapes
+ * the GGUF file only (the llama2.c files are always plain Llama); {@code llama3} is Llama with
+ * Llama 3.1-style rotary frequency factors. {@code --chat-template} embeds a Jinja chat template in
+ * the GGUF file; {@code --control-tokens} adds the control tokens it writes (comma-separated, e.g.
+ * {@code <|im_start|>,<|im_end|>}) to the end of its vocabulary (see {@link ChatMetadata}).
  */
 public final class WriteSyntheticModel {
   private static final Set<String> OPTIONS =
@@ -31,7 +35,9 @@ public final class WriteSyntheticModel {
           "gguf-type",
           "seed",
           "arch",
-          "rope-theta");
+          "rope-theta",
+          "chat-template",
+          "control-tokens");
 
   private WriteSyntheticModel() {}
 
@@ -79,11 +85,20 @@ public final class WriteSyntheticModel {
     Files.createDirectories(dir);
     SyntheticModel model = new SyntheticModel(config, args.integer("seed", 1));
     model.writeLlama2c(dir.resolve("model.bin"), dir.resolve("tokenizer.bin"));
+    String templateFile = args.get("chat-template", null);
+    String controlTokens = args.get("control-tokens", null);
+    ChatMetadata chat =
+        templateFile == null && controlTokens == null
+            ? ChatMetadata.NONE
+            : new ChatMetadata(
+                templateFile == null ? null : Files.readString(Path.of(templateFile)),
+                controlTokens == null ? List.of() : List.of(controlTokens.split(",")));
     model.writeGguf(
         dir.resolve("model.gguf"),
         TensorType.valueOf(args.get("gguf-type", "F32")),
         arch,
-        llama3 ? SyntheticModel.llama31FreqFactors(config.ropeDim()) : null);
+        llama3 ? SyntheticModel.llama31FreqFactors(config.ropeDim()) : null,
+        chat);
     System.out.println(
         "wrote " + dir.resolve("model.bin") + ", tokenizer.bin, model.gguf for " + config);
   }

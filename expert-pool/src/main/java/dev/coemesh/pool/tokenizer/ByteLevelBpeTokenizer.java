@@ -15,8 +15,9 @@ import java.util.regex.Pattern;
  * text is cut into pieces by a {@link PreTokenizer}, each piece's UTF-8 bytes are mapped to
  * printable characters, and adjacent symbols are merged by merge rank (lowest first, the leftmost
  * pair on ties; see {@link MergeRules}), unless the pre-tokenizer takes a piece that is a token as
- * that token (Llama 3). Every byte has a token, so nothing is unknown. Control tokens are never
- * produced from text.
+ * that token (Llama 3). Every byte has a token, so nothing is unknown. Control tokens come from
+ * text only as {@link SpecialTokens} finds them there, before pre-tokenization, when the
+ * vocabulary's are given.
  */
 public final class ByteLevelBpeTokenizer implements Tokenizer {
   /** GPT-2's pre-tokenizer. */
@@ -42,15 +43,20 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   private final String[] symbols; // [symbol] its text; merges make only interned symbols
   private final int[] symbolTokens; // [symbol] its token id, -1 when the vocabulary lacks it
   private final MergeRules mergeRules;
-  private final Set<Integer> controlTokens;
-  private final Map<String, Integer> ids; // token text -> first id; empty unless wholePieceTokens
+  private final SpecialTokens specials;
+  private final Map<String, Integer> tokenIds; // text -> first id; empty unless wholePieceTokens
   private final List<Pattern> splits;
   private final boolean wholePieceTokens;
   private final int bosId;
   private final int eosId;
   private final boolean addBos;
 
-  /** A tokenizer that pre-tokenizes with one regex and always merges. */
+  /**
+   * A tokenizer that pre-tokenizes with one regex, always merges and finds no special tokens in
+   * text.
+   *
+   * @param controlTokens ids decoded to nothing (BOS, EOS, chat markers)
+   */
   public ByteLevelBpeTokenizer(
       String[] tokens,
       List<String> merges,
@@ -59,19 +65,30 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       int bosId,
       int eosId,
       boolean addBos) {
-    this(tokens, merges, controlTokens, List.of(split), false, bosId, eosId, addBos);
+    this(
+        tokens,
+        merges,
+        new SpecialTokens(Map.of(), controlTokens),
+        List.of(split),
+        false,
+        bosId,
+        eosId,
+        addBos);
   }
 
   /**
    * @param tokens vocabulary in byte-to-unicode form
    * @param merges merge rules {@code "left right"}, highest priority first
-   * @param controlTokens ids decoded to nothing (BOS, EOS, chat markers)
-   * @param preTokenizer how text is cut into the pieces merges stay within
+   * @param specials the special tokens whose text in the input becomes that token, and the ids
+   *     decoded to nothing; with them, {@code encode(text, true)} adds no BOS to a text that starts
+   *     with the BOS token's text
+   * @param preTokenizer how the text between special tokens is cut into the pieces merges stay
+   *     within
    */
   public ByteLevelBpeTokenizer(
       String[] tokens,
       List<String> merges,
-      Set<Integer> controlTokens,
+      SpecialTokens specials,
       PreTokenizer preTokenizer,
       int bosId,
       int eosId,
@@ -79,7 +96,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
     this(
         tokens,
         merges,
-        controlTokens,
+        specials,
         preTokenizer.patterns(),
         preTokenizer.wholePieceTokens(),
         bosId,
@@ -90,7 +107,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   private ByteLevelBpeTokenizer(
       String[] tokens,
       List<String> merges,
-      Set<Integer> controlTokens,
+      SpecialTokens specials,
       List<Pattern> splits,
       boolean wholePieceTokens,
       int bosId,
@@ -133,8 +150,8 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       symbols[s] = id == null ? symbolTexts.get(s) : this.tokens[id];
       symbolTokens[s] = id == null ? -1 : id;
     }
-    this.controlTokens = Set.copyOf(controlTokens);
-    this.ids = wholePieceTokens ? ids : Map.of(); // only whole-piece lookups need it kept
+    this.specials = specials;
+    this.tokenIds = wholePieceTokens ? ids : Map.of(); // only whole-piece lookups need it kept
     this.splits = List.copyOf(splits);
     this.wholePieceTokens = wholePieceTokens;
     this.bosId = bosId;
@@ -155,16 +172,48 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
   public int[] encode(String text, boolean bos, BooleanSupplier cancelled) {
     CancellationPoll poll = new CancellationPoll(cancelled);
     IntList out = new IntList(text.length() / 3 + 1);
-    if (bos && addBos && bosId >= 0) {
-      out.add(bosId);
-    }
+    boolean addsBos = bos && addBos && bosId >= 0;
     MergeRules.Workspace work = new MergeRules.Workspace();
+    if (specials.isEmpty()) {
+      if (addsBos) {
+        out.add(bosId);
+      }
+      encodePlain(text, out, work, poll);
+      return out.toArray();
+    }
+    specials.split(
+        text,
+        poll,
+        new SpecialTokens.Parts() {
+          @Override
+          public void text(int start, int end) {
+            encodePlain(text.substring(start, end), out, work, poll);
+          }
+
+          @Override
+          public void special(int id) {
+            out.add(id);
+          }
+        });
+    int[] ids = out.toArray();
+    if (!addsBos || (ids.length > 0 && ids[0] == bosId)) {
+      return ids; // a text that starts with the BOS token's text has its BOS already
+    }
+    int[] withBos = new int[ids.length + 1];
+    withBos[0] = bosId;
+    System.arraycopy(ids, 0, withBos, 1, ids.length);
+    return withBos;
+  }
+
+  /** Appends the tokens of {@code text}, which holds no special token's text. */
+  private void encodePlain(
+      String text, IntList out, MergeRules.Workspace work, CancellationPoll poll) {
     int[] word = new int[64]; // [symbol position] of the current pre-tokenized piece
     for (String piece : PreTokenizer.split(text, splits)) {
       byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
       poll.work(bytes.length);
       if (wholePieceTokens) {
-        Integer whole = ids.get(symbolsOf(bytes));
+        Integer whole = tokenIds.get(symbolsOf(bytes));
         if (whole != null) {
           out.add(whole);
           continue;
@@ -181,7 +230,6 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
         emit(word[i], out);
       }
     }
-    return out.toArray();
   }
 
   /** A symbol's token, or the tokens of its characters when the vocabulary lacks the symbol. */
@@ -205,8 +253,12 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
       throw new IllegalArgumentException(
           "token id " + token + " outside vocabulary of " + tokens.length);
     }
-    if (controlTokens.contains(token)) {
+    if (specials.isSilent(token)) {
       return new byte[0];
+    }
+    if (specials.contains(token)) {
+      // stored as plain text, not in byte-to-unicode form (DeepSeek's "ü"), as llama.cpp decodes it
+      return tokens[token].getBytes(StandardCharsets.UTF_8);
     }
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     for (char c : tokens[token].toCharArray()) {

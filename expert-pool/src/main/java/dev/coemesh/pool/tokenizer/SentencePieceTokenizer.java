@@ -24,13 +24,27 @@ public final class SentencePieceTokenizer implements Tokenizer {
   private final int bosId;
   private final int eosId;
   private final boolean bosEndsSequence;
+  private final SpecialTokens specials;
+
+  /** A tokenizer whose vocabulary has no special tokens to find in text (llama2.c files). */
+  public SentencePieceTokenizer(
+      String[] pieces, float[] scores, int bosId, int eosId, boolean bosEndsSequence) {
+    this(pieces, scores, bosId, eosId, bosEndsSequence, SpecialTokens.NONE);
+  }
 
   /**
    * @param pieces token strings, the word marker {@code ▁} already replaced by a space
    * @param bosEndsSequence llama2.c stops when BOS is sampled; GGUF models stop on EOS only
+   * @param specials the special tokens whose text in the input becomes that token; with them,
+   *     {@code encode(text, true)} adds no BOS to a text that starts with the BOS token's text
    */
   public SentencePieceTokenizer(
-      String[] pieces, float[] scores, int bosId, int eosId, boolean bosEndsSequence) {
+      String[] pieces,
+      float[] scores,
+      int bosId,
+      int eosId,
+      boolean bosEndsSequence,
+      SpecialTokens specials) {
     if (pieces.length != scores.length || pieces.length == 0) {
       throw new IllegalArgumentException("need one score per piece");
     }
@@ -51,13 +65,58 @@ public final class SentencePieceTokenizer implements Tokenizer {
     this.bosId = bosId;
     this.eosId = eosId;
     this.bosEndsSequence = bosEndsSequence;
+    this.specials = specials;
   }
 
   @Override
   public int[] encode(String text, boolean bos, BooleanSupplier cancelled) {
     CancellationPoll poll = new CancellationPoll(cancelled);
+    IntList out = new IntList(text.length() + 2);
+    MergeRules.Workspace work = new MergeRules.Workspace();
+    if (specials.isEmpty()) {
+      if (bos) {
+        out.add(bosId);
+      }
+      encodePlain(text, true, out, work, poll);
+      return out.toArray();
+    }
+    // As llama.cpp: each plain span after a special token (or at the start) gets the dummy prefix.
+    boolean[] afterSpecial = {true};
+    specials.split(
+        text,
+        poll,
+        new SpecialTokens.Parts() {
+          @Override
+          public void text(int start, int end) {
+            encodePlain(text.substring(start, end), afterSpecial[0], out, work, poll);
+            afterSpecial[0] = false;
+          }
+
+          @Override
+          public void special(int id) {
+            out.add(id);
+            afterSpecial[0] = true;
+          }
+        });
+    int[] ids = out.toArray();
+    if (!bos || (ids.length > 0 && ids[0] == bosId)) {
+      return ids; // a text that starts with the BOS token's text has its BOS already
+    }
+    int[] withBos = new int[ids.length + 1];
+    withBos[0] = bosId;
+    System.arraycopy(ids, 0, withBos, 1, ids.length);
+    return withBos;
+  }
+
+  /** Appends the tokens of {@code text}, which holds no special token's text. */
+  private void encodePlain(
+      String text,
+      boolean dummyPrefix,
+      IntList out,
+      MergeRules.Workspace work,
+      CancellationPoll poll) {
     IntList symbols = new IntList(text.length() + 1);
-    if (!text.isEmpty() && spaceId >= 0) {
+    if (dummyPrefix && !text.isEmpty() && spaceId >= 0) {
       symbols.add(spaceId);
     }
     for (int i = 0; i < text.length(); ) {
@@ -74,15 +133,10 @@ public final class SentencePieceTokenizer implements Tokenizer {
         }
       }
     }
-    int count =
-        mergeRules.mergeAll(symbols.values(), symbols.size(), new MergeRules.Workspace(), poll);
-    int offset = bos ? 1 : 0;
-    int[] out = new int[count + offset];
-    if (bos) {
-      out[0] = bosId;
+    int count = mergeRules.mergeAll(symbols.values(), symbols.size(), work, poll);
+    for (int i = 0; i < count; i++) {
+      out.add(symbols.values()[i]);
     }
-    System.arraycopy(symbols.values(), 0, out, offset, count);
-    return out;
   }
 
   /**
@@ -143,7 +197,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
       throw new IllegalArgumentException(
           "token id " + token + " outside vocabulary of " + pieces.length);
     }
-    if (token == bosId || token == eosId) {
+    if (token == bosId || token == eosId || specials.isSilent(token)) {
       return new byte[0];
     }
     String piece = pieces[token];

@@ -1,17 +1,47 @@
 package dev.coemesh.pool.upstream;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coemesh.core.request.ChatBody;
 import dev.coemesh.core.request.SamplingParams;
+import java.util.Map;
 
-/** The {@code /v1/completions} request body for one generation, streaming with usage. */
+/**
+ * The request body of one streamed generation with usage: {@code /v1/completions} for a text
+ * prompt, {@code /v1/chat/completions} for a conversation (its messages, tools and response format
+ * exactly as the client sent them, so the upstream applies its own model's chat template).
+ */
 final class CompletionBody {
   private CompletionBody() {}
 
-  static String of(String model, String prompt, SamplingParams p) {
+  static String text(String model, String prompt, SamplingParams p) {
     ObjectNode b = UpstreamJson.object();
     b.put("model", model);
     b.put("prompt", prompt);
+    sampling(b, p);
+    if (p.wantsLogprobs()) {
+      b.put("logprobs", p.topLogprobs()); // the legacy form: the number of alternatives
+    }
+    return UpstreamJson.write(b);
+  }
+
+  static String chat(String model, ChatBody chat, SamplingParams p) {
+    ObjectNode b = UpstreamJson.object();
+    b.put("model", model);
+    for (Map.Entry<String, JsonNode> field : UpstreamJson.tree(chat.json()).properties()) {
+      b.set(field.getKey(), field.getValue());
+    }
+    sampling(b, p);
+    if (p.wantsLogprobs()) {
+      b.put("logprobs", true);
+      b.put("top_logprobs", p.topLogprobs());
+    }
+    return UpstreamJson.write(b);
+  }
+
+  /** Streaming with usage, and the sampling parameters both endpoints share. */
+  private static void sampling(ObjectNode b, SamplingParams p) {
     b.put("stream", true);
     b.putObject("stream_options").put("include_usage", true);
     b.put("max_tokens", p.maxTokens());
@@ -29,9 +59,5 @@ final class CompletionBody {
       ArrayNode ids = b.putArray("stop_token_ids"); // vLLM extension
       p.stopTokenIds().forEach(ids::add);
     }
-    if (p.wantsLogprobs()) {
-      b.put("logprobs", p.topLogprobs());
-    }
-    return UpstreamJson.write(b);
   }
 }

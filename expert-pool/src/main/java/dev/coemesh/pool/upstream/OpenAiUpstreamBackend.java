@@ -25,8 +25,11 @@ import java.util.function.ToIntFunction;
 
 /**
  * An expert served by an OpenAI-compatible server (vLLM, llama.cpp, SGLang...): each generation is
- * one streaming {@code POST /v1/completions} ({@code stream: true} with usage) over the JDK {@link
- * HttpClient}, its server-sent events turned into {@link TokenEvent}s.
+ * one streaming request ({@code stream: true} with usage) over the JDK {@link HttpClient}, its
+ * server-sent events turned into {@link TokenEvent}s. A chat request ({@link
+ * GenerationRequest#chat}) goes to {@code POST /v1/chat/completions} with its messages, tools and
+ * response format intact, so the upstream applies its own model's chat template and tool calls come
+ * back as {@link TokenEvent.ToolCallDelta}s; a text prompt goes to {@code POST /v1/completions}.
  *
  * <p>Timeouts: connecting ({@link UpstreamOptions#connectTimeout}), until the response headers
  * ({@link UpstreamOptions#headersTimeout}), between stream events ({@link
@@ -37,7 +40,7 @@ import java.util.function.ToIntFunction;
  *
  * <p>The prompt's token count is an estimate (the upstream's tokenizer is remote) unless a counter
  * is given; the usage in {@code Finished} is the upstream's own count when it reports one. Tokens
- * carry id -1: the completions stream sends text, not ids.
+ * carry id -1: the streams send text, not ids.
  */
 public final class OpenAiUpstreamBackend implements ExpertBackend {
   /** How often the watchdog looks for generations past their deadline or idle. */
@@ -148,8 +151,9 @@ public final class OpenAiUpstreamBackend implements ExpertBackend {
           ErrorCode.CAPACITY_EXHAUSTED,
           label() + " already runs its " + options.maxConcurrent() + " requests");
     }
+    boolean chat = request.chat() != null;
     HttpRequest.Builder builder =
-        HttpRequest.newBuilder(options.completionsUri())
+        HttpRequest.newBuilder(chat ? options.chatCompletionsUri() : options.completionsUri())
             .timeout(options.headersTimeout())
             .header("Content-Type", "application/json")
             .header("Accept", "text/event-stream")
@@ -159,7 +163,10 @@ public final class OpenAiUpstreamBackend implements ExpertBackend {
         authorized(builder)
             .POST(
                 HttpRequest.BodyPublishers.ofString(
-                    CompletionBody.of(options.model(), request.prompt(), request.sampling())))
+                    chat
+                        ? CompletionBody.chat(options.model(), request.chat(), request.sampling())
+                        : CompletionBody.text(
+                            options.model(), request.prompt(), request.sampling())))
             .build();
     UpstreamGeneration[] self = new UpstreamGeneration[1];
     UpstreamGeneration generation =

@@ -210,7 +210,10 @@ final class UpstreamGeneration implements ExpertBackend.Generation {
     return finished(finishReason == null ? FinishReason.STOP : finishReason);
   }
 
-  /** Emits the chunk's token, notes its finish reason and usage; returns a failure or null. */
+  /**
+   * Emits the chunk's text and tool-call fragments, notes its finish reason and usage; returns a
+   * failure or null.
+   */
   private TokenEvent onChunk(Map<?, ?> chunk) {
     if (chunk.get("error") instanceof Map<?, ?> error) {
       String message = error.get("message") instanceof String m ? m : String.valueOf(error);
@@ -225,19 +228,49 @@ final class UpstreamGeneration implements ExpertBackend.Generation {
     if (!(choices.get(0) instanceof Map<?, ?> choice)) {
       return failed(ErrorCode.NO_HEALTHY_REPLICA, label + " sent a choice that is not an object");
     }
-    if (choice.get("text") instanceof String text && !text.isEmpty()) {
+    // a completions chunk carries "text"; a chat chunk a "delta" with content and tool calls
+    Map<?, ?> delta = choice.get("delta") instanceof Map<?, ?> d ? d : Map.of();
+    Object text = choice.containsKey("text") ? choice.get("text") : delta.get("content");
+    if (text instanceof String t && !t.isEmpty()) {
       long now = System.nanoTime();
       if (emitted == 0) {
         firstTokenNanos = now;
       }
       lastTokenNanos = now;
       Logprobs lp = Logprobs.of(choice.get("logprobs"));
-      sink.accept(new TokenEvent.Token(emitted++, -1, text, lp.logprob, lp.top));
+      sink.accept(new TokenEvent.Token(emitted++, -1, t, lp.logprob, lp.top));
+    }
+    if (delta.get("tool_calls") instanceof List<?> calls) {
+      for (Object call : calls) {
+        TokenEvent.ToolCallDelta fragment = toolCall(call);
+        if (fragment == null) {
+          return failed(ErrorCode.NO_HEALTHY_REPLICA, label + " sent a malformed tool call");
+        }
+        sink.accept(fragment);
+      }
     }
     if (choice.get("finish_reason") instanceof String reason) {
-      finishReason = "length".equals(reason) ? FinishReason.LENGTH : FinishReason.STOP;
+      finishReason =
+          switch (reason) {
+            case "length" -> FinishReason.LENGTH;
+            case "tool_calls", "function_call" -> FinishReason.TOOL_CALLS;
+            default -> FinishReason.STOP;
+          };
     }
     return null;
+  }
+
+  /** One {@code delta.tool_calls[]} entry, or null when it is not one. */
+  private static TokenEvent.ToolCallDelta toolCall(Object raw) {
+    if (!(raw instanceof Map<?, ?> call) || !(call.get("index") instanceof Number index)) {
+      return null;
+    }
+    Map<?, ?> function = call.get("function") instanceof Map<?, ?> f ? f : Map.of();
+    return new TokenEvent.ToolCallDelta(
+        Math.max(0, index.intValue()),
+        call.get("id") instanceof String id ? id : null,
+        function.get("name") instanceof String name ? name : null,
+        function.get("arguments") instanceof String args ? args : "");
   }
 
   private static Usage usage(Map<?, ?> u) {
@@ -259,6 +292,9 @@ final class UpstreamGeneration implements ExpertBackend.Generation {
       if (!(raw instanceof Map<?, ?> lp)) {
         return NONE;
       }
+      if (lp.get("content") instanceof List<?> content) {
+        return chat(content);
+      }
       double chosen =
           lp.get("token_logprobs") instanceof List<?> l
                   && !l.isEmpty()
@@ -272,6 +308,25 @@ final class UpstreamGeneration implements ExpertBackend.Generation {
         for (Map.Entry<?, ?> e : alternatives.entrySet()) {
           if (e.getValue() instanceof Number d) {
             top.add(new TokenEvent.TopLogprob(-1, String.valueOf(e.getKey()), d.doubleValue()));
+          }
+        }
+      }
+      return new Logprobs(chosen, top);
+    }
+
+    /** The chat form: {@code logprobs.content[0]} with {@code logprob} and {@code top_logprobs}. */
+    private static Logprobs chat(List<?> content) {
+      if (content.isEmpty() || !(content.get(0) instanceof Map<?, ?> first)) {
+        return NONE;
+      }
+      double chosen = first.get("logprob") instanceof Number d ? d.doubleValue() : Double.NaN;
+      List<TokenEvent.TopLogprob> top = new ArrayList<>();
+      if (first.get("top_logprobs") instanceof List<?> alternatives) {
+        for (Object a : alternatives) {
+          if (a instanceof Map<?, ?> alt
+              && alt.get("token") instanceof String token
+              && alt.get("logprob") instanceof Number d) {
+            top.add(new TokenEvent.TopLogprob(-1, token, d.doubleValue()));
           }
         }
       }

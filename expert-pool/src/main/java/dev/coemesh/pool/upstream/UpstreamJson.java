@@ -32,6 +32,15 @@ final class UpstreamJson {
     }
   }
 
+  /** A JSON object the gateway already validated (a chat body); anything else is a bug. */
+  static ObjectNode tree(String object) {
+    try {
+      return (ObjectNode) MAPPER.readTree(object);
+    } catch (JsonProcessingException | ClassCastException e) {
+      throw new IllegalArgumentException("not a JSON object: " + e.getMessage(), e);
+    }
+  }
+
   /** Parses one JSON value; anything malformed throws {@link IllegalArgumentException}. */
   static Object parse(String text) {
     try {

@@ -70,8 +70,17 @@ public record UpstreamOptions(
 
   /** {@code /v1/completions} under the root; a base that already ends in {@code /v1} is kept. */
   URI completionsUri() {
+    return endpoint("/completions");
+  }
+
+  /** {@code /v1/chat/completions} under the root, likewise. */
+  URI chatCompletionsUri() {
+    return endpoint("/chat/completions");
+  }
+
+  private URI endpoint(String path) {
     String root = baseUrl.toString();
     root = root.endsWith("/") ? root.substring(0, root.length() - 1) : root;
-    return URI.create(root + (root.endsWith("/v1") ? "/completions" : "/v1/completions"));
+    return URI.create(root + (root.endsWith("/v1") ? "" : "/v1") + path);
   }
 }

@@ -103,6 +103,7 @@ public final class PrefillWorker {
                 case TokenEvent.Token t -> first[0] = t;
                 case TokenEvent.Finished f -> end.complete(f);
                 case TokenEvent.Failed f -> end.complete(f);
+                case TokenEvent.ToolCallDelta d -> {} // the engine makes no tool calls
               }
             });
     CompletableFuture<PrefillResult> result =

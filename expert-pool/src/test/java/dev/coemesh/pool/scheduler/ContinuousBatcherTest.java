@@ -42,6 +42,7 @@ class ContinuousBatcherTest {
         case TokenEvent.Token t -> tokens.add(t);
         case TokenEvent.Finished f -> end.complete(f);
         case TokenEvent.Failed f -> end.complete(f);
+        case TokenEvent.ToolCallDelta d -> end.completeExceptionally(new AssertionError(d));
       }
     }
 

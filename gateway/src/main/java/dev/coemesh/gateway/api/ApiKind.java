@@ -1,6 +1,7 @@
 package dev.coemesh.gateway.api;
 
 import dev.coemesh.core.request.FinishReason;
+import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.request.Usage;
 import java.util.List;
 
@@ -22,9 +23,20 @@ public enum ApiKind {
     };
   }
 
-  /** The whole, non-streamed answer. */
+  /**
+   * The whole, non-streamed answer.
+   *
+   * @param toolCalls the model's tool calls (chat only; empty when none): the message's content is
+   *     then null unless the model also wrote text
+   */
   public Object whole(
-      String id, long created, String model, String text, FinishReason reason, Usage usage) {
+      String id,
+      long created,
+      String model,
+      String text,
+      List<ChatCompletion.ToolCall> toolCalls,
+      FinishReason reason,
+      Usage usage) {
     UsageBody u = UsageBody.of(usage);
     return switch (this) {
       case CHAT ->
@@ -36,7 +48,11 @@ public enum ApiKind {
               List.of(
                   new ChatCompletion.Choice(
                       0,
-                      new ChatCompletion.Message("assistant", text, null),
+                      new ChatCompletion.Message(
+                          "assistant",
+                          text.isEmpty() && !toolCalls.isEmpty() ? null : text,
+                          null,
+                          toolCalls),
                       null,
                       reason.wireName())),
               u);
@@ -67,6 +83,29 @@ public enum ApiKind {
               null);
       case COMPLETION -> completionChunk(id, created, model, text, null);
     };
+  }
+
+  /**
+   * A chat chunk with one tool-call fragment; the first chunk of the stream also carries {@code
+   * role: assistant}.
+   */
+  public Object toolCallChunk(
+      String id, long created, String model, TokenEvent.ToolCallDelta call, boolean first) {
+    if (this != CHAT) {
+      throw new IllegalStateException("tool calls stream in chat completions only");
+    }
+    ChatCompletionChunk.ToolCallFragment fragment =
+        new ChatCompletionChunk.ToolCallFragment(
+            call.index(),
+            call.id(),
+            call.id() == null ? null : "function",
+            new ChatCompletionChunk.ToolCallFragment.Function(call.name(), call.arguments()));
+    return chatChunk(
+        id,
+        created,
+        model,
+        new ChatCompletionChunk.Delta(first ? "assistant" : null, null, List.of(fragment)),
+        null);
   }
 
   /** The last content chunk: no text, the finish reason. */

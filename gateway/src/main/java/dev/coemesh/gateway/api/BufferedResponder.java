@@ -18,6 +18,7 @@ final class BufferedResponder implements GenerationListener {
   private final ObjectMapper json;
   private final ApiKind kind;
   private final StringBuilder text = new StringBuilder();
+  private final ToolCalls toolCalls = new ToolCalls();
   private String id;
   private String model;
   private long created;
@@ -41,11 +42,19 @@ final class BufferedResponder implements GenerationListener {
   }
 
   @Override
+  public void onToolCall(TokenEvent.ToolCallDelta call) {
+    toolCalls.add(call);
+  }
+
+  @Override
   public void onFinished(FinishReason reason, Usage usage) {
     if (reason == FinishReason.CANCELLED || response.closed() || response.ended()) {
       return; // the client went away: there is nobody to answer
     }
-    String body = Json.write(json, kind.whole(id, created, model, text.toString(), reason, usage));
+    String body =
+        Json.write(
+            json,
+            kind.whole(id, created, model, text.toString(), toolCalls.whole(), reason, usage));
     try {
       response
           .setStatusCode(200)

@@ -1,5 +1,6 @@
 package dev.coemesh.gateway.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
@@ -16,6 +17,23 @@ public record ChatCompletion(
       Object logprobs,
       @JsonProperty("finish_reason") String finishReason) {}
 
-  /** The assistant's message; {@code refusal} is always null. */
-  public record Message(String role, String content, Object refusal) {}
+  /**
+   * The assistant's message; {@code refusal} is always null. A message that only calls tools has
+   * null content, as OpenAI's.
+   *
+   * @param toolCalls the calls the model made (an upstream given {@code tools}), omitted when none
+   */
+  public record Message(
+      String role,
+      String content,
+      Object refusal,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) @JsonProperty("tool_calls")
+          List<ToolCall> toolCalls) {}
+
+  /** One whole tool call: {@code {"id", "type": "function", "function": {"name", "arguments"}}}. */
+  public record ToolCall(String id, String type, Function function) {
+
+    /** The function called and its arguments, a JSON text. */
+    public record Function(String name, String arguments) {}
+  }
 }

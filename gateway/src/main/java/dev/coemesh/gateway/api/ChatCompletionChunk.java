@@ -26,8 +26,34 @@ public record ChatCompletionChunk(
       Object logprobs,
       @JsonProperty("finish_reason") String finishReason) {}
 
-  /** New text; {@code role} only on the first chunk. */
+  /**
+   * New text or a fragment of a tool call; {@code role} only on the first chunk.
+   *
+   * @param toolCalls fragments of the model's tool calls (an upstream given {@code tools}), else
+   *     null
+   */
   public record Delta(
       @JsonInclude(JsonInclude.Include.NON_NULL) String role,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String content) {}
+      @JsonInclude(JsonInclude.Include.NON_NULL) String content,
+      @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("tool_calls")
+          List<ToolCallFragment> toolCalls) {
+    public Delta(String role, String content) {
+      this(role, content, null);
+    }
+  }
+
+  /**
+   * OpenAI's {@code delta.tool_calls[]}: the first fragment of call {@code index} has its id, type
+   * and function name; later ones append to the arguments.
+   */
+  public record ToolCallFragment(
+      int index,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String id,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String type,
+      Function function) {
+
+    /** The function's name (first fragment only) and the next piece of its arguments. */
+    public record Function(
+        @JsonInclude(JsonInclude.Include.NON_NULL) String name, String arguments) {}
+  }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.request.ChatBody;
 import dev.coemesh.gateway.orchestrate.ChatMessage;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.PromptInput;
@@ -19,15 +20,18 @@ import java.util.List;
  * /v1/completions}. Supported: {@code model}, {@code messages} / {@code prompt}, {@code
  * max_tokens}, {@code max_completion_tokens} (chat), {@code temperature}, {@code top_p}, {@code
  * seed}, {@code stop}, {@code stream}, {@code stream_options.include_usage}, {@code
- * messages[].name}, and {@code user} (the end-user id, recorded, never routed on). Parameters that
- * do not change the output are accepted and ignored: {@code store}, {@code metadata}, {@code
- * service_tier}, {@code parallel_tool_calls}, {@code prompt_cache_key} and {@code
- * safety_identifier}. OpenAI parameters this gateway does not implement are accepted only with
- * their neutral value ({@code n: 1}, penalties 0, {@code logprobs: false}, {@code top_logprobs: 0},
- * {@code echo: false}, {@code best_of: 1}, {@code tools: []}, {@code tool_choice: "none"} or {@code
- * "auto"} without tools, {@code response_format: {"type":"text"}}, {@code logit_bias: {}}); any
- * other value is refused with {@code unsupported_parameter} naming the parameter and value.
- * Explicit {@code null} is absent.
+ * messages[].name}, and {@code user} (the end-user id, recorded, never routed on). Chat requests
+ * may also carry what only an upstream expert serves ({@link ChatTools}: tools, tool choice, a JSON
+ * response format; and in {@code messages}: image, audio and file content parts, assistant {@code
+ * tool_calls} and {@code tool} messages): they are checked for shape here and refused later, with
+ * {@code unsupported_parameter}, when the request is routed to one of the mesh's own engines.
+ * Parameters that do not change the output are accepted and ignored: {@code store}, {@code
+ * metadata}, {@code service_tier}, {@code prompt_cache_key} and {@code safety_identifier}. OpenAI
+ * parameters this gateway does not implement are accepted only with their neutral value ({@code n:
+ * 1}, penalties 0, {@code logprobs: false}, {@code top_logprobs: 0}, {@code echo: false}, {@code
+ * best_of: 1}, {@code functions: []}, {@code function_call: "none"} or {@code "auto"}, {@code
+ * logit_bias: {}}); any other value is refused with {@code unsupported_parameter} naming the
+ * parameter and value. Explicit {@code null} is absent.
  */
 public final class OpenAiRequests {
   /** OpenAI's limit on stop sequences. */
@@ -43,7 +47,9 @@ public final class OpenAiRequests {
   public static ApiRequest chat(byte[] body) {
     JsonBody json = JsonBody.parse(body);
     String model = json.string("model");
-    PromptInput.Chat chat = messages(json);
+    List<String> upstreamOnly = new ArrayList<>();
+    ObjectNode upstream = NODES.objectNode();
+    List<ChatMessage> messages = messages(json, upstream, upstreamOnly);
     Long maxTokens = json.integer("max_tokens", 1, Integer.MAX_VALUE);
     Long maxCompletion = json.integer("max_completion_tokens", 1, Integer.MAX_VALUE);
     if (maxTokens != null && maxCompletion != null && !maxTokens.equals(maxCompletion)) {
@@ -54,13 +60,12 @@ public final class OpenAiRequests {
     Long limit = maxCompletion != null ? maxCompletion : maxTokens;
     json.unsupportedUnless("logprobs", BooleanNode.FALSE);
     json.unsupportedUnless("top_logprobs", IntNode.valueOf(0));
-    json.unsupportedUnless("tools", NODES.arrayNode());
-    json.unsupportedUnless("functions", NODES.arrayNode());
-    toolChoice(json, "tool_choice");
-    toolChoice(json, "function_call");
-    json.unsupportedUnless("response_format", NODES.objectNode().put("type", "text"));
+    ChatTools.read(json, upstream, upstreamOnly);
+    json.unsupportedUnless("functions", NODES.arrayNode()); // the legacy form of tools
+    functionCall(json);
     json.unsupportedUnless("modalities", NODES.arrayNode().add("text"));
-    json.bool("parallel_tool_calls"); // about tools, of which a request here has none
+    PromptInput.Chat chat =
+        new PromptInput.Chat(messages, new ChatBody(upstream.toString()), upstreamOnly);
     return common(json, model, chat, limit);
   }
 
@@ -123,17 +128,22 @@ public final class OpenAiRequests {
     }
   }
 
-  /** {@code "none"}, or {@code "auto"} (which, with no tools, is none). */
-  private static void toolChoice(JsonBody json, String name) {
-    JsonNode choice = json.node(name);
+  /**
+   * The legacy {@code function_call}: {@code "none"}, or {@code "auto"} (with no functions, none).
+   */
+  private static void functionCall(JsonBody json) {
+    JsonNode choice = json.node("function_call");
     if (choice != null
         && !(choice.isTextual()
             && (choice.textValue().equals("none") || choice.textValue().equals("auto")))) {
-      throw json.unsupported(name, choice, "no tools are supported, so only \"none\" or \"auto\"");
+      throw json.unsupported(
+          "function_call", choice, "use 'tools' and 'tool_choice'; only \"none\" or \"auto\" is");
     }
   }
 
-  private static PromptInput.Chat messages(JsonBody json) {
+  /** The messages with their content as text; the array itself goes into {@code body} verbatim. */
+  private static List<ChatMessage> messages(
+      JsonBody json, ObjectNode body, List<String> upstreamOnly) {
     JsonNode n = json.node("messages");
     if (n == null) {
       throw MeshException.invalid("messages", "missing required parameter 'messages'");
@@ -164,11 +174,19 @@ public final class OpenAiRequests {
             param + ".role",
             "'"
                 + param
-                + ".role' must be one of system, developer, user, assistant; was '"
+                + ".role' must be one of system, developer, user, assistant, tool; was '"
                 + (roleName.length() > 32 ? roleName.substring(0, 32) + "..." : roleName)
                 + "'");
       }
-      String content = content(msg);
+      boolean toolCalls = role == Role.ASSISTANT && toolCalls(msg, upstreamOnly);
+      if (role == Role.TOOL) {
+        msg.requiredString("tool_call_id");
+        upstreamOnly.add(param);
+      }
+      if (role == Role.ASSISTANT) {
+        msg.string("refusal"); // a refusal the model gave earlier; carried to upstreams as sent
+      }
+      String content = content(msg, toolCalls, upstreamOnly);
       String name = msg.boundedString("name", ChatMessage.MAX_NAME_CHARS);
       if (name != null && name.isBlank()) {
         throw MeshException.invalid(param + ".name", "'" + param + ".name' must not be blank");
@@ -176,14 +194,57 @@ public final class OpenAiRequests {
       msg.rejectUnread();
       messages.add(new ChatMessage(role, content, name));
     }
-    return new PromptInput.Chat(messages);
+    body.set("messages", n);
+    return messages;
   }
 
-  /** A message's content: a string, or an array of {@code {"type":"text","text":...}} parts. */
-  private static String content(JsonBody msg) {
+  /**
+   * An assistant message's {@code tool_calls} (the calls the model made earlier): whether it has
+   * any, each {@code {"id":...,"type":"function","function":{"name":...,"arguments":...}}}.
+   */
+  private static boolean toolCalls(JsonBody msg, List<String> upstreamOnly) {
+    JsonNode calls = msg.node("tool_calls");
+    if (calls == null) {
+      return false;
+    }
+    String param = msg.param("tool_calls");
+    if (!calls.isArray()) {
+      throw msg.typeError("tool_calls", "an array of tool calls", calls);
+    }
+    for (int j = 0; j < calls.size(); j++) {
+      JsonNode call = calls.get(j);
+      JsonNode function = call.path("function");
+      if (!call.path("id").isTextual()
+          || !function.path("name").isTextual()
+          || !function.path("arguments").isTextual()) {
+        throw MeshException.invalid(
+            param + "[" + j + "]",
+            "'"
+                + param
+                + "["
+                + j
+                + "]' must be {\"id\":...,\"type\":\"function\",\"function\":{\"name\":...,"
+                + "\"arguments\":...}}");
+      }
+    }
+    if (!calls.isEmpty()) {
+      upstreamOnly.add(param);
+    }
+    return !calls.isEmpty();
+  }
+
+  /**
+   * A message's content as text: a string, or an array of parts whose {@code text} parts are
+   * joined. Image, audio and file parts are kept for upstreams (and noted in {@code upstreamOnly});
+   * an assistant message that made tool calls may have no content.
+   */
+  private static String content(JsonBody msg, boolean toolCalls, List<String> upstreamOnly) {
     JsonNode c = msg.node("content");
     String param = msg.param("content");
     if (c == null) {
+      if (toolCalls) {
+        return "";
+      }
       throw MeshException.invalid(param, "missing required parameter '" + param + "'");
     }
     if (c.isTextual()) {
@@ -201,14 +262,25 @@ public final class OpenAiRequests {
       }
       JsonBody p = JsonBody.nested((ObjectNode) part, partParam);
       String type = p.requiredString("type");
-      if (!type.equals("text")) {
-        throw new MeshException(
-            dev.coemesh.core.error.ErrorCode.UNSUPPORTED_PARAMETER,
-            "content parts of type '" + type + "' are not supported; only 'text'",
-            partParam + ".type",
-            null);
+      switch (type) {
+        case "text", "refusal" -> text.append(p.requiredString(type));
+        case "image_url", "input_audio", "file" -> {
+          JsonNode value = p.node(type);
+          if (value == null || !value.isObject()) {
+            throw MeshException.invalid(
+                partParam + "." + type, "'" + partParam + "." + type + "' must be an object");
+          }
+          upstreamOnly.add(partParam);
+        }
+        default ->
+            throw new MeshException(
+                dev.coemesh.core.error.ErrorCode.UNSUPPORTED_PARAMETER,
+                "content parts of type '"
+                    + (type.length() > 32 ? type.substring(0, 32) + "..." : type)
+                    + "' are not supported; only text, image_url, input_audio and file",
+                partParam + ".type",
+                null);
       }
-      text.append(p.requiredString("text"));
       p.rejectUnread();
     }
     return text.toString();

@@ -9,8 +9,6 @@ import dev.coemesh.core.slo.Goodput;
 import dev.coemesh.core.slo.Slo;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.gateway.orchestrate.ChatMessage;
-import dev.coemesh.gateway.orchestrate.ChatTemplate;
-import dev.coemesh.gateway.orchestrate.PromptInput;
 import dev.coemesh.gateway.orchestrate.Role;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
@@ -227,6 +225,7 @@ public final class MeshBench {
         e -> {
           switch (e) {
             case TokenEvent.Token t -> {}
+            case TokenEvent.ToolCallDelta d -> {}
             case TokenEvent.Finished f -> done.complete(null);
             case TokenEvent.Failed f ->
                 done.completeExceptionally(
@@ -306,7 +305,8 @@ public final class MeshBench {
         List.of(
             new ChatMessage(Role.SYSTEM, "You are brief."),
             new ChatMessage(Role.USER, "Where is my parcel?"));
-    int[] ids = model.tokenizer().encode(ChatTemplate.render(new PromptInput.Chat(chat)), true);
+    String prompt = model.chatFormat().render(chat.stream().map(ChatMessage::turn).toList(), true);
+    int[] ids = model.tokenizer().encode(prompt, true);
     TenantId tenant = new TenantId("default"); // the gateway's tenant of its API key
     double[][] ttft = new double[2][samples];
     double[][] full = new double[2][samples];
@@ -334,6 +334,7 @@ public final class MeshBench {
                   first[0] = System.nanoTime();
                 }
               }
+              case TokenEvent.ToolCallDelta d -> {}
               case TokenEvent.Finished f -> done.complete(null);
               case TokenEvent.Failed f ->
                   done.completeExceptionally(new IllegalStateException(f.message()));

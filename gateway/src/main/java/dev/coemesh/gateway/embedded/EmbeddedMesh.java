@@ -215,7 +215,7 @@ public class EmbeddedMesh {
     LOG.infof(
         "expert %s: %s, %d replica(s) in process, %d thread(s) and %d KV blocks each",
         e.name(), loaded.name(), config.replicas(), c.threads(), c.kvBlocks());
-    return new EmbeddedPool(e.name(), loaded.tokenizer(), replicas);
+    return new EmbeddedPool(e.name(), loaded.tokenizer(), loaded.chatFormat(), replicas);
   }
 
   private static ExpertPool remote(

@@ -31,7 +31,7 @@ public final class GrpcRequests {
       List<ChatMessage> messages = new ArrayList<>(r.getMessagesCount());
       for (int i = 0; i < r.getMessagesCount(); i++) {
         Role role = Role.ofWireName(r.getMessages(i).getRole());
-        if (role == null) {
+        if (role == null || role == Role.TOOL) { // a tool message needs a tool call id
           throw MeshException.invalid(
               "messages[" + i + "].role",
               "'messages[" + i + "].role' must be one of system, developer, user, assistant");

@@ -43,6 +43,10 @@ final class GrpcStreamListener implements GenerationListener {
             .build());
   }
 
+  /** The gRPC API takes no tools, so no upstream is asked for tool calls; none arrive here. */
+  @Override
+  public void onToolCall(TokenEvent.ToolCallDelta call) {}
+
   @Override
   public void onFinished(FinishReason reason, Usage usage) {
     if (reason == FinishReason.CANCELLED) {

@@ -1,5 +1,6 @@
 package dev.coemesh.gateway.orchestrate;
 
+import dev.coemesh.pool.chat.ChatTurn;
 import java.util.Objects;
 
 /**
@@ -21,5 +22,10 @@ public record ChatMessage(Role role, String content, String name) {
 
   public ChatMessage(Role role, String content) {
     this(role, content, null);
+  }
+
+  /** This message as a chat template sees it. */
+  public ChatTurn turn() {
+    return new ChatTurn(role.wireName(), content, name);
   }
 }

@@ -19,9 +19,10 @@ import java.util.function.BooleanSupplier;
  * Routing step 1 and the one tokenization: the CoE {@link Router} chooses the expert (a model
  * naming an expert pins it when the routing config allows overrides; {@code "auto"} or no model is
  * classified or follows the client's category hint; any other name is {@code MODEL_NOT_FOUND}),
- * then the prompt is tokenized with that expert's tokenizer. The token ids then serve the context
- * check, placement (step 2: prefix affinity over their block hashes, the disaggregation decider on
- * their count) and the worker, which never tokenizes again.
+ * then a conversation is rendered with that expert's chat format and the prompt is tokenized with
+ * its tokenizer. The token ids then serve the context check, placement (step 2: prefix affinity
+ * over their block hashes, the disaggregation decider on their count) and the worker, which never
+ * tokenizes again.
  */
 public final class ExpertResolver {
   private final ExpertDirectory experts;
@@ -40,18 +41,18 @@ public final class ExpertResolver {
    * @param replanner places it on replicas (step 2), first and after each replica failure
    */
   public record Resolved(
-      ExpertPool pool, PromptTokens tokens, long prefixRoot, RoutedReplanner replanner) {}
+      ExpertPool pool,
+      String prompt,
+      PromptTokens tokens,
+      long prefixRoot,
+      RoutedReplanner replanner) {}
 
   /**
    * @param cancelled polled while tokenizing; when it turns true the work stops with {@link
    *     java.util.concurrent.CancellationException}
    */
   public Resolved resolve(
-      RequestId id,
-      TenantId tenant,
-      ClientRequest request,
-      String prompt,
-      BooleanSupplier cancelled) {
+      RequestId id, TenantId tenant, ClientRequest request, BooleanSupplier cancelled) {
     RouteRequest route =
         new RouteRequest(
             id.value(),
@@ -70,6 +71,7 @@ public final class ExpertResolver {
           ErrorCode.NO_HEALTHY_REPLICA,
           "expert '" + choice.expert() + "' is routed to but not served by this gateway");
     }
+    String prompt = prompt(pool, request.input());
     PromptTokens tokens = pool.tokenize(prompt, cancelled);
     long root =
         switch (router.config().expert(choice.expert()).prefixCache()) {
@@ -80,7 +82,34 @@ public final class ExpertResolver {
         tokens.ids().length > 0
             ? route.withTokens(tokens.ids(), root)
             : route.withBlockHashes(new long[0], tokens.count());
-    return new Resolved(pool, tokens, root, new RoutedReplanner(router, placed, choice));
+    return new Resolved(pool, prompt, tokens, root, new RoutedReplanner(router, placed, choice));
+  }
+
+  /**
+   * The prompt the expert completes: a text prompt as it is, a conversation rendered with the
+   * expert's chat format. A conversation using what only an upstream serves (tools, images...) sent
+   * to one of the mesh's own engines is refused, naming the first such parameter.
+   */
+  static String prompt(ExpertPool pool, PromptInput input) {
+    return switch (input) {
+      case PromptInput.Text t -> t.text();
+      case PromptInput.Chat c -> {
+        if (!c.upstreamOnly().isEmpty() && !pool.takesConversation()) {
+          String param = c.upstreamOnly().getFirst();
+          throw new MeshException(
+              ErrorCode.UNSUPPORTED_PARAMETER,
+              "'"
+                  + param
+                  + "' needs an expert served by an OpenAI-compatible upstream; the request was"
+                  + " routed to '"
+                  + pool.expert()
+                  + "', which runs on the mesh's own engine (text chat only)",
+              param,
+              null);
+        }
+        yield pool.chatFormat().render(c.messages().stream().map(ChatMessage::turn).toList(), true);
+      }
+    };
   }
 
   /**

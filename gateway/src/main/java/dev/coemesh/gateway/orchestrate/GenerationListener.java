@@ -20,6 +20,12 @@ public interface GenerationListener {
 
   void onToken(TokenEvent.Token token);
 
+  /**
+   * A fragment of a tool call the model makes; only an upstream expert given {@code tools} sends
+   * these, in order with the tokens.
+   */
+  void onToolCall(TokenEvent.ToolCallDelta call);
+
   void onFinished(FinishReason reason, Usage usage);
 
   /**

@@ -195,6 +195,10 @@ final class Inflight implements RequestHandle {
         rateLimiter.charge(tenant, 1);
         listener.onToken(token);
       }
+      case TokenEvent.ToolCallDelta call -> {
+        lastTokenNanos = System.nanoTime();
+        listener.onToolCall(call);
+      }
       case TokenEvent.Finished finished -> {
         long first = firstTokenNanos;
         metrics.finished(

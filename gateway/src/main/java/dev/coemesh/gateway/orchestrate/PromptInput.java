@@ -1,5 +1,9 @@
 package dev.coemesh.gateway.orchestrate;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.coemesh.core.request.ChatBody;
 import java.util.List;
 import java.util.Objects;
 
@@ -13,13 +17,43 @@ public sealed interface PromptInput {
     }
   }
 
-  /** A conversation, rendered to a prompt by the {@link ChatTemplate}. */
-  record Chat(List<ChatMessage> messages) implements PromptInput {
+  /**
+   * A conversation. The mesh's own engines complete it rendered with their model's chat format; an
+   * upstream expert receives {@code body}, the conversation as the client sent it.
+   *
+   * @param messages the messages with their content flattened to text (routing, rendering)
+   * @param body the client's {@code messages} (and tools, tool choice, response format) verbatim
+   * @param upstreamOnly the parameters this request uses that only an upstream expert can serve
+   *     ({@code tools}, a JSON {@code response_format}, image parts, tool messages), each named as
+   *     in the request; empty when any expert can serve it
+   */
+  record Chat(List<ChatMessage> messages, ChatBody body, List<String> upstreamOnly)
+      implements PromptInput {
     public Chat {
       messages = List.copyOf(messages);
+      Objects.requireNonNull(body, "body");
+      upstreamOnly = List.copyOf(upstreamOnly);
       if (messages.isEmpty()) {
         throw new IllegalArgumentException("a chat needs at least one message");
       }
+    }
+
+    /** A plain text conversation; its body is built from the messages. */
+    public Chat(List<ChatMessage> messages) {
+      this(messages, bodyOf(messages), List.of());
+    }
+
+    private static ChatBody bodyOf(List<ChatMessage> messages) {
+      ObjectNode root = JsonNodeFactory.instance.objectNode();
+      ArrayNode array = root.putArray("messages");
+      for (ChatMessage m : messages) {
+        ObjectNode o = array.addObject().put("role", m.role().wireName());
+        o.put("content", m.content());
+        if (m.name() != null) {
+          o.put("name", m.name());
+        }
+      }
+      return new ChatBody(root.toString());
     }
   }
 }

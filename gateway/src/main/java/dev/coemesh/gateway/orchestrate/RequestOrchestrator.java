@@ -27,11 +27,12 @@ import java.util.function.Consumer;
 
 /**
  * The request lifecycle, the same for every protocol: tokens-per-minute check and the tenant's cap
- * on requests being prepared → render the prompt → route to an expert (step 1) → tokenize once with
- * its tokenizer, bounded by its context and stopped by a cancel or the deadline, and check the
- * context → fair admission (the tenant's queue) → place on replicas (step 2, from the token ids and
- * the replicas' live load and KV events) → execute that placement → stream tokens (charging the
- * tenant's fair counter and rate window) → on the terminal event release the admission slot.
+ * on requests being prepared → route to an expert (step 1) → render a conversation with that
+ * expert's chat format → tokenize once with its tokenizer, bounded by its context and stopped by a
+ * cancel or the deadline, and check the context → fair admission (the tenant's queue) → place on
+ * replicas (step 2, from the token ids and the replicas' live load and KV events) → execute that
+ * placement → stream tokens (charging the tenant's fair counter and rate window) → on the terminal
+ * event release the admission slot.
  *
  * <p>Thread-safe. {@link #start} never blocks on the serving side and never throws for a request's
  * own faults: every outcome, rejections included, reaches the {@link GenerationListener}.
@@ -173,13 +174,13 @@ public final class RequestOrchestrator {
     long deadlineNanos = arrival + timeout.toNanos();
     BooleanSupplier stop =
         () -> inflight.cancelRequested() || System.nanoTime() - deadlineNanos > 0;
-    String prompt = ChatTemplate.render(request.input());
+    RequestId id = RequestId.random();
+    ExpertResolver.Resolved routed = resolver.resolve(id, tenant.id(), request, stop);
+    ExpertPool pool = routed.pool();
+    String prompt = routed.prompt();
     if (capturePrompts) {
       span.prompt(prompt);
     }
-    RequestId id = RequestId.random();
-    ExpertResolver.Resolved routed = resolver.resolve(id, tenant.id(), request, prompt, stop);
-    ExpertPool pool = routed.pool();
     if (pool.capacity().maxRunningSequences() == 0) {
       // no live replica: waiting in the fair queue for capacity that is not there helps nobody
       inflight.reject(
@@ -200,7 +201,10 @@ public final class RequestOrchestrator {
             routed.tokens().ids(),
             routed.prefixRoot(),
             sampling,
-            deadline);
+            deadline,
+            pool.takesConversation() && request.input() instanceof PromptInput.Chat c
+                ? c.body()
+                : null);
     inflight.routed(pool, generation, promptTokens, routed.replanner());
     if (stop.getAsBoolean()) {
       throw new CancellationException("cancelled before it was queued");

@@ -2,12 +2,16 @@ package dev.coemesh.gateway.orchestrate;
 
 import java.util.Locale;
 
-/** Who wrote a chat message; the names are OpenAI's. Tool and function roles are not supported. */
+/**
+ * Who wrote a chat message; the names are OpenAI's. {@code tool} messages (results of the model's
+ * tool calls) only reach upstream experts; the legacy {@code function} role is not supported.
+ */
 public enum Role {
   SYSTEM,
   DEVELOPER,
   USER,
-  ASSISTANT;
+  ASSISTANT,
+  TOOL;
 
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);

@@ -8,11 +8,13 @@ import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.pool.backend.EmbeddedExpertBackend;
+import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.pool.tokenizer.Tokenizer;
 import dev.coemesh.worker.client.Replanner;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
@@ -24,14 +26,19 @@ import java.util.function.Consumer;
 public final class EmbeddedPool implements ExpertPool {
   private final ExpertId expert;
   private final BoundedTokenizer tokenizer;
+  private final ChatFormat chatFormat;
   private final int contextLength;
   private final Map<ReplicaId, EmbeddedExpertBackend> replicas;
 
   /**
-   * @param replicas the expert's replicas by id, all on the model {@code tokenizer} belongs to
+   * @param replicas the expert's replicas by id, all on the model {@code tokenizer} and {@code
+   *     chatFormat} belong to
    */
   public EmbeddedPool(
-      ExpertId expert, Tokenizer tokenizer, Map<ReplicaId, EmbeddedExpertBackend> replicas) {
+      ExpertId expert,
+      Tokenizer tokenizer,
+      ChatFormat chatFormat,
+      Map<ReplicaId, EmbeddedExpertBackend> replicas) {
     if (replicas.isEmpty()) {
       throw new IllegalArgumentException("an embedded pool needs a replica");
     }
@@ -39,11 +46,13 @@ public final class EmbeddedPool implements ExpertPool {
     this.replicas = new LinkedHashMap<>(replicas);
     this.contextLength = replicas.values().iterator().next().contextLength();
     this.tokenizer = new BoundedTokenizer(tokenizer, contextLength);
+    this.chatFormat = Objects.requireNonNull(chatFormat, "chatFormat");
   }
 
   /** A pool of one replica. */
-  public static EmbeddedPool of(ReplicaId id, EmbeddedExpertBackend replica, Tokenizer tokenizer) {
-    return new EmbeddedPool(replica.expert(), tokenizer, Map.of(id, replica));
+  public static EmbeddedPool of(
+      ReplicaId id, EmbeddedExpertBackend replica, Tokenizer tokenizer, ChatFormat chatFormat) {
+    return new EmbeddedPool(replica.expert(), tokenizer, chatFormat, Map.of(id, replica));
   }
 
   @Override
@@ -59,6 +68,11 @@ public final class EmbeddedPool implements ExpertPool {
   @Override
   public PromptTokens tokenize(String prompt, BooleanSupplier cancelled) {
     return tokenizer.tokenize(prompt, cancelled);
+  }
+
+  @Override
+  public ChatFormat chatFormat() {
+    return chatFormat;
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.worker.client.Replanner;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -33,6 +34,22 @@ public sealed interface ExpertPool extends AutoCloseable
    *     java.util.concurrent.CancellationException}
    */
   PromptTokens tokenize(String prompt, BooleanSupplier cancelled);
+
+  /**
+   * How this expert's model wants a conversation rendered: its own chat template, or {@link
+   * ChatFormat#PLAIN}. An upstream renders with its own template; its format here only serves to
+   * count the prompt.
+   */
+  ChatFormat chatFormat();
+
+  /**
+   * Whether this expert receives a chat request's conversation as the client sent it ({@link
+   * dev.coemesh.core.request.GenerationRequest#chat}), tools and all, rather than the rendered
+   * prompt: true for an OpenAI-compatible upstream.
+   */
+  default boolean takesConversation() {
+    return false;
+  }
 
   /** The pool's capacity now, summed over its live replicas. */
   ExpertBackend.Capacity capacity();

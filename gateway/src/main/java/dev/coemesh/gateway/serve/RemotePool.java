@@ -10,6 +10,7 @@ import dev.coemesh.core.kv.ModelFingerprint;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.router.Router;
 import dev.coemesh.router.replica.ReplicaView;
@@ -101,6 +102,12 @@ public final class RemotePool implements ExpertPool {
   @Override
   public PromptTokens tokenize(String prompt, BooleanSupplier cancelled) {
     return tokenizer.tokenize(prompt, cancelled);
+  }
+
+  /** The model file's chat template (read here with its tokenizer), else the plain format. */
+  @Override
+  public ChatFormat chatFormat() {
+    return model.chatFormat();
   }
 
   /** Summed over the replicas that hold sequences while they decode (colocated and decode). */

@@ -6,13 +6,15 @@ import dev.coemesh.core.expert.Placement;
 import dev.coemesh.core.request.GenerationRequest;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.spi.ExpertBackend;
+import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.worker.client.Replanner;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
  * An expert served by an OpenAI-compatible upstream (vLLM, llama.cpp, a provider): the upstream
- * tokenizes and places on its own replicas, so the prompt is only counted here.
+ * applies its model's chat template, tokenizes and places on its own replicas, so the prompt is
+ * only counted here, and chat requests reach it as chat (messages, tools and all).
  */
 public final class UpstreamPool implements ExpertPool {
   private final ExpertBackend upstream;
@@ -34,6 +36,17 @@ public final class UpstreamPool implements ExpertPool {
   @Override
   public PromptTokens tokenize(String prompt, BooleanSupplier cancelled) {
     return new PromptTokens(new int[0], upstream.countTokens(prompt));
+  }
+
+  /** The plain format: the upstream applies its own template; this one only counts the prompt. */
+  @Override
+  public ChatFormat chatFormat() {
+    return ChatFormat.PLAIN;
+  }
+
+  @Override
+  public boolean takesConversation() {
+    return true;
   }
 
   @Override

@@ -17,10 +17,11 @@ import java.util.Map;
 
 /**
  * Streams a generation as OpenAI does ({@code stream: true}): a first chunk (for chat with {@code
- * role: assistant}), one chunk per token that adds text, a chunk with the {@code finish_reason},
- * the usage chunk when {@code stream_options.include_usage} asked for it, then {@code data:
- * [DONE]}. A failure before the first event is a plain HTTP error; a failure mid-stream is sent as
- * a {@code data: {"error":...}} event, then the stream ends without {@code [DONE]}.
+ * role: assistant}), one chunk per token that adds text or per tool-call fragment, a chunk with the
+ * {@code finish_reason}, the usage chunk when {@code stream_options.include_usage} asked for it,
+ * then {@code data: [DONE]}. A failure before the first event is a plain HTTP error; a failure
+ * mid-stream is sent as a {@code data: {"error":...}} event, then the stream ends without {@code
+ * [DONE]}.
  */
 public final class StreamingResponder implements GenerationListener {
   private final HttpServerResponse response;
@@ -58,6 +59,12 @@ public final class StreamingResponder implements GenerationListener {
       send(kind.chunk(id, created, model, token.text(), first));
       first = false;
     }
+  }
+
+  @Override
+  public void onToolCall(TokenEvent.ToolCallDelta call) {
+    send(kind.toolCallChunk(id, created, model, call, first));
+    first = false;
   }
 
   @Override

@@ -26,6 +26,46 @@ class OpenAiRequestsTest {
   }
 
   @Test
+  void whatOnlyAnUpstreamServesIsKeptVerbatimAndNamed() {
+    String messages =
+        "[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"see \"},"
+            + "{\"type\":\"image_url\",\"image_url\":{\"url\":\"https://x/cat.png\"}}]},"
+            + "{\"role\":\"assistant\",\"content\":null,\"tool_calls\":[{\"id\":\"c1\","
+            + "\"type\":\"function\",\"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]},"
+            + "{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"42\"}]";
+    String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]";
+    PromptInput.Chat chat =
+        (PromptInput.Chat)
+            OpenAiRequests.chat(
+                    b(
+                        "{\"messages\":"
+                            + messages
+                            + ",\"tools\":"
+                            + tools
+                            + ",\"tool_choice\":\"required\",\"response_format\":"
+                            + "{\"type\":\"json_object\"}}"))
+                .request()
+                .input();
+    assertEquals(
+        List.of(
+            "messages[0].content[1]",
+            "messages[1].tool_calls",
+            "messages[2]",
+            "tools",
+            "response_format"),
+        chat.upstreamOnly());
+    assertEquals(
+        "{\"messages\":"
+            + messages
+            + ",\"tools\":"
+            + tools
+            + ",\"tool_choice\":\"required\",\"response_format\":{\"type\":\"json_object\"}}",
+        chat.body().json());
+    assertEquals("see ", chat.messages().get(0).content());
+    assertEquals(Role.TOOL, chat.messages().get(2).role());
+  }
+
+  @Test
   void chatWithEverySupportedParameterParsesToTheClientRequest() {
     ApiRequest r =
         OpenAiRequests.chat(
@@ -38,10 +78,15 @@ class OpenAiRequestsTest {
                     + "\"presence_penalty\":0,\"frequency_penalty\":0.0,\"logprobs\":false}"));
     ClientRequest c = r.request();
     assertEquals("stories260k", c.model());
+    PromptInput.Chat chat = (PromptInput.Chat) c.input();
     assertEquals(
-        new PromptInput.Chat(
-            List.of(new ChatMessage(Role.SYSTEM, "be kind"), new ChatMessage(Role.USER, "ab"))),
-        c.input());
+        List.of(new ChatMessage(Role.SYSTEM, "be kind"), new ChatMessage(Role.USER, "ab")),
+        chat.messages());
+    assertEquals(
+        "{\"messages\":[{\"role\":\"system\",\"content\":\"be kind\"},{\"role\":\"user\","
+            + "\"content\":[{\"type\":\"text\",\"text\":\"a\"},{\"type\":\"text\",\"text\":\"b\"}]}]}",
+        chat.body().json());
+    assertEquals(List.of(), chat.upstreamOnly());
     assertEquals(7, c.maxTokens());
     assertEquals(0.5, c.temperature());
     assertEquals(0.9, c.topP());
@@ -100,10 +145,13 @@ class OpenAiRequestsTest {
         "message not object|{\"messages\":[1]}|INVALID_REQUEST|messages[0]",
         "missing role|{\"messages\":[{\"content\":\"hi\"}]}|INVALID_REQUEST|messages[0].role",
         "bad role|{\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}|INVALID_REQUEST|messages[0].role",
-        "tool role|{\"messages\":[{\"role\":\"tool\",\"content\":\"hi\"}]}|INVALID_REQUEST|messages[0].role",
+        "tool role without call id|{\"messages\":[{\"role\":\"tool\",\"content\":\"hi\"}]}|INVALID_REQUEST|messages[0].tool_call_id",
+        "function role|{\"messages\":[{\"role\":\"function\",\"content\":\"hi\"}]}|INVALID_REQUEST|messages[0].role",
         "missing content|{\"messages\":[{\"role\":\"user\"}]}|INVALID_REQUEST|messages[0].content",
         "content number|{\"messages\":[{\"role\":\"user\",\"content\":5}]}|INVALID_REQUEST|messages[0].content",
-        "image part|{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{}}]}]}|UNSUPPORTED_PARAMETER|messages[0].content[0].type",
+        "video part|{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"video_url\",\"video_url\":{}}]}]}|UNSUPPORTED_PARAMETER|messages[0].content[0].type",
+        "image part not object|{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":\"x\"}]}]}|INVALID_REQUEST|messages[0].content[0].image_url",
+        "bad tool call|{\"messages\":[{\"role\":\"assistant\",\"tool_calls\":[{\"id\":1}]}]}|INVALID_REQUEST|messages[0].tool_calls[0]",
         "message extra field|{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"weight\":1}]}|UNSUPPORTED_PARAMETER|messages[0].weight",
         "message blank name|{\"messages\":[{\"role\":\"user\",\"content\":\"a\",\"name\":\" \"}]}|INVALID_REQUEST|messages[0].name",
         "model number|{\"model\":5," + MSG + "}|INVALID_REQUEST|model",
@@ -135,10 +183,17 @@ class OpenAiRequestsTest {
             + MSG
             + "}|UNSUPPORTED_PARAMETER|presence_penalty",
         "logprobs true|{\"logprobs\":true," + MSG + "}|UNSUPPORTED_PARAMETER|logprobs",
-        "tools|{\"tools\":[{\"type\":\"function\"}]," + MSG + "}|UNSUPPORTED_PARAMETER|tools",
-        "response_format|{\"response_format\":{\"type\":\"json_object\"},"
+        "tool without function|{\"tools\":[{\"type\":\"function\"}],"
             + MSG
-            + "}|UNSUPPORTED_PARAMETER|response_format",
+            + "}|INVALID_REQUEST|tools[0].function",
+        "tools not array|{\"tools\":{}," + MSG + "}|INVALID_REQUEST|tools",
+        "required without tools|{\"tool_choice\":\"required\","
+            + MSG
+            + "}|INVALID_REQUEST|tool_choice",
+        "functions|{\"functions\":[{\"name\":\"f\"}]," + MSG + "}|UNSUPPORTED_PARAMETER|functions",
+        "response_format yaml|{\"response_format\":{\"type\":\"yaml\"},"
+            + MSG
+            + "}|INVALID_REQUEST|response_format.type",
         "unknown parameter|{\"frobnicate\":1," + MSG + "}|UNSUPPORTED_PARAMETER|frobnicate",
         "top_k is not OpenAI|{\"top_k\":5," + MSG + "}|UNSUPPORTED_PARAMETER|top_k",
       })

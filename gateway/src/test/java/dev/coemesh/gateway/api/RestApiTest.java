@@ -17,13 +17,11 @@ import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.gateway.fair.VtcScheduler;
-import dev.coemesh.gateway.orchestrate.ChatMessage;
-import dev.coemesh.gateway.orchestrate.ChatTemplate;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
-import dev.coemesh.gateway.orchestrate.PromptInput;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
-import dev.coemesh.gateway.orchestrate.Role;
 import dev.coemesh.gateway.testing.Gateway;
+import dev.coemesh.pool.chat.ChatFormat;
+import dev.coemesh.pool.chat.ChatTurn;
 import dev.coemesh.worker.client.Replanner;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -101,9 +99,7 @@ class RestApiTest {
   void chatCompletionIsTheTemplatedPromptsGreedyContinuation() throws Exception {
     String expected =
         direct(
-            ChatTemplate.render(
-                new PromptInput.Chat(List.of(new ChatMessage(Role.USER, "Tell me a story.")))),
-            20);
+            ChatFormat.PLAIN.render(List.of(new ChatTurn("user", "Tell me a story.")), true), 20);
     HttpResponse<String> r =
         post(
             "/v1/chat/completions",
@@ -198,9 +194,7 @@ class RestApiTest {
     assertTrue(last.get("usage") == null, "no usage chunk unless asked for");
     String expected =
         direct(
-            ChatTemplate.render(
-                new PromptInput.Chat(List.of(new ChatMessage(Role.USER, "Tell me a story.")))),
-            20);
+            ChatFormat.PLAIN.render(List.of(new ChatTurn("user", "Tell me a story.")), true), 20);
     assertEquals(expected, text.toString());
   }
 
@@ -265,10 +259,17 @@ class RestApiTest {
             new Case(
                 "/v1/chat/completions",
                 DEFAULT_KEY,
-                "{\"tools\":[{\"type\":\"function\"}]," + msg + "}",
+                "{\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]," + msg + "}",
                 400,
                 "unsupported_parameter",
                 "tools"),
+            new Case(
+                "/v1/chat/completions",
+                DEFAULT_KEY,
+                "{\"tools\":[{\"type\":\"function\"}]," + msg + "}",
+                400,
+                "invalid_request",
+                "tools[0].function"),
             new Case(
                 "/v1/chat/completions",
                 DEFAULT_KEY,
@@ -458,6 +459,8 @@ class RestApiTest {
                 case TokenEvent.Token t -> text.append(t.text());
                 case TokenEvent.Finished f -> done.complete(null);
                 case TokenEvent.Failed f -> done.completeExceptionally(new AssertionError(f));
+                case TokenEvent.ToolCallDelta d ->
+                    done.completeExceptionally(new AssertionError(d));
               }
             });
     done.get(30, TimeUnit.SECONDS);

@@ -215,6 +215,7 @@ class DistributedMeshTest {
             case TokenEvent.Token t -> text.append(t.text());
             case TokenEvent.Finished f -> done.complete(null);
             case TokenEvent.Failed f -> done.completeExceptionally(new AssertionError(f));
+            case TokenEvent.ToolCallDelta d -> done.completeExceptionally(new AssertionError(d));
           }
         });
     done.get(60, TimeUnit.SECONDS);

@@ -171,6 +171,10 @@ class FairnessTest {
                       ticket.complete();
                       done.completeExceptionally(new AssertionError(f.message()));
                     }
+                    case TokenEvent.ToolCallDelta d -> {
+                      ticket.complete();
+                      done.completeExceptionally(new AssertionError(d));
+                    }
                   }
                 });
           });

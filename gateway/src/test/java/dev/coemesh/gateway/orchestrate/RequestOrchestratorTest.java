@@ -10,6 +10,7 @@ import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.core.request.ChatBody;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.signal.InProcessSignalBus;
@@ -24,6 +25,7 @@ import dev.coemesh.gateway.serve.EmbeddedPool;
 import dev.coemesh.gateway.testing.RecordingListener;
 import dev.coemesh.gateway.testing.TestRouting;
 import dev.coemesh.pool.backend.EmbeddedExpertBackend;
+import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
@@ -71,7 +73,9 @@ class RequestOrchestratorTest {
             new SchedulerOptions(8, 512, 64),
             replica,
             SIGNALS);
-    experts = new ExpertDirectory(List.of(EmbeddedPool.of(replica, backend, model.tokenizer())));
+    experts =
+        new ExpertDirectory(
+            List.of(EmbeddedPool.of(replica, backend, model.tokenizer(), ChatFormat.PLAIN)));
   }
 
   @AfterAll
@@ -94,6 +98,23 @@ class RequestOrchestratorTest {
 
   static ClientRequest greedy(String model, String prompt, int maxTokens, List<String> stop) {
     return new ClientRequest(model, new PromptInput.Text(prompt), maxTokens, 0, 1, null, stop);
+  }
+
+  @Test
+  void toolsSentToAnEngineExpertAreRefusedNamingTheParameterAndHoldNoSlot() throws Exception {
+    PromptInput.Chat chat =
+        new PromptInput.Chat(
+            List.of(new ChatMessage(Role.USER, "What is the weather?")),
+            new ChatBody("{\"messages\":[],\"tools\":[]}"),
+            List.of("tools"));
+    RecordingListener r = new RecordingListener();
+    orchestrator.start(TENANT, new ClientRequest(null, chat, 4, 0, 1, null, List.of()), r);
+    r.await();
+    assertEquals(ErrorCode.UNSUPPORTED_PARAMETER, r.error.code());
+    assertEquals("tools", r.error.param());
+    assertTrue(r.error.getMessage().contains("'" + EXPERT + "'"), r.error.getMessage());
+    assertEquals(0, orchestrator.inflight());
+    assertEquals(0, backend.capacity().runningSequences());
   }
 
   @Test
@@ -223,7 +244,8 @@ class RequestOrchestratorTest {
             SIGNALS);
     closed.close(); // after its first load report: the router still believes in it
     ExpertDirectory gone =
-        new ExpertDirectory(List.of(EmbeddedPool.of(replica, closed, model.tokenizer())));
+        new ExpertDirectory(
+            List.of(EmbeddedPool.of(replica, closed, model.tokenizer(), ChatFormat.PLAIN)));
     RequestOrchestrator o =
         new RequestOrchestrator(
             new ExpertResolver(gone, TestRouting.singleExpert("gone", SIGNALS)),

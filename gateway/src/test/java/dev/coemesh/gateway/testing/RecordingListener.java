@@ -16,6 +16,7 @@ import java.util.function.Consumer;
 /** Records what a request's listener receives; {@link #await} waits for the terminal call. */
 public final class RecordingListener implements GenerationListener {
   public final List<TokenEvent.Token> tokens = new CopyOnWriteArrayList<>();
+  public final List<TokenEvent.ToolCallDelta> toolCalls = new CopyOnWriteArrayList<>();
   public volatile ExpertId expert;
   public volatile int promptTokens = -1;
   public volatile FinishReason reason;
@@ -47,6 +48,11 @@ public final class RecordingListener implements GenerationListener {
   public void onToken(TokenEvent.Token token) {
     tokens.add(token);
     onToken.accept(token);
+  }
+
+  @Override
+  public void onToolCall(TokenEvent.ToolCallDelta call) {
+    toolCalls.add(call);
   }
 
   @Override

@@ -6,6 +6,8 @@ public enum FinishReason {
   STOP,
   /** {@code max_tokens} reached, or the model's context is full. */
   LENGTH,
+  /** The model called tools (an upstream expert given {@code tools}); the output is the calls. */
+  TOOL_CALLS,
   /** Cancelled by the client or by a deadline. */
   CANCELLED;
 

@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param prefixRoot the seed of the prompt's block-hash chain ({@link BlockHashes#root}): the
  *     prefix-cache scope this request may reuse and fill
  * @param deadline when the client stops waiting; work past it is cancelled
+ * @param chat the conversation as the client sent it, for an upstream expert that applies its own
+ *     chat template; null for a text prompt (and ignored by the mesh's own engines)
  */
 public record GenerationRequest(
     RequestId id,
@@ -27,7 +29,8 @@ public record GenerationRequest(
     int[] promptTokens,
     long prefixRoot,
     SamplingParams sampling,
-    Instant deadline) {
+    Instant deadline,
+    ChatBody chat) {
   public GenerationRequest {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(tenant, "tenant");
@@ -38,6 +41,19 @@ public record GenerationRequest(
     promptTokens = promptTokens == null ? new int[0] : promptTokens.clone();
   }
 
+  /** A request without a client conversation (a text prompt, or one the mesh's engines serve). */
+  public GenerationRequest(
+      RequestId id,
+      TenantId tenant,
+      ExpertId expert,
+      String prompt,
+      int[] promptTokens,
+      long prefixRoot,
+      SamplingParams sampling,
+      Instant deadline) {
+    this(id, tenant, expert, prompt, promptTokens, prefixRoot, sampling, deadline, null);
+  }
+
   /** A request whose prompt the backend tokenizes, in its tenant's prefix-cache scope. */
   public GenerationRequest(
       RequestId id,
@@ -46,7 +62,16 @@ public record GenerationRequest(
       String prompt,
       SamplingParams sampling,
       Instant deadline) {
-    this(id, tenant, expert, prompt, null, BlockHashes.root(tenant.value()), sampling, deadline);
+    this(
+        id,
+        tenant,
+        expert,
+        prompt,
+        null,
+        BlockHashes.root(tenant.value()),
+        sampling,
+        deadline,
+        null);
   }
 
   /** Whether the gateway already tokenized the prompt. */

@@ -26,6 +26,24 @@ public sealed interface TokenEvent {
     }
   }
 
+  /**
+   * A fragment of a tool call the model makes, streamed as OpenAI's {@code delta.tool_calls[]}: the
+   * first fragment of call {@code index} carries its id and function name, later ones append to its
+   * JSON arguments. Only upstream experts given {@code tools} produce these.
+   *
+   * @param id the call's id on its first fragment, else null
+   * @param name the function's name on its first fragment, else null
+   * @param arguments the next piece of the arguments' JSON text (may be empty)
+   */
+  record ToolCallDelta(int index, String id, String name, String arguments) implements TokenEvent {
+    public ToolCallDelta {
+      if (index < 0) {
+        throw new IllegalArgumentException("tool call index must be >= 0");
+      }
+      arguments = arguments == null ? "" : arguments;
+    }
+  }
+
   /** One alternative in a logprobs listing. */
   record TopLogprob(int tokenId, String text, double logprob) {}
 

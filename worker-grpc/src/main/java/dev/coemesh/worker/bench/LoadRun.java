@@ -70,6 +70,7 @@ final class LoadRun {
           event -> {
             switch (event) {
               case TokenEvent.Token ignored -> {}
+              case TokenEvent.ToolCallDelta ignored -> {}
               case TokenEvent.Finished f -> {
                 outcomes[index] =
                     new Outcome(

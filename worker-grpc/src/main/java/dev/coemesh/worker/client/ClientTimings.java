@@ -40,6 +40,7 @@ final class ClientTimings implements Consumer<TokenEvent> {
       case TokenEvent.Finished f ->
           client.accept(new TokenEvent.Finished(f.reason(), f.usage(), merged(f.timings())));
       case TokenEvent.Failed f -> client.accept(f);
+      case TokenEvent.ToolCallDelta d -> client.accept(d);
     }
   }
 

@@ -252,6 +252,7 @@ public final class PlacementClient {
       }
       switch (event) {
         case TokenEvent.Token t -> deliver(t);
+        case TokenEvent.ToolCallDelta d -> {} // workers run the mesh's engine: no tool calls
         case TokenEvent.Finished f -> {
           replanner.outcome(replica, true);
           finish(f);

@@ -53,6 +53,7 @@ final class TokenStream implements Consumer<TokenEvent> {
         span.failed(f.code().wireCode(), f.message());
         call.fail(new MeshException(f.code(), f.message()));
       }
+      case TokenEvent.ToolCallDelta d -> {} // the engine makes no tool calls
     }
   }
 }
