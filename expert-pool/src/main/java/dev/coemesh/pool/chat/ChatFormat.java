@@ -3,16 +3,16 @@ package dev.coemesh.pool.chat;
 import java.util.List;
 
 /**
- * Renders a conversation to the prompt text a model completes: the model's own chat template
- * where its file has one, else {@link #PLAIN}.
+ * Renders a conversation to the prompt text a model completes: the model's own chat template where
+ * its file has one, else {@link #PLAIN}.
  */
 public interface ChatFormat {
 
   /**
    * The prompt for {@code turns}.
    *
-   * @param addGenerationPrompt whether to end with the opening of an assistant turn, for the
-   *     model to continue
+   * @param addGenerationPrompt whether to end with the opening of an assistant turn, for the model
+   *     to continue
    */
   String render(List<ChatTurn> turns, boolean addGenerationPrompt);
 
