@@ -41,7 +41,8 @@ public final class Kernels {
     switch (w.type()) {
       case F32 -> PackedKernels.matmul(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
       case Q8_0 -> q8(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
-      case F16, BF16, Q4_0 -> dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+      case F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K ->
+          dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
     }
   }
 
@@ -97,7 +98,15 @@ public final class Kernels {
     }
   }
 
-  /** Other types: dequantize one row into a scratch buffer, then reuse it for every input. */
+  /**
+   * Other types: dequantize one row into a scratch buffer (bit-identical to llama.cpp's reference
+   * dequantization, see {@link QuantBlocks}), then reuse it for every input. Each product is the
+   * exact-float dot of the dequantized weights with the f32 inputs, summed in the same lanes
+   * whatever the batch, so a sequence's outputs do not depend on the batch size. llama.cpp instead
+   * quantizes the inputs to Q8_0 / Q8_K (int8 with a float scale per 32 or 256 values) for its
+   * quantized dot products, so its results differ from these by that rounding: relative to the norm
+   * of the product terms about 2^-8 (see KQuantMatmulTest for the tolerance asserted).
+   */
   private static void dequantizing(
       Weight w,
       float[] x,
@@ -152,28 +161,8 @@ public final class Kernels {
               Float.intBitsToFloat((seg.get(I16_LE, base + 2L * k) & 0xFFFF) << 16);
         }
       }
-      case Q8_0 -> {
-        for (int block = 0; block < cols / 32; block++) {
-          long b = base + block * 34L;
-          float d = Float.float16ToFloat(seg.get(I16_LE, b));
-          int o = outOffset + block * 32;
-          for (int i = 0; i < 32; i++) {
-            out[o + i] = d * seg.get(ValueLayout.JAVA_BYTE, b + 2 + i);
-          }
-        }
-      }
-      case Q4_0 -> {
-        for (int block = 0; block < cols / 32; block++) {
-          long b = base + block * 18L;
-          float d = Float.float16ToFloat(seg.get(I16_LE, b));
-          int o = outOffset + block * 32;
-          for (int i = 0; i < 16; i++) {
-            int packed = seg.get(ValueLayout.JAVA_BYTE, b + 2 + i) & 0xFF;
-            out[o + i] = d * ((packed & 0x0F) - 8);
-            out[o + i + 16] = d * ((packed >>> 4) - 8);
-          }
-        }
-      }
+      case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K ->
+          QuantBlocks.decode(w.type(), seg, base, cols, out, outOffset);
     }
   }
 }
