@@ -71,6 +71,7 @@ public final class Kernels {
     MemorySegment seg = w.data();
     int blocks = w.cols() / 32;
     long rowBytes = w.rowBytes();
+    float[] lanes = new float[F512.length()];
     for (int r = rowFrom; r < rowTo; r++) {
       long base = r * rowBytes;
       for (int b = 0; b < batch; b++) {
@@ -93,7 +94,7 @@ public final class Kernels {
                   .add(hi.mul(FloatVector.fromArray(F512, x, k + 16)));
           acc = dot.fma(FloatVector.broadcast(F512, d), acc);
         }
-        out[b * outStride + r] = acc.reduceLanes(VectorOperators.ADD);
+        out[b * outStride + r] = laneSum(acc, lanes);
       }
     }
   }
@@ -123,6 +124,7 @@ public final class Kernels {
       SCRATCH.set(row);
     }
     int upper = S.loopBound(cols);
+    float[] lanes = new float[S.length()];
     for (int r = rowFrom; r < rowTo; r++) {
       dequantizeRow(w, r, row, 0);
       for (int b = 0; b < batch; b++) {
@@ -132,13 +134,29 @@ public final class Kernels {
         for (; k < upper; k += S.length()) {
           acc = FloatVector.fromArray(S, row, k).fma(FloatVector.fromArray(S, x, xOff + k), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = laneSum(acc, lanes);
         for (; k < cols; k++) {
           sum += row[k] * x[xOff + k];
         }
         out[b * outStride + r] = sum;
       }
     }
+  }
+
+  /**
+   * The sum of a vector's lanes, added in lane order. Not {@code reduceLanes(ADD)}: its order of
+   * additions is the implementation's choice and differs between the interpreter or C1 (a loop) and
+   * C2 (a tree), so one input's output could change by an ulp depending on when the kernel got
+   * compiled, which breaks bit-identical results across batch sizes (QuantizedMatmulTest caught
+   * it).
+   */
+  private static float laneSum(FloatVector v, float[] lanes) {
+    v.intoArray(lanes, 0);
+    float sum = 0;
+    for (float lane : lanes) {
+      sum += lane;
+    }
+    return sum;
   }
 
   private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);

@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
 /**
  * Writes models of any shape with deterministic random weights, for benchmarks and format tests: a
  * llama2.c checkpoint with its tokenizer file, and a GGUF v3 file whose matrices use any supported
- * tensor type. The same seed gives the same weights in both formats (before quantization).
+ * tensor type, uniformly or as a llama.cpp quantization mix ({@link QuantMix}). The same seed gives
+ * the same weights in both formats (before quantization).
  */
 public final class SyntheticModel {
   /** The stories15M shape (llama2.c's 15M TinyStories model). */
@@ -106,14 +107,36 @@ public final class SyntheticModel {
     }
   }
 
-  /** Writes a GGUF v3 file with matrices in {@code matrixType} (norms stay F32). */
+  /** Writes a GGUF v3 file with every matrix in {@code matrixType} (norms stay F32). */
   public void writeGguf(Path path, TensorType matrixType) throws IOException {
+    writeGguf(path, null, (role, layer, cols) -> matrixType);
+  }
+
+  /**
+   * Writes a GGUF v3 file laid out as llama.cpp's quantizer lays out {@code mix}: each matrix in
+   * the type the mix gives its role, layer and row length, and {@code general.file_type} naming the
+   * mix.
+   */
+  public void writeGguf(Path path, QuantMix mix) throws IOException {
+    int gqa = c.heads() / c.kvHeads();
+    writeGguf(path, mix, (role, layer, cols) -> mix.typeOf(role, layer, c.layers(), cols, gqa));
+  }
+
+  /** Picks each matrix's type. */
+  private interface TypeChoice {
+    TensorType of(QuantMix.Role role, int layer, int cols);
+  }
+
+  private void writeGguf(Path path, QuantMix mix, TypeChoice types) throws IOException {
     int dim = c.dim();
     int kvDim = c.kvDim();
     int hidden = c.hiddenDim();
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("general.architecture", "llama");
     meta.put("general.name", "synthetic");
+    if (mix != null) {
+      meta.put("general.file_type", mix.fileType());
+    }
     meta.put("llama.context_length", c.contextLength());
     meta.put("llama.embedding_length", dim);
     meta.put("llama.feed_forward_length", hidden);
@@ -139,8 +162,10 @@ public final class SyntheticModel {
         new Tensor(
             "token_embd.weight",
             new long[] {dim, c.vocabSize()},
-            matrixType,
-            Quantizer.encode(values("token_embd", c.vocabSize() * dim, dim), matrixType)));
+            types.of(QuantMix.Role.OUTPUT, 0, dim), // tied: it is the output matrix too
+            Quantizer.encode(
+                values("token_embd", c.vocabSize() * dim, dim),
+                types.of(QuantMix.Role.OUTPUT, 0, dim))));
     tensors.add(
         new Tensor(
             "output_norm.weight",
@@ -155,19 +180,19 @@ public final class SyntheticModel {
               new long[] {dim},
               TensorType.F32,
               Quantizer.encode(values(p + "attn_norm", dim, dim), TensorType.F32)));
-      tensors.add(matrix(p + "attn_q", dim, dim, matrixType));
-      tensors.add(matrix(p + "attn_k", kvDim, dim, matrixType));
-      tensors.add(matrix(p + "attn_v", kvDim, dim, matrixType));
-      tensors.add(matrix(p + "attn_output", dim, dim, matrixType));
+      tensors.add(matrix(p + "attn_q", dim, dim, types.of(QuantMix.Role.ATTN_Q, l, dim)));
+      tensors.add(matrix(p + "attn_k", kvDim, dim, types.of(QuantMix.Role.ATTN_K, l, dim)));
+      tensors.add(matrix(p + "attn_v", kvDim, dim, types.of(QuantMix.Role.ATTN_V, l, dim)));
+      tensors.add(matrix(p + "attn_output", dim, dim, types.of(QuantMix.Role.ATTN_OUTPUT, l, dim)));
       tensors.add(
           new Tensor(
               p + "ffn_norm.weight",
               new long[] {dim},
               TensorType.F32,
               Quantizer.encode(values(p + "ffn_norm", dim, dim), TensorType.F32)));
-      tensors.add(matrix(p + "ffn_gate", hidden, dim, matrixType));
-      tensors.add(matrix(p + "ffn_down", dim, hidden, matrixType));
-      tensors.add(matrix(p + "ffn_up", hidden, dim, matrixType));
+      tensors.add(matrix(p + "ffn_gate", hidden, dim, types.of(QuantMix.Role.FFN_GATE, l, dim)));
+      tensors.add(matrix(p + "ffn_down", dim, hidden, types.of(QuantMix.Role.FFN_DOWN, l, hidden)));
+      tensors.add(matrix(p + "ffn_up", hidden, dim, types.of(QuantMix.Role.FFN_UP, l, dim)));
     }
     try (OutputStream raw = new BufferedOutputStream(Files.newOutputStream(path), 1 << 20)) {
       GgufWriter w = new GgufWriter(raw);

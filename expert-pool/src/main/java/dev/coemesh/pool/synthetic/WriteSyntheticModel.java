@@ -2,7 +2,6 @@ package dev.coemesh.pool.synthetic;
 
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.model.ModelConfig;
-import dev.coemesh.pool.model.TensorType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +9,9 @@ import java.util.Set;
 
 /**
  * {@code ./mesh synth --out DIR [--shape stories15M | --dim D --hidden H --layers L --heads N
- * --kv-heads K --vocab V --seq S] [--gguf-type Q8_0] [--seed 1]}: writes {@code model.bin}, {@code
- * tokenizer.bin} and {@code model.gguf} with deterministic random weights.
+ * --kv-heads K --vocab V --seq S] [--gguf-type Q4_K_M] [--seed 1]}: writes {@code model.bin},
+ * {@code tokenizer.bin} and {@code model.gguf} with deterministic random weights; the GGUF's
+ * matrices are laid out as llama.cpp's quantizer lays out the named {@link QuantMix} (default F32).
  */
 public final class WriteSyntheticModel {
   private static final Set<String> OPTIONS =
@@ -29,6 +29,17 @@ public final class WriteSyntheticModel {
           "seed");
 
   private WriteSyntheticModel() {}
+
+  /** A {@code --gguf-type} value: one of {@link QuantMix}'s names, else an error listing them. */
+  static QuantMix mix(String name) {
+    try {
+      return QuantMix.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--gguf-type " + name + " is not one of " + java.util.Arrays.toString(QuantMix.values()),
+          e);
+    }
+  }
 
   public static void main(String[] argv) throws IOException {
     Args args = Args.parse(argv, OPTIONS);
@@ -50,7 +61,7 @@ public final class WriteSyntheticModel {
     Files.createDirectories(dir);
     SyntheticModel model = new SyntheticModel(config, args.integer("seed", 1));
     model.writeLlama2c(dir.resolve("model.bin"), dir.resolve("tokenizer.bin"));
-    model.writeGguf(dir.resolve("model.gguf"), TensorType.valueOf(args.get("gguf-type", "F32")));
+    model.writeGguf(dir.resolve("model.gguf"), mix(args.get("gguf-type", "F32")));
     System.out.println(
         "wrote " + dir.resolve("model.bin") + ", tokenizer.bin, model.gguf for " + config);
   }
