@@ -101,12 +101,17 @@ public final class Kernels {
 
   /**
    * Other types: dequantize one row into a scratch buffer (bit-identical to llama.cpp's reference
-   * dequantization, see {@link QuantBlocks}), then reuse it for every input. Each product is the
-   * exact-float dot of the dequantized weights with the f32 inputs, summed in the same lanes
-   * whatever the batch, so a sequence's outputs do not depend on the batch size. llama.cpp instead
-   * quantizes the inputs to Q8_0 / Q8_K (int8 with a float scale per 32 or 256 values) for its
-   * quantized dot products, so its results differ from these by that rounding: relative to the norm
-   * of the product terms about 2^-8 (see KQuantMatmulTest for the tolerance asserted).
+   * dequantization, see {@link QuantBlocks}), then reuse it for every input.
+   *
+   * <p>Tolerance: each output is the float dot product of the dequantized weights with the f32
+   * inputs as they are, summed in the same lanes and order whatever the batch (so a sequence's
+   * outputs do not depend on the batch size); it equals the exact product of those weights and
+   * inputs within {@code cols * 2^-23 * sum_k |w_k x_k|}, the bound on summing {@code cols} float
+   * products ({@code QuantizedMatmulTest} asserts it for every block type). llama.cpp instead
+   * quantizes the inputs for its quantized dot products (to Q8_0 for the 32-value types, Q8_K for
+   * the K-quants: int8 with one float scale per 32 or 256 values, so each input moves by up to half
+   * of 1/127 of its block's largest magnitude), which is also where its speed comes from; its
+   * logits differ from ours by that rounding.
    */
   private static void dequantizing(
       Weight w,

@@ -66,28 +66,66 @@ final class QuantBlocks {
     return seg.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
   }
 
-  /** Decodes {@code cols} values of {@code type} stored from byte {@code base}. */
+  /**
+   * Decodes {@code cols} values of {@code type} stored from byte {@code base}. One loop per type,
+   * so that each loop's call is to one decoder only: with the type switched inside a shared loop, a
+   * model mixing four types decoded Q8_0 about 45% slower than a model of Q8_0 alone.
+   */
   static void decode(
       TensorType type, MemorySegment seg, long base, int cols, float[] out, int outOffset) {
     int blocks = cols / type.blockElements();
-    long bytes = type.blockBytes();
-    int n = type.blockElements();
-    for (int block = 0; block < blocks; block++) {
-      long at = base + block * bytes;
-      int o = outOffset + block * n;
-      switch (type) {
-        case Q8_0 -> q8_0(seg, at, out, o);
-        case Q4_0 -> q4_0(seg, at, out, o);
-        case Q4_1 -> q4_1(seg, at, out, o);
-        case Q5_0 -> q5_0(seg, at, out, o);
-        case Q5_1 -> q5_1(seg, at, out, o);
-        case Q2_K -> q2K(seg, at, out, o);
-        case Q3_K -> q3K(seg, at, out, o);
-        case Q4_K -> q4K(seg, at, out, o);
-        case Q5_K -> q5K(seg, at, out, o);
-        case Q6_K -> q6K(seg, at, out, o);
-        case F32, F16, BF16 -> throw new IllegalArgumentException(type + " has no blocks");
+    switch (type) {
+      case Q8_0 -> {
+        for (int b = 0; b < blocks; b++) {
+          q8_0(seg, base + 34L * b, out, outOffset + 32 * b);
+        }
       }
+      case Q4_0 -> {
+        for (int b = 0; b < blocks; b++) {
+          q4_0(seg, base + 18L * b, out, outOffset + 32 * b);
+        }
+      }
+      case Q4_1 -> {
+        for (int b = 0; b < blocks; b++) {
+          q4_1(seg, base + 20L * b, out, outOffset + 32 * b);
+        }
+      }
+      case Q5_0 -> {
+        for (int b = 0; b < blocks; b++) {
+          q5_0(seg, base + 22L * b, out, outOffset + 32 * b);
+        }
+      }
+      case Q5_1 -> {
+        for (int b = 0; b < blocks; b++) {
+          q5_1(seg, base + 24L * b, out, outOffset + 32 * b);
+        }
+      }
+      case Q2_K -> {
+        for (int b = 0; b < blocks; b++) {
+          q2K(seg, base + 84L * b, out, outOffset + 256 * b);
+        }
+      }
+      case Q3_K -> {
+        for (int b = 0; b < blocks; b++) {
+          q3K(seg, base + 110L * b, out, outOffset + 256 * b);
+        }
+      }
+      case Q4_K -> {
+        for (int b = 0; b < blocks; b++) {
+          q4K(seg, base + 144L * b, out, outOffset + 256 * b);
+        }
+      }
+      case Q5_K -> {
+        for (int b = 0; b < blocks; b++) {
+          q5K(seg, base + 176L * b, out, outOffset + 256 * b);
+        }
+      }
+      case Q6_K -> {
+        for (int b = 0; b < blocks; b++) {
+          q6K(seg, base + 210L * b, out, outOffset + 256 * b);
+        }
+      }
+      case F32, F16, BF16 -> throw new IllegalArgumentException(type + " has no blocks");
     }
   }
 
