@@ -128,18 +128,37 @@ public final class Kernels {
       row = new float[cols];
       SCRATCH.set(row);
     }
+    int lanesPerStep = 4 * S.length();
+    int upper4 = cols / lanesPerStep * lanesPerStep;
     int upper = S.loopBound(cols);
     float[] lanes = new float[S.length()];
     for (int r = rowFrom; r < rowTo; r++) {
       dequantizeRow(w, r, row, 0);
       for (int b = 0; b < batch; b++) {
         int xOff = b * xStride;
-        FloatVector acc = FloatVector.zero(S);
+        // four independent chains: one chain of multiply-adds waits on each one's latency
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
         int k = 0;
-        for (; k < upper; k += S.length()) {
-          acc = FloatVector.fromArray(S, row, k).fma(FloatVector.fromArray(S, x, xOff + k), acc);
+        for (; k < upper4; k += lanesPerStep) {
+          int n = S.length();
+          a0 = FloatVector.fromArray(S, row, k).fma(FloatVector.fromArray(S, x, xOff + k), a0);
+          a1 =
+              FloatVector.fromArray(S, row, k + n)
+                  .fma(FloatVector.fromArray(S, x, xOff + k + n), a1);
+          a2 =
+              FloatVector.fromArray(S, row, k + 2 * n)
+                  .fma(FloatVector.fromArray(S, x, xOff + k + 2 * n), a2);
+          a3 =
+              FloatVector.fromArray(S, row, k + 3 * n)
+                  .fma(FloatVector.fromArray(S, x, xOff + k + 3 * n), a3);
         }
-        float sum = laneSum(acc, lanes);
+        for (; k < upper; k += S.length()) {
+          a0 = FloatVector.fromArray(S, row, k).fma(FloatVector.fromArray(S, x, xOff + k), a0);
+        }
+        float sum = laneSum(a0.add(a1).add(a2.add(a3)), lanes);
         for (; k < cols; k++) {
           sum += row[k] * x[xOff + k];
         }
