@@ -55,9 +55,17 @@ final class LlamaCppBench {
     if (p.waitFor() != 0) {
       throw new IllegalStateException("llama-bench failed on " + gguf + ": exit " + p.exitValue());
     }
+    return parse(output, gguf.toString());
+  }
+
+  /**
+   * {decode tok/s, prefill tok/s} from llama-bench's {@code -o json} output: the {@code avg_ts} of
+   * its generation test ({@code n_gen > 0}) and of its prompt test ({@code n_prompt > 0}).
+   */
+  static double[] parse(String json, String what) {
     double decode = -1;
     double prefill = -1;
-    Matcher m = RESULT.matcher(output);
+    Matcher m = RESULT.matcher(json);
     while (m.find()) {
       if (Integer.parseInt(m.group(2)) > 0) {
         decode = Double.parseDouble(m.group(3));
@@ -66,7 +74,7 @@ final class LlamaCppBench {
       }
     }
     if (decode < 0 || prefill < 0) {
-      throw new IllegalStateException("llama-bench reported no tok/s for " + gguf + ": " + output);
+      throw new IllegalStateException("llama-bench reported no tok/s for " + what + ": " + json);
     }
     return new double[] {decode, prefill};
   }
