@@ -41,7 +41,14 @@ public final class Kernels {
     switch (w.type()) {
       case F32 -> PackedKernels.matmul(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
       case Q8_0 -> q8(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
-      case F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K ->
+      case Q5_0, Q4_K, Q6_K -> {
+        if (FusedKernels.applies(w, batch)) {
+          FusedKernels.matmul(w, x, out, rowFrom, rowTo);
+        } else {
+          dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+        }
+      }
+      case F16, BF16, Q4_0, Q4_1, Q5_1, Q2_K, Q3_K, Q5_K ->
           dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
     }
   }
@@ -64,6 +71,10 @@ public final class Kernels {
       int outStride,
       int rowFrom,
       int rowTo) {
+    if (FusedKernels.applies(w, batch)) {
+      FusedKernels.matmul(w, x, out, rowFrom, rowTo);
+      return;
+    }
     if (S.length() != 16) {
       dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
       return;
@@ -174,7 +185,7 @@ public final class Kernels {
    * compiled, which breaks bit-identical results across batch sizes (QuantizedMatmulTest caught
    * it).
    */
-  private static float laneSum(FloatVector v, float[] lanes) {
+  static float laneSum(FloatVector v, float[] lanes) {
     v.intoArray(lanes, 0);
     float sum = 0;
     for (float lane : lanes) {

@@ -37,9 +37,9 @@ final class QuantBlocks {
   private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
 
   /** For value 16*half + i of a Q5_0 block: the byte of its fifth bit, and the bit in it. */
-  private static final VectorShuffle<Byte>[] FIFTH_BYTE = fifthBytes();
+  static final VectorShuffle<Byte>[] FIFTH_BYTE = fifthBytes();
 
-  private static final ByteVector FIFTH_BIT =
+  static final ByteVector FIFTH_BIT =
       ByteVector.fromArray(
           B128, new byte[] {1, 2, 4, 8, 16, 32, 64, -128, 1, 2, 4, 8, 16, 32, 64, -128}, 0);
 
@@ -58,11 +58,11 @@ final class QuantBlocks {
 
   private QuantBlocks() {}
 
-  private static float half(MemorySegment seg, long at) {
+  static float half(MemorySegment seg, long at) {
     return Float.float16ToFloat(seg.get(I16_LE, at));
   }
 
-  private static int u8(MemorySegment seg, long at) {
+  static int u8(MemorySegment seg, long at) {
     return seg.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
   }
 
@@ -233,7 +233,7 @@ final class QuantBlocks {
    * bytes: j < 4 keeps them in the low six bits of bytes j and j+4, j ≥ 4 splits them between a
    * nibble of byte j+4 and the top two bits of byte j-4 (scales) or j (mins).
    */
-  private static int scaleMin(MemorySegment seg, long scales, int j, int what) {
+  static int scaleMin(MemorySegment seg, long scales, int j, int what) {
     if (j < 4) {
       return u8(seg, scales + j + what) & 63;
     }

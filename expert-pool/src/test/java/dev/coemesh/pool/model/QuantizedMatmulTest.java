@@ -15,7 +15,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * double-precision product of the dequantized weights. That is a bound on summing {@code cols}
  * float products in any order; the kernels multiply dequantized weights with f32 inputs exactly as
  * they are, without llama.cpp's Q8_0/Q8_K rounding of the inputs. And each input's outputs are
- * bit-identical whatever the batch size and however the rows are split between workers.
+ * bit-identical whatever the batch size (batch 1 runs {@link FusedKernels} where they apply, larger
+ * batches a dequantized row) and however the rows are split between workers.
  */
 class QuantizedMatmulTest {
 
@@ -41,6 +42,12 @@ class QuantizedMatmulTest {
     float[] x = new float[maxBatch * xStride];
     for (int i = 0; i < x.length; i++) {
       x[i] = (float) random.nextGaussian();
+    }
+    // run both paths (batch 1 and batched) often enough that the JIT compiles them first: the
+    // compiled code must give the bits the interpreter gives, and the checks below see it
+    float[] warm = new float[maxBatch * (rows + 3)];
+    for (int i = 0; i < 300; i++) {
+      Kernels.matmul(w, x, xStride, 1 + i % 4, warm, rows + 3, 0, rows);
     }
     float[][] alone = new float[maxBatch][rows];
     for (int b = 0; b < maxBatch; b++) {
