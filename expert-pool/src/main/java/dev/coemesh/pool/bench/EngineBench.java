@@ -32,13 +32,31 @@ import java.util.regex.Pattern;
  * printed and recorded: figures from a loaded machine compare only within one run. {@code --kv F16}
  * stores the KV cache in half precision (default: the engine's default).
  *
+ * <p>{@code --gguf A.gguf,B.gguf} measures those files instead of the two default models (for
+ * instance the stories15M shape written by {@code ./mesh synth --gguf-type Q4_K_M} and {@code
+ * Q8_0}); {@code --threads 1} measures at one thread only. With {@code --llamacpp PATH} (a
+ * llama.cpp build directory or its {@code llama-bench}) each GGUF is also run through {@code
+ * llama-bench -t 1 -p PREFILL -n STEPS} and the JSON gains {@code llamacpp: {NAME: {decode_tok_s,
+ * prefill_tok_s}}}, NAME the file name without {@code .gguf}, lower case.
+ *
  * <p>Each model is measured in a JVM of its own (this class started again with {@code --model}), as
  * JMH forks per benchmark: code compiled while one model ran is shaped by that model's loop counts
  * and branches, and measured here it slowed the next model's batch-16 decode by up to half.
  */
 public final class EngineBench {
   private static final Set<String> OPTIONS =
-      Set.of("out", "steps", "repeats", "llama2c", "prefill", "kv", "model", "synthetic");
+      Set.of(
+          "out",
+          "steps",
+          "repeats",
+          "llama2c",
+          "prefill",
+          "kv",
+          "model",
+          "synthetic",
+          "gguf",
+          "threads",
+          "llamacpp");
 
   private static final int[] BATCHES = {1, 4, 16};
 
@@ -89,7 +107,13 @@ public final class EngineBench {
         "model", "threads", "b1 tok/s", "b4 tok/s", "b16 tok/s", "prefill tok/s", "b16/b1");
     List<String> modelJson = new ArrayList<>();
     double java1ThreadB1 = 0;
-    for (String name : List.of("stories260K", "synthetic-15M")) {
+    List<String> ggufs =
+        args.get("gguf", null) == null ? List.of() : List.of(args.get("gguf", null).split(","));
+    List<String> models =
+        ggufs.isEmpty()
+            ? List.of("stories260K", "synthetic-15M")
+            : ggufs.stream().map(g -> GGUF_PREFIX + Path.of(g).toAbsolutePath()).toList();
+    for (String name : models) {
       for (String line : fork(name, dir, childArgs(args))) {
         if (line.startsWith(JSON_PREFIX)) {
           modelJson.add(line.substring(JSON_PREFIX.length()).replace("\\n", "\n"));
@@ -138,6 +162,30 @@ public final class EngineBench {
               java1ThreadB1,
               java1ThreadB1 / c));
     }
+    String llamacpp = args.get("llamacpp", null);
+    if (llamacpp != null && !ggufs.isEmpty()) {
+      json.append(",\n  \"llamacpp\": {\n");
+      List<String> entries = new ArrayList<>();
+      int prefillTokens = args.integer("prefill", 128);
+      for (String gguf : ggufs) {
+        double[] rates = LlamaCppBench.run(llamacpp, Path.of(gguf), prefillTokens, steps, repeats);
+        String key = ggufName(gguf);
+        System.out.printf(
+            Locale.ROOT,
+            "llama.cpp llama-bench (1 thread, %s): decode %.1f tok/s, prefill %.1f tok/s%n",
+            key,
+            rates[0],
+            rates[1]);
+        entries.add(
+            String.format(
+                Locale.ROOT,
+                "    \"%s\": {\"decode_tok_s\": %.2f, \"prefill_tok_s\": %.2f}",
+                key,
+                rates[0],
+                rates[1]));
+      }
+      json.append(String.join(",\n", entries)).append("\n  }");
+    }
     json.append("\n}\n");
     Path out = Path.of(args.get("out", "target/bench/engine.json"));
     Files.createDirectories(out.toAbsolutePath().getParent());
@@ -146,6 +194,17 @@ public final class EngineBench {
   }
 
   private static final String JSON_PREFIX = "@json ";
+  private static final String GGUF_PREFIX = "gguf:";
+
+  /** A GGUF's key in the results: its file name without {@code .gguf}, lower case. */
+  private static String ggufName(String path) {
+    return Path.of(path)
+        .getFileName()
+        .toString()
+        .replaceFirst("(?i)\\.gguf$", "")
+        .toLowerCase(Locale.ROOT);
+  }
+
   private static final String B1_PREFIX = "@b1 ";
 
   /**
@@ -155,7 +214,10 @@ public final class EngineBench {
   private static void measureChild(Args args) throws IOException {
     String name = args.get("model", null);
     Model model;
-    if (name.equals("stories260K")) {
+    if (name.startsWith(GGUF_PREFIX)) {
+      model = ModelLoader.load(Path.of(name.substring(GGUF_PREFIX.length())), null);
+      name = ggufName(name.substring(GGUF_PREFIX.length()));
+    } else if (name.equals("stories260K")) {
       model =
           ModelLoader.load(
               SharedModels.file(SharedModels.STORIES_260K_BIN),
@@ -171,7 +233,8 @@ public final class EngineBench {
         KvPrecision.valueOf(args.get("kv", EngineOptions.DEFAULT_KV_PRECISION.name())),
         args.integer("steps", 128),
         args.integer("repeats", 5),
-        args.integer("prefill", 128));
+        args.integer("prefill", 128),
+        args.integer("threads", 0));
   }
 
   /** One model at 1 thread and at all cores: the table lines, then its JSON (for the parent). */
@@ -182,10 +245,15 @@ public final class EngineBench {
       KvPrecision kv,
       int steps,
       int repeats,
-      int prefillTokens) {
+      int prefillTokens,
+      int onlyThreads) {
     int decodeSteps = Math.min(steps, model.config().contextLength() - 2);
     List<String> threadJson = new ArrayList<>();
-    for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
+    int[] threadCounts =
+        onlyThreads > 0
+            ? new int[] {onlyThreads}
+            : cores > 1 ? new int[] {1, cores} : new int[] {1};
+    for (int threads : threadCounts) {
       // Exercise every kernel path first: a path first met mid-measurement deoptimizes the
       // compiled matmul and the run continues in the interpreter/C1 until C2 catches up.
       for (int round = 0; round < 3; round++) {
@@ -258,7 +326,7 @@ public final class EngineBench {
   /** The options to pass on to a child (everything but the parent-only ones). */
   private static List<String> childArgs(Args args) {
     List<String> out = new ArrayList<>();
-    for (String name : List.of("steps", "repeats", "prefill", "kv")) {
+    for (String name : List.of("steps", "repeats", "prefill", "kv", "threads")) {
       String value = args.get(name, null);
       if (value != null) {
         out.add("--" + name);

@@ -126,8 +126,9 @@ public final class GgufFile {
     for (Pending p : pending) {
       long elements = 1;
       for (long d : p.dims) {
-        // every type takes at least half a byte a value: no tensor of this file holds more
-        if (d > 2 * file.byteSize() / elements) {
+        // every type takes over a quarter byte a value (Q2_K 84 bytes per 256): no tensor of this
+        // file holds more
+        if (d > 4 * file.byteSize() / elements) {
           throw r.invalid(
               "tensor "
                   + p.name

@@ -41,7 +41,15 @@ public final class Kernels {
     switch (w.type()) {
       case F32 -> PackedKernels.matmul(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
       case Q8_0 -> q8(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
-      case F16, BF16, Q4_0 -> dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+      case Q5_0, Q4_K, Q6_K -> {
+        if (FusedKernels.applies(w, batch)) {
+          FusedKernels.matmul(w, x, out, rowFrom, rowTo);
+        } else {
+          dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
+        }
+      }
+      case F16, BF16, Q4_0, Q4_1, Q5_1, Q2_K, Q3_K, Q5_K ->
+          dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
     }
   }
 
@@ -63,6 +71,10 @@ public final class Kernels {
       int outStride,
       int rowFrom,
       int rowTo) {
+    if (FusedKernels.applies(w, batch)) {
+      FusedKernels.matmul(w, x, out, rowFrom, rowTo);
+      return;
+    }
     if (S.length() != 16) {
       dequantizing(w, x, xStride, batch, out, outStride, rowFrom, rowTo);
       return;
@@ -70,6 +82,7 @@ public final class Kernels {
     MemorySegment seg = w.data();
     int blocks = w.cols() / 32;
     long rowBytes = w.rowBytes();
+    float[] lanes = new float[F512.length()];
     for (int r = rowFrom; r < rowTo; r++) {
       long base = r * rowBytes;
       for (int b = 0; b < batch; b++) {
@@ -92,12 +105,25 @@ public final class Kernels {
                   .add(hi.mul(FloatVector.fromArray(F512, x, k + 16)));
           acc = dot.fma(FloatVector.broadcast(F512, d), acc);
         }
-        out[b * outStride + r] = acc.reduceLanes(VectorOperators.ADD);
+        out[b * outStride + r] = laneSum(acc, lanes);
       }
     }
   }
 
-  /** Other types: dequantize one row into a scratch buffer, then reuse it for every input. */
+  /**
+   * Other types: dequantize one row into a scratch buffer (bit-identical to llama.cpp's reference
+   * dequantization, see {@link QuantBlocks}), then reuse it for every input.
+   *
+   * <p>Tolerance: each output is the float dot product of the dequantized weights with the f32
+   * inputs as they are, summed in the same lanes and order whatever the batch (so a sequence's
+   * outputs do not depend on the batch size); it equals the exact product of those weights and
+   * inputs within {@code cols * 2^-23 * sum_k |w_k x_k|}, the bound on summing {@code cols} float
+   * products ({@code QuantizedMatmulTest} asserts it for every block type). llama.cpp instead
+   * quantizes the inputs for its quantized dot products (to Q8_0 for the 32-value types, Q8_K for
+   * the K-quants: int8 with one float scale per 32 or 256 values, so each input moves by up to half
+   * of 1/127 of its block's largest magnitude), which is also where its speed comes from; its
+   * logits differ from ours by that rounding.
+   */
   private static void dequantizing(
       Weight w,
       float[] x,
@@ -113,23 +139,59 @@ public final class Kernels {
       row = new float[cols];
       SCRATCH.set(row);
     }
+    int lanesPerStep = 4 * S.length();
+    int upper4 = cols / lanesPerStep * lanesPerStep;
     int upper = S.loopBound(cols);
+    float[] lanes = new float[S.length()];
     for (int r = rowFrom; r < rowTo; r++) {
       dequantizeRow(w, r, row, 0);
       for (int b = 0; b < batch; b++) {
         int xOff = b * xStride;
-        FloatVector acc = FloatVector.zero(S);
+        // four independent chains: one chain of multiply-adds waits on each one's latency
+        FloatVector a0 = FloatVector.zero(S);
+        FloatVector a1 = FloatVector.zero(S);
+        FloatVector a2 = FloatVector.zero(S);
+        FloatVector a3 = FloatVector.zero(S);
         int k = 0;
-        for (; k < upper; k += S.length()) {
-          acc = FloatVector.fromArray(S, row, k).fma(FloatVector.fromArray(S, x, xOff + k), acc);
+        for (; k < upper4; k += lanesPerStep) {
+          int n = S.length();
+          a0 = FloatVector.fromArray(S, row, k).fma(FloatVector.fromArray(S, x, xOff + k), a0);
+          a1 =
+              FloatVector.fromArray(S, row, k + n)
+                  .fma(FloatVector.fromArray(S, x, xOff + k + n), a1);
+          a2 =
+              FloatVector.fromArray(S, row, k + 2 * n)
+                  .fma(FloatVector.fromArray(S, x, xOff + k + 2 * n), a2);
+          a3 =
+              FloatVector.fromArray(S, row, k + 3 * n)
+                  .fma(FloatVector.fromArray(S, x, xOff + k + 3 * n), a3);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; k < upper; k += S.length()) {
+          a0 = FloatVector.fromArray(S, row, k).fma(FloatVector.fromArray(S, x, xOff + k), a0);
+        }
+        float sum = laneSum(a0.add(a1).add(a2.add(a3)), lanes);
         for (; k < cols; k++) {
           sum += row[k] * x[xOff + k];
         }
         out[b * outStride + r] = sum;
       }
     }
+  }
+
+  /**
+   * The sum of a vector's lanes, added in lane order. Not {@code reduceLanes(ADD)}: its order of
+   * additions is the implementation's choice and differs between the interpreter or C1 (a loop) and
+   * C2 (a tree), so one input's output could change by an ulp depending on when the kernel got
+   * compiled, which breaks bit-identical results across batch sizes (QuantizedMatmulTest caught
+   * it).
+   */
+  static float laneSum(FloatVector v, float[] lanes) {
+    v.intoArray(lanes, 0);
+    float sum = 0;
+    for (float lane : lanes) {
+      sum += lane;
+    }
+    return sum;
   }
 
   private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
@@ -152,28 +214,8 @@ public final class Kernels {
               Float.intBitsToFloat((seg.get(I16_LE, base + 2L * k) & 0xFFFF) << 16);
         }
       }
-      case Q8_0 -> {
-        for (int block = 0; block < cols / 32; block++) {
-          long b = base + block * 34L;
-          float d = Float.float16ToFloat(seg.get(I16_LE, b));
-          int o = outOffset + block * 32;
-          for (int i = 0; i < 32; i++) {
-            out[o + i] = d * seg.get(ValueLayout.JAVA_BYTE, b + 2 + i);
-          }
-        }
-      }
-      case Q4_0 -> {
-        for (int block = 0; block < cols / 32; block++) {
-          long b = base + block * 18L;
-          float d = Float.float16ToFloat(seg.get(I16_LE, b));
-          int o = outOffset + block * 32;
-          for (int i = 0; i < 16; i++) {
-            int packed = seg.get(ValueLayout.JAVA_BYTE, b + 2 + i) & 0xFF;
-            out[o + i] = d * ((packed & 0x0F) - 8);
-            out[o + i + 16] = d * ((packed >>> 4) - 8);
-          }
-        }
-      }
+      case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K ->
+          QuantBlocks.decode(w.type(), seg, base, cols, out, outOffset);
     }
   }
 }

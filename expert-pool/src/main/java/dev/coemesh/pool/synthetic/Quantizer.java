@@ -4,9 +4,18 @@ import dev.coemesh.pool.model.TensorType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Encodes float values into a {@link TensorType}'s bytes, with ggml's rounding rules. */
+/**
+ * Encodes float values into a {@link TensorType}'s bytes: F16/BF16/Q8_0/Q4_0 with ggml's rounding
+ * rules, the other block types with our own encoders ({@link BlockEncoder}).
+ */
 public final class Quantizer {
   private Quantizer() {}
+
+  private static void blocks(float[] values, int size, java.util.function.IntConsumer block) {
+    for (int b = 0; b < values.length; b += size) {
+      block.accept(b);
+    }
+  }
 
   public static byte[] encode(float[] values, TensorType type) {
     ByteBuffer out =
@@ -60,6 +69,14 @@ public final class Quantizer {
           }
         }
       }
+      case Q4_1 -> blocks(values, 32, b -> BlockEncoder.q4_1or5_1(values, b, 15, out));
+      case Q5_0 -> blocks(values, 32, b -> BlockEncoder.q5_0(values, b, out));
+      case Q5_1 -> blocks(values, 32, b -> BlockEncoder.q4_1or5_1(values, b, 31, out));
+      case Q2_K -> blocks(values, 256, b -> BlockEncoder.q2K(values, b, out));
+      case Q3_K -> blocks(values, 256, b -> BlockEncoder.q3K(values, b, out));
+      case Q4_K -> blocks(values, 256, b -> BlockEncoder.q4Kor5K(values, b, 15, out));
+      case Q5_K -> blocks(values, 256, b -> BlockEncoder.q4Kor5K(values, b, 31, out));
+      case Q6_K -> blocks(values, 256, b -> BlockEncoder.q6K(values, b, out));
     }
     return out.array();
   }

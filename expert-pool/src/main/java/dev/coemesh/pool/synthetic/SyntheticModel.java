@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
 /**
  * Writes models of any shape with deterministic random weights, for benchmarks and format tests: a
  * llama2.c checkpoint with its tokenizer file, and a GGUF v3 file whose matrices use any supported
- * tensor type. The same seed gives the same weights in both formats (before quantization).
+ * tensor type, uniformly or as a llama.cpp quantization mix ({@link QuantMix}). The same seed gives
+ * the same weights in both formats (before quantization).
  */
 public final class SyntheticModel {
   /** The stories15M shape (llama2.c's 15M TinyStories model). */
@@ -107,7 +108,7 @@ public final class SyntheticModel {
     }
   }
 
-  /** Writes a Llama GGUF v3 file with matrices in {@code matrixType} (norms stay F32). */
+  /** Writes a Llama GGUF v3 file with every matrix in {@code matrixType} (norms stay F32). */
   public void writeGguf(Path path, TensorType matrixType) throws IOException {
     writeGguf(path, matrixType, Architecture.LLAMA, null, ChatMetadata.NONE);
   }
@@ -125,17 +126,60 @@ public final class SyntheticModel {
   }
 
   /**
-   * Writes a GGUF v3 file of {@code arch} with matrices in {@code matrixType}; norms, biases and
-   * factors stay F32. The tensors are those the architecture's files hold: Qwen2 adds random Q/K/V
-   * biases, Phi-3 fuses QKV and gate+up into one matrix each (the same values as the separate ones,
-   * stacked) and declares a sliding window as long as the context.
+   * Writes a GGUF v3 file of {@code arch} with every matrix in {@code matrixType}; see {@link
+   * #writeGguf(Path, QuantMix, Architecture, float[], ChatMetadata)}.
+   */
+  public void writeGguf(
+      Path path,
+      TensorType matrixType,
+      Architecture arch,
+      float[] ropeFreqFactors,
+      ChatMetadata chat)
+      throws IOException {
+    write(path, null, (role, layer, cols) -> matrixType, arch, ropeFreqFactors, chat);
+  }
+
+  /**
+   * Writes a Llama GGUF v3 file laid out as llama.cpp's quantizer lays out {@code mix}: each matrix
+   * in the type the mix gives its role, layer and row length, and {@code general.file_type} naming
+   * the mix.
+   */
+  public void writeGguf(Path path, QuantMix mix) throws IOException {
+    writeGguf(path, mix, Architecture.LLAMA, null, ChatMetadata.NONE);
+  }
+
+  /**
+   * Writes a GGUF v3 file of {@code arch} laid out as {@code mix}; norms, biases and factors stay
+   * F32. The tensors are those the architecture's files hold: Qwen2 adds random Q/K/V biases, Phi-3
+   * fuses QKV and gate+up into one matrix each (the same values as the separate ones, stacked;
+   * typed here as the mix types V and up, an approximation of llama.cpp's own rule for fused
+   * matrices) and declares a sliding window as long as the context.
    *
    * @param ropeFreqFactors Llama 3.1-style {@code rope_freqs.weight} ([ropeDim/2]), or null
    * @param chat a chat template and the control tokens it writes, or {@link ChatMetadata#NONE}
    */
   public void writeGguf(
+      Path path, QuantMix mix, Architecture arch, float[] ropeFreqFactors, ChatMetadata chat)
+      throws IOException {
+    int gqa = c.heads() / c.kvHeads();
+    write(
+        path,
+        mix,
+        (role, layer, cols) -> mix.typeOf(role, layer, c.layers(), cols, gqa),
+        arch,
+        ropeFreqFactors,
+        chat);
+  }
+
+  /** Picks each matrix's type. */
+  private interface TypeChoice {
+    TensorType of(QuantMix.Role role, int layer, int cols);
+  }
+
+  private void write(
       Path path,
-      TensorType matrixType,
+      QuantMix mix,
+      TypeChoice types,
       Architecture arch,
       float[] ropeFreqFactors,
       ChatMetadata chat)
@@ -150,6 +194,9 @@ public final class SyntheticModel {
     Map<String, Object> meta = new LinkedHashMap<>();
     meta.put("general.architecture", a);
     meta.put("general.name", "synthetic");
+    if (mix != null) {
+      meta.put("general.file_type", mix.fileType());
+    }
     meta.put(a + ".context_length", c.contextLength());
     meta.put(a + ".embedding_length", dim);
     meta.put(a + ".feed_forward_length", hidden);
@@ -178,31 +225,37 @@ public final class SyntheticModel {
         throw new IllegalArgumentException(
             "a vocabulary of " + tokens.length + " has no room for the control tokens");
       }
-      int[] types = new int[tokens.length];
-      java.util.Arrays.fill(types, 1); // NORMAL
-      types[0] = 2; // UNKNOWN
-      types[1] = 3; // CONTROL
-      types[2] = 3;
+      int[] tokenTypes = new int[tokens.length];
+      java.util.Arrays.fill(tokenTypes, 1); // NORMAL
+      tokenTypes[0] = 2; // UNKNOWN
+      tokenTypes[1] = 3; // CONTROL
+      tokenTypes[2] = 3;
       for (int b = 0; b < 256; b++) {
-        types[3 + b] = 6; // BYTE
+        tokenTypes[3 + b] = 6; // BYTE
       }
       for (int i = 0; i < chat.controlTokens().size(); i++) {
         tokens[first + i] = chat.controlTokens().get(i);
-        types[first + i] = 3;
+        tokenTypes[first + i] = 3;
       }
-      meta.put("tokenizer.ggml.token_type", types);
+      meta.put("tokenizer.ggml.token_type", tokenTypes);
       if (chat.template() != null) {
         meta.put("tokenizer.chat_template", chat.template());
       }
     }
 
     List<Tensor> tensors = new ArrayList<>();
+    // without an output matrix of its own the embedding is tied: it is the output matrix too
+    TensorType embedding =
+        types.of(
+            arch == Architecture.PHI3 ? QuantMix.Role.TOKEN_EMBEDDING : QuantMix.Role.OUTPUT,
+            0,
+            dim);
     tensors.add(
         new Tensor(
             "token_embd.weight",
             new long[] {dim, c.vocabSize()},
-            matrixType,
-            Quantizer.encode(values("token_embd", c.vocabSize() * dim, dim), matrixType)));
+            embedding,
+            Quantizer.encode(values("token_embd", c.vocabSize() * dim, dim), embedding)));
     tensors.add(
         new Tensor(
             "output_norm.weight",
@@ -221,21 +274,21 @@ public final class SyntheticModel {
         tensors.add(
             fused(
                 p + "attn_qkv",
-                matrixType,
+                types.of(QuantMix.Role.ATTN_V, l, dim),
                 new Part(p + "attn_q", dim),
                 new Part(p + "attn_k", kvDim),
                 new Part(p + "attn_v", kvDim)));
       } else {
-        tensors.add(matrix(p + "attn_q", dim, dim, matrixType));
-        tensors.add(matrix(p + "attn_k", kvDim, dim, matrixType));
-        tensors.add(matrix(p + "attn_v", kvDim, dim, matrixType));
+        tensors.add(matrix(p + "attn_q", dim, dim, types.of(QuantMix.Role.ATTN_Q, l, dim)));
+        tensors.add(matrix(p + "attn_k", kvDim, dim, types.of(QuantMix.Role.ATTN_K, l, dim)));
+        tensors.add(matrix(p + "attn_v", kvDim, dim, types.of(QuantMix.Role.ATTN_V, l, dim)));
       }
       if (arch == Architecture.QWEN2) {
         tensors.add(bias(p + "attn_q", dim));
         tensors.add(bias(p + "attn_k", kvDim));
         tensors.add(bias(p + "attn_v", kvDim));
       }
-      tensors.add(matrix(p + "attn_output", dim, dim, matrixType));
+      tensors.add(matrix(p + "attn_output", dim, dim, types.of(QuantMix.Role.ATTN_OUTPUT, l, dim)));
       tensors.add(
           new Tensor(
               p + "ffn_norm.weight",
@@ -246,17 +299,17 @@ public final class SyntheticModel {
         tensors.add(
             fused(
                 p + "ffn_up",
-                matrixType,
+                types.of(QuantMix.Role.FFN_UP, l, dim),
                 new Part(p + "ffn_gate", hidden),
                 new Part(p + "ffn_up", hidden)));
       } else {
-        tensors.add(matrix(p + "ffn_gate", hidden, dim, matrixType));
-        tensors.add(matrix(p + "ffn_up", hidden, dim, matrixType));
+        tensors.add(matrix(p + "ffn_gate", hidden, dim, types.of(QuantMix.Role.FFN_GATE, l, dim)));
+        tensors.add(matrix(p + "ffn_up", hidden, dim, types.of(QuantMix.Role.FFN_UP, l, dim)));
       }
-      tensors.add(matrix(p + "ffn_down", dim, hidden, matrixType));
+      tensors.add(matrix(p + "ffn_down", dim, hidden, types.of(QuantMix.Role.FFN_DOWN, l, hidden)));
     }
     if (arch == Architecture.PHI3) {
-      tensors.add(matrix("output", c.vocabSize(), dim, matrixType));
+      tensors.add(matrix("output", c.vocabSize(), dim, types.of(QuantMix.Role.OUTPUT, 0, dim)));
     }
     if (ropeFreqFactors != null) {
       if (ropeFreqFactors.length != c.ropeDim() / 2) {

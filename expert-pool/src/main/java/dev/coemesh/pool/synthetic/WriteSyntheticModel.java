@@ -3,7 +3,6 @@ package dev.coemesh.pool.synthetic;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.model.Architecture;
 import dev.coemesh.pool.model.ModelConfig;
-import dev.coemesh.pool.model.TensorType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,12 +12,14 @@ import java.util.Set;
 /**
  * {@code ./mesh synth --out DIR [--shape stories15M | --dim D --hidden H --layers L --heads N
  * --kv-heads K --vocab V --seq S] [--arch llama|llama3|qwen2|phi3] [--rope-theta T] [--gguf-type
- * Q8_0] [--seed 1] [--chat-template FILE] [--control-tokens A,B]}: writes {@code model.bin}, {@code
- * tokenizer.bin} and {@code model.gguf} with deterministic random weights. {@code --arch} shapes
- * the GGUF file only (the llama2.c files are always plain Llama); {@code llama3} is Llama with
- * Llama 3.1-style rotary frequency factors. {@code --chat-template} embeds a Jinja chat template in
- * the GGUF file; {@code --control-tokens} adds the control tokens it writes (comma-separated, e.g.
- * {@code <|im_start|>,<|im_end|>}) to the end of its vocabulary (see {@link ChatMetadata}).
+ * Q4_K_M] [--seed 1] [--chat-template FILE] [--control-tokens A,B]}: writes {@code model.bin},
+ * {@code tokenizer.bin} and {@code model.gguf} with deterministic random weights; the GGUF's
+ * matrices are laid out as llama.cpp's quantizer lays out the named {@link QuantMix} (default F32).
+ * {@code --arch} shapes the GGUF file only (the llama2.c files are always plain Llama); {@code
+ * llama3} is Llama with Llama 3.1-style rotary frequency factors. {@code --chat-template} embeds a
+ * Jinja chat template in the GGUF file; {@code --control-tokens} adds the control tokens it writes
+ * (comma-separated, e.g. {@code <|im_start|>,<|im_end|>}) to the end of its vocabulary (see {@link
+ * ChatMetadata}).
  */
 public final class WriteSyntheticModel {
   private static final Set<String> OPTIONS =
@@ -40,6 +41,17 @@ public final class WriteSyntheticModel {
           "control-tokens");
 
   private WriteSyntheticModel() {}
+
+  /** A {@code --gguf-type} value: one of {@link QuantMix}'s names, else an error listing them. */
+  static QuantMix mix(String name) {
+    try {
+      return QuantMix.valueOf(name);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--gguf-type " + name + " is not one of " + java.util.Arrays.toString(QuantMix.values()),
+          e);
+    }
+  }
 
   public static void main(String[] argv) throws IOException {
     Args args = Args.parse(argv, OPTIONS);
@@ -95,7 +107,7 @@ public final class WriteSyntheticModel {
                 controlTokens == null ? List.of() : List.of(controlTokens.split(",")));
     model.writeGguf(
         dir.resolve("model.gguf"),
-        TensorType.valueOf(args.get("gguf-type", "F32")),
+        mix(args.get("gguf-type", "F32")),
         arch,
         llama3 ? SyntheticModel.llama31FreqFactors(config.ropeDim()) : null,
         chat);

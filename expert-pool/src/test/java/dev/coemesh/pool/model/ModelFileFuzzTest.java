@@ -3,6 +3,7 @@ package dev.coemesh.pool.model;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.pool.synthetic.QuantMix;
 import dev.coemesh.pool.synthetic.SyntheticModel;
 import dev.coemesh.testkit.ByteMutations;
 import dev.coemesh.testkit.FuzzRun;
@@ -22,12 +23,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seeded fuzzing of the model file loaders through {@link ModelLoader#load}: the shared stories260K
- * files (GGUF, llama2.c checkpoint and tokenizer) and small quantized synthetic GGUFs, mutated with
- * a bias to their headers: bytes flipped, files cut or extended, counts, lengths, dimensions, types
- * and tensor offsets set to extreme values, metadata strings replaced. Every case must end within
- * its bound in a loaded model whose tokenizer's ids lie in its vocabulary, or in {@code
- * MODEL_FILE_INVALID}, and a rejection must not allocate more than the files could describe ({@link
- * FuzzRun}). {@code -Dmesh.fuzz.seed=N} replays a run, {@code -Dmesh.fuzz.cases=N} sets its length.
+ * files (GGUF, llama2.c checkpoint and tokenizer) and small quantized synthetic GGUFs (Q8_0, Q4_0,
+ * F16 and the K-quant mixes Q4_K_M and Q2_K), mutated with a bias to their headers: bytes flipped,
+ * files cut or extended, counts, lengths, dimensions, types and tensor offsets set to extreme
+ * values, metadata strings replaced. Every case must end within its bound in a loaded model whose
+ * tokenizer's ids lie in its vocabulary, or in {@code MODEL_FILE_INVALID}, and a rejection must not
+ * allocate more than the files could describe ({@link FuzzRun}). {@code -Dmesh.fuzz.seed=N} replays
+ * a run, {@code -Dmesh.fuzz.cases=N} sets its length.
  */
 class ModelFileFuzzTest {
   private static final Duration CASE_BOUND = Duration.ofSeconds(5);
@@ -55,6 +57,13 @@ class ModelFileFuzzTest {
       Path path = dir.resolve("synthetic-" + type + ".gguf");
       new SyntheticModel(small, 5).writeGguf(path, type);
       synthetic.add(GgufSeed.of("synthetic " + type + ".gguf", Files.readAllBytes(path)));
+    }
+    // K-quant mixes need rows of whole 256-value super-blocks
+    ModelConfig superBlocks = new ModelConfig(256, 512, 2, 4, 2, 300, 64, 10000f, 64, 1e-5f);
+    for (QuantMix mix : List.of(QuantMix.Q4_K_M, QuantMix.Q2_K)) {
+      Path path = dir.resolve("synthetic-" + mix + ".gguf");
+      new SyntheticModel(superBlocks, 5).writeGguf(path, mix);
+      synthetic.add(GgufSeed.of("synthetic " + mix + ".gguf", Files.readAllBytes(path)));
     }
   }
 

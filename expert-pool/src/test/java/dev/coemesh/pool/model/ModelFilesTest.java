@@ -10,6 +10,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.engine.LlamaEngine;
+import dev.coemesh.pool.synthetic.QuantMix;
 import dev.coemesh.pool.synthetic.SyntheticModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -53,7 +54,15 @@ class ModelFilesTest {
 
   /** Each quantized type reproduces the F32 logits within its precision. */
   @ParameterizedTest
-  @CsvSource({"F16, 0.002", "BF16, 0.02", "Q8_0, 0.02", "Q4_0, 0.2"})
+  @CsvSource({
+    "F16, 0.002",
+    "BF16, 0.02",
+    "Q8_0, 0.02",
+    "Q4_0, 0.2",
+    "Q4_1, 0.2",
+    "Q5_0, 0.1",
+    "Q5_1, 0.1"
+  })
   void quantizedTypesMatchTheF32Model(TensorType type, float tolerance) throws IOException {
     SyntheticModel synthetic = new SyntheticModel(SMALL, 11);
     synthetic.writeGguf(dir.resolve("f32.gguf"), TensorType.F32);
@@ -71,6 +80,73 @@ class ModelFilesTest {
         maxError <= tolerance * Math.max(1, maxAbs),
         type + " error " + maxError + " vs scale " + maxAbs);
     assertTrue(maxError > 0 || type == TensorType.F32);
+  }
+
+  /** Rows of 256 and 512 values, so that every matrix of a K mix is in a K-quant. */
+  private static final ModelConfig SUPER_BLOCKS =
+      new ModelConfig(256, 512, 2, 4, 2, 300, 64, 10000f, 64, 1e-5f);
+
+  /** Each llama.cpp mix reproduces the F32 logits within its precision. */
+  @ParameterizedTest
+  @CsvSource({
+    "Q6_K, 0.05",
+    "Q5_K_M, 0.1",
+    "Q4_K_M, 0.2",
+    "Q4_K_S, 0.2",
+    "Q3_K_M, 0.4",
+    "Q2_K, 0.6"
+  })
+  void kQuantMixesMatchTheF32Model(QuantMix mix, float tolerance) throws IOException {
+    SyntheticModel synthetic = new SyntheticModel(SUPER_BLOCKS, 11);
+    synthetic.writeGguf(dir.resolve("f32.gguf"), TensorType.F32);
+    synthetic.writeGguf(dir.resolve("q.gguf"), mix);
+    float[] reference = logitsAfter(ModelLoader.load(dir.resolve("f32.gguf"), null), 1, 299, 265);
+    Model model = ModelLoader.load(dir.resolve("q.gguf"), null);
+    assertEquals(mix.base(), model.weights().layers().get(1).wq().type());
+    float[] quantized = logitsAfter(model, 1, 299, 265);
+    double maxError = 0;
+    double maxAbs = 0;
+    for (int i = 0; i < reference.length; i++) {
+      maxError = Math.max(maxError, Math.abs(reference[i] - quantized[i]));
+      maxAbs = Math.max(maxAbs, Math.abs(reference[i]));
+    }
+    assertTrue(
+        maxError <= tolerance * Math.max(1, maxAbs),
+        mix + " error " + maxError + " vs scale " + maxAbs);
+    assertTrue(maxError > 0);
+  }
+
+  /**
+   * A K-quant file cut short, or whose tensor directory disagrees with its blocks, is rejected as
+   * MODEL_FILE_INVALID naming the tensor: the data cut by {@code cut} bytes, or dimension {@code
+   * dim} of {@code tensor} set to {@code value}.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "'', 0, 0, 1, 'is truncated: tensor blk.1.ffn_down.weight of 107520 bytes'",
+    "'', 0, 0, 300, 'is truncated: tensor blk.1.ffn_down.weight'",
+    "blk.0.attn_k.weight, 0, 257, 0, 'tensor blk.0.attn_k.weight: Q4_K tensor of 32896 elements is"
+        + " not a whole number of 256-value blocks'",
+    "blk.0.attn_q.weight, 0, 128, 0, 'tensor blk.0.attn_q.weight has dims [128, 256] of Q4_K,"
+        + " expected [256, 256] in rows of whole 256-value blocks'",
+    "blk.1.ffn_down.weight, 1, 128, 0, 'tensor blk.1.ffn_down.weight has dims [512, 128] of Q6_K'",
+    "blk.1.ffn_down.weight, 1, 512, 0, 'is truncated: tensor blk.1.ffn_down.weight of 215040 bytes'"
+  })
+  void aTruncatedOrInconsistentKQuantFileNamesTheTensor(
+      String tensor, int dim, long value, int cut, String message) throws IOException {
+    new SyntheticModel(SUPER_BLOCKS, 2).writeGguf(dir.resolve("m.gguf"), QuantMix.Q4_K_M);
+    byte[] bytes = Files.readAllBytes(dir.resolve("m.gguf"));
+    if (!tensor.isEmpty()) {
+      int at = indexAfter(bytes, tensor) + 4 + 8 * dim; // n_dims u32, then u64 dims
+      for (int i = 0; i < 8; i++) {
+        bytes[at + i] = (byte) (value >>> (8 * i));
+      }
+    }
+    Path bad = dir.resolve("bad.gguf");
+    Files.write(bad, Arrays.copyOf(bytes, bytes.length - cut));
+    MeshException e = assertThrows(MeshException.class, () -> ModelLoader.load(bad, null));
+    assertEquals(ErrorCode.MODEL_FILE_INVALID, e.code());
+    assertTrue(e.getMessage().contains(message), e.getMessage());
   }
 
   @Test
@@ -128,11 +204,13 @@ class ModelFilesTest {
     byte[] bytes = Files.readAllBytes(dir.resolve("m.gguf"));
     GgufFile parsed = GgufFile.read(dir.resolve("m.gguf"));
     long q8Offset = indexOfTypeField(bytes, parsed);
-    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt((int) q8Offset, 12); // Q4_K
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).putInt((int) q8Offset, 16); // IQ2_XXS
     Files.write(dir.resolve("k.gguf"), bytes);
     MeshException e =
         assertThrows(MeshException.class, () -> ModelLoader.load(dir.resolve("k.gguf"), null));
-    assertTrue(e.getMessage().contains("Q4_K"), e.getMessage());
+    assertEquals(ErrorCode.MODEL_FILE_INVALID, e.code());
+    assertTrue(e.getMessage().contains("IQ2_XXS (id 16)"), e.getMessage());
+    assertTrue(e.getMessage().contains("Q4_K, Q5_K, Q6_K"), e.getMessage()); // the supported list
   }
 
   /**
