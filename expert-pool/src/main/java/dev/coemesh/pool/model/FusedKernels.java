@@ -237,10 +237,7 @@ final class FusedKernels {
           ByteVector qh =
               ByteVector.fromMemorySegment(B256, seg, at + 128 + 32 * h, ByteOrder.LITTLE_ENDIAN);
           for (int k = 0; k < 4; k++) {
-            ByteVector ql = k % 2 == 0 ? ql0 : ql1;
-            ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4);
-            ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3);
-            ByteVector q = low.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+            ByteVector q = QuantBlocks.q6Quarter(ql0, ql1, qh, k);
             int e = 128 * h + 32 * k;
             float s0 = d * seg.get(ValueLayout.JAVA_BYTE, at + 192 + e / 16);
             float s1 = d * seg.get(ValueLayout.JAVA_BYTE, at + 192 + e / 16 + 1);

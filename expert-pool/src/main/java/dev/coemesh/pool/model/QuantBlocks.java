@@ -287,6 +287,18 @@ final class QuantBlocks {
   }
 
   /**
+   * Quarter {@code k} (32 values) of a Q6_K half from its low-bit bytes {@code ql0}/{@code ql1} and
+   * high-bit bytes {@code qh}: the 6-bit values, biased by 32 (shared by the decoder and the fused
+   * batch-1 matmul, so both see the same values).
+   */
+  static ByteVector q6Quarter(ByteVector ql0, ByteVector ql1, ByteVector qh, int k) {
+    ByteVector ql = k % 2 == 0 ? ql0 : ql1;
+    ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4);
+    ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3);
+    return low.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+  }
+
+  /**
    * ql[128], qh[64], scales[16] (signed), d. In half h, value 128h + 32k + l takes the nibble k/2
    * of ql[64h + 32(k%2) + l] and bits 2k of qh[32h + l], biased by 32: {@code (d*sc)*q}.
    */
@@ -300,10 +312,7 @@ final class QuantBlocks {
       ByteVector qh =
           ByteVector.fromMemorySegment(B256, seg, at + 128 + 32 * h, ByteOrder.LITTLE_ENDIAN);
       for (int k = 0; k < 4; k++) {
-        ByteVector ql = k % 2 == 0 ? ql0 : ql1;
-        ByteVector low = k < 2 ? ql.and((byte) 0x0F) : ql.lanewise(VectorOperators.LSHR, 4);
-        ByteVector high = qh.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3);
-        ByteVector q = low.or(high.lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+        ByteVector q = q6Quarter(ql0, ql1, qh, k);
         int e = 128 * h + 32 * k;
         float s0 = d * seg.get(ValueLayout.JAVA_BYTE, at + 192 + e / 16);
         float s1 = d * seg.get(ValueLayout.JAVA_BYTE, at + 192 + e / 16 + 1);

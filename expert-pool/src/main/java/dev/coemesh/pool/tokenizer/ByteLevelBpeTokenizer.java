@@ -195,14 +195,7 @@ public final class ByteLevelBpeTokenizer implements Tokenizer {
             out.add(id);
           }
         });
-    int[] ids = out.toArray();
-    if (!addsBos || (ids.length > 0 && ids[0] == bosId)) {
-      return ids; // a text that starts with the BOS token's text has its BOS already
-    }
-    int[] withBos = new int[ids.length + 1];
-    withBos[0] = bosId;
-    System.arraycopy(ids, 0, withBos, 1, ids.length);
-    return withBos;
+    return SpecialTokens.withBos(out.toArray(), addsBos, bosId);
   }
 
   /** Appends the tokens of {@code text}, which holds no special token's text. */

@@ -98,14 +98,7 @@ public final class SentencePieceTokenizer implements Tokenizer {
             afterSpecial[0] = true;
           }
         });
-    int[] ids = out.toArray();
-    if (!bos || (ids.length > 0 && ids[0] == bosId)) {
-      return ids; // a text that starts with the BOS token's text has its BOS already
-    }
-    int[] withBos = new int[ids.length + 1];
-    withBos[0] = bosId;
-    System.arraycopy(ids, 0, withBos, 1, ids.length);
-    return withBos;
+    return SpecialTokens.withBos(out.toArray(), bos, bosId);
   }
 
   /** Appends the tokens of {@code text}, which holds no special token's text. */

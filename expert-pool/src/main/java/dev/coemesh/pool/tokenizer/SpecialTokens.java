@@ -94,6 +94,20 @@ public final class SpecialTokens {
     return ids.isEmpty() && silent.isEmpty() ? NONE : new SpecialTokens(ids, silent);
   }
 
+  /**
+   * {@code ids} with {@code bosId} first when {@code bos} asks for it, unless they already begin
+   * with it: a text that starts with the BOS token's text (a rendered chat template) has its BOS.
+   */
+  static int[] withBos(int[] ids, boolean bos, int bosId) {
+    if (!bos || (ids.length > 0 && ids[0] == bosId)) {
+      return ids;
+    }
+    int[] withBos = new int[ids.length + 1];
+    withBos[0] = bosId;
+    System.arraycopy(ids, 0, withBos, 1, ids.length);
+    return withBos;
+  }
+
   public boolean isEmpty() {
     return ids.isEmpty();
   }
