@@ -42,6 +42,8 @@ public final class GgufFile {
   private final MemorySegment file;
   private final int version;
   private final Map<String, Object> metadata;
+  private final Map<String, MemorySegment> encodedMetadata;
+  private final long alignment;
   private final Map<String, TensorInfo> tensors;
 
   private GgufFile(
@@ -49,11 +51,15 @@ public final class GgufFile {
       MemorySegment file,
       int version,
       Map<String, Object> metadata,
+      Map<String, MemorySegment> encodedMetadata,
+      long alignment,
       Map<String, TensorInfo> tensors) {
     this.path = path;
     this.file = file;
     this.version = version;
     this.metadata = metadata;
+    this.encodedMetadata = encodedMetadata;
+    this.alignment = alignment;
     this.tensors = tensors;
   }
 
@@ -78,9 +84,12 @@ public final class GgufFile {
     long tensorCount = r.count("tensor count", 16);
     long kvCount = r.count("metadata count", 12);
     Map<String, Object> metadata = new LinkedHashMap<>();
+    Map<String, MemorySegment> encodedMetadata = new LinkedHashMap<>();
     for (long i = 0; i < kvCount; i++) {
+      long start = r.offset;
       String key = r.string();
       metadata.put(key, r.value(r.i32(), 0));
+      encodedMetadata.put(key, file.asSlice(start, r.offset - start));
     }
     record Pending(String name, long[] dims, TensorType type, long offset) {}
     List<Pending> pending = new ArrayList<>();
@@ -160,7 +169,7 @@ public final class GgufFile {
       long start = dataStart + p.offset;
       tensors.put(p.name, new TensorInfo(p.name, p.dims, p.type, file.asSlice(start, bytes)));
     }
-    return new GgufFile(path, file, version, metadata, tensors);
+    return new GgufFile(path, file, version, metadata, encodedMetadata, alignment, tensors);
   }
 
   public Path path() {
@@ -177,6 +186,20 @@ public final class GgufFile {
 
   public Map<String, Object> metadata() {
     return metadata;
+  }
+
+  /**
+   * Each metadata pair as the file encodes it (key, value type, value), in file order: what a tool
+   * that rewrites the file copies, keeping every value's exact GGUF type, which {@link #metadata()}
+   * widens (u8..i64 to {@code Long}, f32 to {@code Double}).
+   */
+  public Map<String, MemorySegment> encodedMetadata() {
+    return encodedMetadata;
+  }
+
+  /** The alignment of tensor data: {@code general.alignment}, else the default 32. */
+  public long alignment() {
+    return alignment;
   }
 
   public Map<String, TensorInfo> tensors() {

@@ -8,16 +8,32 @@ import java.nio.charset.StandardCharsets;
 
 /** Writes the GGUF v3 container: header, metadata, tensor directory, aligned tensor data. */
 final class GgufWriter {
+  /** GGUF's default alignment, which applies when the file has no {@code general.alignment}. */
   static final int ALIGNMENT = 32;
+
   private final OutputStream out;
+  private final long alignment;
   private long written;
 
   GgufWriter(OutputStream out) {
+    this(out, ALIGNMENT);
+  }
+
+  /** A writer whose tensor data is aligned to {@code alignment}, as the file's metadata says. */
+  GgufWriter(OutputStream out, long alignment) {
+    if (alignment < 1 || Long.bitCount(alignment) != 1) {
+      throw new IllegalArgumentException("alignment " + alignment + " is not a power of two");
+    }
     this.out = out;
+    this.alignment = alignment;
   }
 
   static long align(long offset) {
-    return (offset + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    return align(offset, ALIGNMENT);
+  }
+
+  static long align(long offset, long alignment) {
+    return (offset + alignment - 1) / alignment * alignment;
   }
 
   void header(int tensors, int keyValues) throws IOException {
@@ -85,7 +101,7 @@ final class GgufWriter {
   }
 
   void padToAlignment() throws IOException {
-    while (written % ALIGNMENT != 0) {
+    while (written % alignment != 0) {
       out.write(0);
       written++;
     }
