@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.coemesh.core.error.MeshException;
-import dev.coemesh.core.request.ChatBody;
 import dev.coemesh.gateway.orchestrate.ChatMessage;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.PromptInput;
@@ -64,8 +63,7 @@ public final class OpenAiRequests {
     json.unsupportedUnless("functions", NODES.arrayNode()); // the legacy form of tools
     functionCall(json);
     json.unsupportedUnless("modalities", NODES.arrayNode().add("text"));
-    PromptInput.Chat chat =
-        new PromptInput.Chat(messages, new ChatBody(upstream.toString()), upstreamOnly);
+    PromptInput.Chat chat = new PromptInput.Chat(messages, upstream, upstreamOnly);
     return common(json, model, chat, limit);
   }
 

@@ -22,28 +22,34 @@ public sealed interface PromptInput {
    * upstream expert receives {@code body}, the conversation as the client sent it.
    *
    * @param messages the messages with their content flattened to text (routing, rendering)
-   * @param body the client's {@code messages} (and tools, tool choice, response format) verbatim
+   * @param upstream the client's {@code messages} (and tools, tool choice, response format)
+   *     verbatim; serialized only when an upstream expert takes the conversation ({@link #body})
    * @param upstreamOnly the parameters this request uses that only an upstream expert can serve
    *     ({@code tools}, a JSON {@code response_format}, image parts, tool messages), each named as
    *     in the request; empty when any expert can serve it
    */
-  record Chat(List<ChatMessage> messages, ChatBody body, List<String> upstreamOnly)
+  record Chat(List<ChatMessage> messages, ObjectNode upstream, List<String> upstreamOnly)
       implements PromptInput {
     public Chat {
       messages = List.copyOf(messages);
-      Objects.requireNonNull(body, "body");
+      Objects.requireNonNull(upstream, "upstream");
       upstreamOnly = List.copyOf(upstreamOnly);
       if (messages.isEmpty()) {
         throw new IllegalArgumentException("a chat needs at least one message");
       }
     }
 
-    /** A plain text conversation; its body is built from the messages. */
+    /** A plain text conversation; its upstream body is built from the messages. */
     public Chat(List<ChatMessage> messages) {
-      this(messages, bodyOf(messages), List.of());
+      this(messages, upstreamOf(messages), List.of());
     }
 
-    private static ChatBody bodyOf(List<ChatMessage> messages) {
+    /** The conversation as an upstream expert receives it. */
+    public ChatBody body() {
+      return new ChatBody(upstream.toString());
+    }
+
+    private static ObjectNode upstreamOf(List<ChatMessage> messages) {
       ObjectNode root = JsonNodeFactory.instance.objectNode();
       ArrayNode array = root.putArray("messages");
       for (ChatMessage m : messages) {
@@ -53,7 +59,7 @@ public sealed interface PromptInput {
           o.put("name", m.name());
         }
       }
-      return new ChatBody(root.toString());
+      return root;
     }
   }
 }

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.model.SharedModels;
-import dev.coemesh.core.request.ChatBody;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.signal.InProcessSignalBus;
@@ -105,7 +105,7 @@ class RequestOrchestratorTest {
     PromptInput.Chat chat =
         new PromptInput.Chat(
             List.of(new ChatMessage(Role.USER, "What is the weather?")),
-            new ChatBody("{\"messages\":[],\"tools\":[]}"),
+            JsonNodeFactory.instance.objectNode(),
             List.of("tools"));
     RecordingListener r = new RecordingListener();
     orchestrator.start(TENANT, new ClientRequest(null, chat, 4, 0, 1, null, List.of()), r);
