@@ -1,5 +1,6 @@
 package dev.coemesh.gateway.auth;
 
+import dev.coemesh.core.tenant.Tenant;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithDefaults;
@@ -54,5 +55,16 @@ public interface AuthConfig {
     /** Input plus output tokens per trailing minute; 0 for no limit. */
     @WithDefault("0")
     long tokensPerMinute();
+
+    /** Requests per trailing minute; 0 for no limit. */
+    @WithDefault("0")
+    long requestsPerMinute();
+
+    /**
+     * While the shared limit store (Redis) cannot be reached: {@code fail-open} enforces the limits
+     * per gateway replica, {@code fail-closed} refuses the tenant's requests.
+     */
+    @WithDefault("fail-open")
+    Tenant.LimitStoreOutage whenLimitsUnavailable();
   }
 }

@@ -71,7 +71,9 @@ public final class TenantKeys {
                 c.weight(),
                 c.maxQueued(),
                 c.maxConcurrent(),
-                c.tokensPerMinute()));
+                c.tokensPerMinute(),
+                c.requestsPerMinute(),
+                c.whenLimitsUnavailable()));
   }
 
   private static <T> T parse(java.util.function.Supplier<T> build) {
