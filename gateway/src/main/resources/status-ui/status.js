@@ -104,6 +104,13 @@ function renderExperts(doc) {
   document.getElementById('slo-window').textContent = `SLO attainment over the last ${fmt.duration(doc.slo.window_seconds * 1000)}`;
 }
 
+// what the usage exchange between gateway replicas (mesh.usage over Kafka) means for the counters
+const EXCHANGE = {
+  idle: 'shared over Kafka (nothing to share yet)',
+  global: 'shared over Kafka',
+  'local-only': 'LOCAL ONLY: Kafka unreachable, fairness per replica until it returns',
+};
+
 function renderTenants(doc) {
   const body = document.querySelector('#tenants tbody');
   body.replaceChildren(...doc.tenants.map((t) => el('tr', { 'data-tenant': t.tenant },
@@ -118,7 +125,8 @@ function renderTenants(doc) {
     el('td', { class: 'num' }, t.admitted))));
   const f = doc.fairness;
   document.getElementById('fairness').textContent =
-    `${f.backlogged} backlogged · VTC counter gap ${fmt.int(Math.round(f.counter_gap))}`;
+    `${f.backlogged} backlogged · VTC counter gap ${fmt.int(Math.round(f.counter_gap))}` +
+    (f.exchange === 'off' ? '' : ` · counters ${EXCHANGE[f.exchange] || f.exchange}`);
 }
 
 function renderDecisions(doc) {

@@ -12,8 +12,10 @@ final class TenantState {
   long outputServed; // output tokens charged by this replica
   int queued; // over all experts
   int running; // admitted and not finished
-  long pendingInput; // charged here, not yet published to other replicas
-  long pendingOutput;
+  long publishedInput; // inputServed and outputServed as last published to other replicas
+  long publishedOutput;
+  long remoteInput; // what the other replicas reported serving, as far as seen here
+  long remoteOutput;
   private double holdNanosEwma; // how long an admitted request keeps its slot, 0 until known
 
   TenantState(Tenant config, double counter) {

@@ -34,7 +34,9 @@ import java.util.function.LongSupplier;
  * (L: longest prompt, M: tokens the expert's running requests hold).
  *
  * <p>Counters are kept per gateway replica; with a {@link GlobalUsage} the replicas exchange their
- * charges so that each orders tenants by their service over all replicas.
+ * served totals so that each orders tenants by their service over all replicas ({@link #exchange()}
+ * says whether that currently works). Other replicas' service reaches the counters one flush
+ * interval plus the signal delay late; docs/operations.md states what that lag allows.
  *
  * <p>Tokens per minute are not limited here: the gateway's {@code TokenRateLimiter} refuses a
  * request with {@code RATE_LIMITED} before it reaches this queue.
@@ -57,6 +59,12 @@ public final class VtcScheduler implements FairScheduler {
   private final Map<TenantId, TenantState> tenants = new HashMap<>();
   private final Map<ExpertId, ExpertLane> lanes = new HashMap<>();
   private final Map<TenantId, long[]> remoteBeforeSeen = new HashMap<>(); // [input, output]
+  // the newest totals seen from each other replica incarnation: [input, output] per tenant
+  private final Map<String, Map<TenantId, long[]>> remoteTotals = new HashMap<>();
+  private long lastResendNanos;
+  private long awaitingEchoSinceNanos; // first publish not yet seen coming back; 0: none
+  private long lastEchoNanos; // 0: never
+  private long echoRoundTripMillis = -1; // publish to delivery of our newest echoed event
   private final ArrayDeque<Request> ready = new ArrayDeque<>(); // admitted, callback not yet run
   private boolean draining;
   private boolean closed;
@@ -85,7 +93,10 @@ public final class VtcScheduler implements FairScheduler {
       this.flusher = null;
     } else {
       this.subscription =
-          global.bus().subscribe(SignalEvent.UsageCharge.class, this::applyRemoteCharge);
+          global
+              .bus()
+              .subscribeWithHistory(
+                  SignalEvent.UsageCharge.class, global.history(), this::applyUsageTotals);
       this.flusher =
           Executors.newSingleThreadScheduledExecutor(
               r -> Thread.ofPlatform().daemon().name("vtc-usage-flush").unstarted(r));
@@ -174,7 +185,13 @@ public final class VtcScheduler implements FairScheduler {
    * @param running requests admitted and not finished
    */
   public record TenantView(
-      TenantId tenant, double weight, double counter, int queued, int running, Service service) {}
+      TenantId tenant,
+      double weight,
+      double counter,
+      int queued,
+      int running,
+      Service service,
+      Service otherReplicas) {}
 
   /** Every tenant seen since start, from one consistent moment (one lock). */
   public List<TenantView> tenants() {
@@ -188,7 +205,8 @@ public final class VtcScheduler implements FairScheduler {
                 t.counter,
                 t.queued,
                 t.running,
-                new Service(t.inputServed, t.outputServed)));
+                new Service(t.inputServed, t.outputServed),
+                new Service(t.remoteInput, t.remoteOutput)));
       }
       return views;
     }
@@ -268,8 +286,9 @@ public final class VtcScheduler implements FairScheduler {
   }
 
   /**
-   * Publishes the charges not yet shared with the other replicas, one event per tenant (no-op
-   * without {@link GlobalUsage}). Runs every flush interval; callable directly.
+   * Publishes this replica's totals for every tenant whose totals changed since they were last
+   * published, and for every tenant served here once per resend interval (no-op without {@link
+   * GlobalUsage}). Runs every flush interval; callable directly.
    */
   public void flushUsage() {
     if (global == null) {
@@ -277,19 +296,66 @@ public final class VtcScheduler implements FairScheduler {
     }
     List<SignalEvent.UsageCharge> events = new ArrayList<>();
     long now = System.currentTimeMillis();
+    long nowNanos = nanoClock.getAsLong();
     synchronized (lock) {
+      boolean resend =
+          lastResendNanos == 0 || nowNanos - lastResendNanos >= global.resendInterval().toNanos();
+      if (resend) {
+        lastResendNanos = nowNanos;
+      }
       for (TenantState t : tenants.values()) {
-        if (t.pendingInput != 0 || t.pendingOutput != 0) {
+        boolean changed = t.inputServed != t.publishedInput || t.outputServed != t.publishedOutput;
+        boolean served = t.inputServed != 0 || t.outputServed != 0;
+        if (changed || (resend && served)) {
           events.add(
               new SignalEvent.UsageCharge(
-                  t.config.id(), global.gatewayId(), t.pendingInput, t.pendingOutput, now));
-          t.pendingInput = 0;
-          t.pendingOutput = 0;
+                  t.config.id(), global.gatewayId(), t.inputServed, t.outputServed, now));
+          t.publishedInput = t.inputServed;
+          t.publishedOutput = t.outputServed;
         }
+      }
+      if (!events.isEmpty() && awaitingEchoSinceNanos == 0) {
+        awaitingEchoSinceNanos = nowNanos;
       }
     }
     for (SignalEvent.UsageCharge event : events) {
       global.bus().publish(event);
+    }
+  }
+
+  /** Whether this replica orders tenants by their service over all replicas. */
+  public enum Exchange {
+    /** No exchange configured: counters are this replica's own. */
+    OFF,
+    /** Configured, nothing published yet: no evidence either way. */
+    IDLE,
+    /** Own totals come back through the bus in time: counters include the other replicas'. */
+    GLOBAL,
+    /** Own totals have not come back within the echo timeout: counters are local only. */
+    LOCAL_ONLY
+  }
+
+  /** The state of the usage exchange now; see {@link Exchange}. */
+  public Exchange exchange() {
+    if (global == null) {
+      return Exchange.OFF;
+    }
+    synchronized (lock) {
+      if (awaitingEchoSinceNanos != 0
+          && nanoClock.getAsLong() - awaitingEchoSinceNanos > global.echoTimeout().toNanos()) {
+        return Exchange.LOCAL_ONLY;
+      }
+      return lastEchoNanos == 0 && awaitingEchoSinceNanos == 0 ? Exchange.IDLE : Exchange.GLOBAL;
+    }
+  }
+
+  /**
+   * Milliseconds from publishing this replica's newest echoed totals to their delivery back here:
+   * the signal delay that the lag allowance is made of; -1 before the first echo.
+   */
+  public long usageRoundTripMillis() {
+    synchronized (lock) {
+      return echoRoundTripMillis;
     }
   }
 
@@ -325,6 +391,8 @@ public final class VtcScheduler implements FairScheduler {
       long[] remote = remoteBeforeSeen.remove(config.id());
       if (remote != null) {
         t.charge(options, remote[0], remote[1]);
+        t.remoteInput = remote[0];
+        t.remoteOutput = remote[1];
       }
       tenants.put(config.id(), t);
     } else {
@@ -416,9 +484,6 @@ public final class VtcScheduler implements FairScheduler {
     r.lane.inflight++;
     t.charge(options, r.inputTokens, 0);
     t.inputServed += r.inputTokens;
-    if (global != null) {
-      t.pendingInput += r.inputTokens;
-    }
     ready.addLast(r);
   }
 
@@ -530,25 +595,42 @@ public final class VtcScheduler implements FairScheduler {
       TenantState t = r.tenant;
       t.charge(options, 0, tokens);
       t.outputServed += tokens;
-      if (global != null) {
-        t.pendingOutput += tokens;
-      }
     }
   }
 
-  private void applyRemoteCharge(SignalEvent.UsageCharge charge) {
-    if (charge.gateway().equals(global.gatewayId())) {
-      return; // our own, already counted
-    }
+  /** Runs on the bus's delivery thread for every replica's totals, its own included. */
+  private void applyUsageTotals(SignalEvent.UsageCharge totals) {
     synchronized (lock) {
-      TenantState t = tenants.get(charge.tenant());
+      if (totals.gateway().equals(global.gatewayId())) {
+        // our own, already counted: it proves the exchange works end to end
+        long now = nanoClock.getAsLong();
+        lastEchoNanos = now;
+        awaitingEchoSinceNanos = 0;
+        echoRoundTripMillis = Math.max(0, System.currentTimeMillis() - totals.timestampMs());
+        return;
+      }
+      long[] seen =
+          remoteTotals
+              .computeIfAbsent(totals.gateway(), g -> new HashMap<>())
+              .computeIfAbsent(totals.tenant(), k -> new long[2]);
+      // totals only grow; an older event (replayed, reordered) adds nothing
+      long input = Math.max(0, totals.inputTokens() - seen[0]);
+      long output = Math.max(0, totals.outputTokens() - seen[1]);
+      seen[0] = Math.max(seen[0], totals.inputTokens());
+      seen[1] = Math.max(seen[1], totals.outputTokens());
+      if (input == 0 && output == 0) {
+        return;
+      }
+      TenantState t = tenants.get(totals.tenant());
       if (t != null) {
-        t.charge(options, charge.inputTokens(), charge.outputTokens());
+        t.charge(options, input, output);
+        t.remoteInput += input;
+        t.remoteOutput += output;
       } else {
         // the weight is unknown until the tenant's first request here
-        long[] sum = remoteBeforeSeen.computeIfAbsent(charge.tenant(), k -> new long[2]);
-        sum[0] += charge.inputTokens();
-        sum[1] += charge.outputTokens();
+        long[] sum = remoteBeforeSeen.computeIfAbsent(totals.tenant(), k -> new long[2]);
+        sum[0] += input;
+        sum[1] += output;
       }
     }
   }

@@ -3,6 +3,8 @@ package dev.coemesh.gateway.orchestrate;
 import dev.coemesh.gateway.fair.LiftRule;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
 
 /** VTC fair admission settings ({@code mesh.fair.*}); see ALGORITHMS.md §3. */
 @ConfigMapping(prefix = "mesh.fair")
@@ -19,4 +21,40 @@ public interface FairConfig {
   /** How a tenant's counter is lifted when its queue becomes non-empty. */
   @WithDefault("backlogged-min-or-last-departed")
   LiftRule liftRule();
+
+  /** Sharing charges with the other gateway replicas over Kafka ({@code mesh.usage}). */
+  Global global();
+
+  /** {@code mesh.fair.global.*}: see {@code GlobalUsage} and docs/operations.md. */
+  interface Global {
+    /**
+     * On by default whenever signals travel over Kafka ({@code
+     * mesh.signals.kafka.bootstrap-servers} is set); {@code false} keeps every replica's counters
+     * its own.
+     */
+    @WithDefault("true")
+    boolean enabled();
+
+    /**
+     * This replica's name in {@code mesh.usage}; default: the host name (the pod name on
+     * Kubernetes). A random suffix per start is always added.
+     */
+    Optional<String> gatewayId();
+
+    /** How often changed totals are published; the main part of the lag allowance. */
+    @WithDefault("100ms")
+    Duration flushInterval();
+
+    /** How often all totals are published again, so that replicas converge after an outage. */
+    @WithDefault("1s")
+    Duration resendInterval();
+
+    /** How far back a starting replica reads {@code mesh.usage} to rebuild its counters. */
+    @WithDefault("10m")
+    Duration history();
+
+    /** After this long without its own totals coming back, a replica reports local-only VTC. */
+    @WithDefault("3s")
+    Duration echoTimeout();
+  }
 }

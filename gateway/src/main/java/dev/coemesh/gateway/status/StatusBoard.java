@@ -12,6 +12,7 @@ import dev.coemesh.gateway.observe.SloTracker;
 import dev.coemesh.gateway.observe.TenantUsage;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.RequestMetrics;
+import dev.coemesh.gateway.orchestrate.UsageExchangeGauges;
 import dev.coemesh.gateway.serve.EmbeddedPool;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.RemotePool;
@@ -87,7 +88,7 @@ public class StatusBoard {
         new StatusReport.SloWindow(slo.window().toSeconds()),
         expertViews,
         tenants(vtc),
-        fairness(vtc),
+        fairness(vtc, fair.exchange(), fair.usageRoundTripMillis()),
         decisions.latest());
   }
 
@@ -176,12 +177,17 @@ public class StatusBoard {
                   u.outputTokens(),
                   v == null ? 0 : v.counter(),
                   v == null ? 0 : v.queued(),
-                  v == null ? 0 : v.running()));
+                  v == null ? 0 : v.running(),
+                  v == null ? 0 : v.service().inputTokens(),
+                  v == null ? 0 : v.service().outputTokens(),
+                  v == null ? 0 : v.otherReplicas().inputTokens(),
+                  v == null ? 0 : v.otherReplicas().outputTokens()));
         });
     return rows;
   }
 
-  static StatusReport.Fairness fairness(List<VtcScheduler.TenantView> vtc) {
+  static StatusReport.Fairness fairness(
+      List<VtcScheduler.TenantView> vtc, VtcScheduler.Exchange exchange, long roundTripMillis) {
     int backlogged = 0;
     double low = Double.POSITIVE_INFINITY;
     double high = Double.NEGATIVE_INFINITY;
@@ -192,6 +198,10 @@ public class StatusBoard {
         high = Math.max(high, v.counter());
       }
     }
-    return new StatusReport.Fairness(backlogged, backlogged < 2 ? 0 : high - low);
+    return new StatusReport.Fairness(
+        backlogged,
+        backlogged < 2 ? 0 : high - low,
+        UsageExchangeGauges.label(exchange),
+        roundTripMillis);
   }
 }

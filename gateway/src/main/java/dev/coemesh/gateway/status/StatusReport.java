@@ -107,6 +107,10 @@ public record StatusReport(
    * @param vtcCounter its virtual token counter: weighted service received, lifts included
    * @param waiting requests in its fair queues now
    * @param admitted requests admitted and not finished
+   * @param servedInputTokens prompt tokens this replica admitted (the fair scheduler's count)
+   * @param servedOutputTokens output tokens this replica streamed
+   * @param otherReplicasInputTokens prompt tokens the other gateway replicas reported serving
+   * @param otherReplicasOutputTokens output tokens the other gateway replicas reported serving
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record TenantStatus(
@@ -118,7 +122,11 @@ public record StatusReport(
       long outputTokens,
       double vtcCounter,
       int waiting,
-      int admitted) {}
+      int admitted,
+      long servedInputTokens,
+      long servedOutputTokens,
+      long otherReplicasInputTokens,
+      long otherReplicasOutputTokens) {}
 
   /**
    * How far apart the backlogged tenants are: VTC keeps the gap between the counters of tenants
@@ -126,7 +134,13 @@ public record StatusReport(
    *
    * @param backlogged tenants with a request waiting now
    * @param counterGap highest minus lowest counter among them; 0 with fewer than two
+   * @param exchange whether counters include the other gateway replicas' service: {@code off} (not
+   *     configured), {@code idle} (nothing to share yet), {@code global}, or {@code local-only}
+   *     (Kafka unreachable: this replica orders tenants by its own counters until it returns)
+   * @param usageRoundTripMs publish-to-delivery time of this replica's newest shared totals, -1
+   *     before the first
    */
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-  public record Fairness(int backlogged, double counterGap) {}
+  public record Fairness(
+      int backlogged, double counterGap, String exchange, long usageRoundTripMs) {}
 }

@@ -1,6 +1,7 @@
 package dev.coemesh.core.spi;
 
 import dev.coemesh.core.signal.SignalEvent;
+import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
@@ -17,6 +18,17 @@ public interface SignalBus extends AutoCloseable {
 
   /** Delivers every later event of {@code type} (and its subtypes); returns a handle to stop. */
   <E extends SignalEvent> AutoCloseable subscribe(Class<E> type, Consumer<? super E> subscriber);
+
+  /**
+   * Like {@link #subscribe}, but first delivers the retained events of {@code type} published in
+   * the last {@code history}, oldest first, so that a process that starts late or restarts can
+   * rebuild state that other processes built from those events (fair-share counters). A bus that
+   * keeps no history (the in-process one) delivers only later events.
+   */
+  default <E extends SignalEvent> AutoCloseable subscribeWithHistory(
+      Class<E> type, Duration history, Consumer<? super E> subscriber) {
+    return subscribe(type, subscriber);
+  }
 
   @Override
   void close();

@@ -90,6 +90,7 @@ public final class KafkaSignalBus implements SignalBus {
   private final CountDownLatch metadata = new CountDownLatch(1); // every topic's partitions known
   private final Object lifecycle = new Object();
   private SignalPoller poller; // guarded by lifecycle; created by the first subscribe
+  private final List<HistoryPoller> historyPollers = new CopyOnWriteArrayList<>();
   private volatile boolean closed;
 
   public KafkaSignalBus(KafkaSignalOptions options) {
@@ -158,6 +159,59 @@ public final class KafkaSignalBus implements SignalBus {
       poller.topicsChanged();
     }
     return () -> unsubscribe(subscription);
+  }
+
+  /**
+   * Reads the subscription's topics from {@code history} ago on a consumer of its own (outside the
+   * group, see {@link HistoryPoller}), then follows them; the other subscribers are not affected.
+   * {@link #awaitHistory} tells when the retained events have all been delivered.
+   */
+  @Override
+  public <E extends SignalEvent> AutoCloseable subscribeWithHistory(
+      Class<E> type, Duration history, Consumer<? super E> subscriber) {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(subscriber, "subscriber");
+    if (history.isNegative()) {
+      throw new IllegalArgumentException("history must be >= 0, was " + history);
+    }
+    Set<String> topics = new HashSet<>();
+    for (Topic topic : SignalType.topicsOf(type)) {
+      topics.add(topicNames.get(topic));
+    }
+    List<Subscription<?>> only = List.of(new Subscription<>(type, subscriber, Set.copyOf(topics)));
+    HistoryPoller replay;
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("the Kafka signal bus is closed");
+      }
+      replay =
+          new HistoryPoller(
+              consumerConfig(options),
+              topics,
+              history,
+              record -> deliver(record, only),
+              options.pollTimeout(),
+              "signals-kafka-history-" + options.clientId());
+      historyPollers.add(replay);
+    }
+    return () -> {
+      historyPollers.remove(replay);
+      replay.close();
+    };
+  }
+
+  /**
+   * Waits until every {@link #subscribeWithHistory} subscription has delivered the events retained
+   * from its window. For readiness checks and tests; true at once when there is none.
+   */
+  public boolean awaitHistory(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (HistoryPoller history : historyPollers) {
+      if (!history.awaitCaughtUp(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -235,6 +289,9 @@ public final class KafkaSignalBus implements SignalBus {
     if (current != null) {
       current.beginClose();
     }
+    for (HistoryPoller history : historyPollers) {
+      history.close();
+    }
     try {
       producer.close(PRODUCER_CLOSE_TIMEOUT);
     } catch (RuntimeException e) {
@@ -311,6 +368,10 @@ public final class KafkaSignalBus implements SignalBus {
 
   /** Runs on the poll thread; must not throw, as that would lose the rest of the batch. */
   private void deliver(ConsumerRecord<String, byte[]> record) {
+    deliver(record, subscriptions);
+  }
+
+  private void deliver(ConsumerRecord<String, byte[]> record, List<Subscription<?>> targets) {
     SignalEvent event;
     try {
       event = codec.decode(record.value());
@@ -330,7 +391,7 @@ public final class KafkaSignalBus implements SignalBus {
       return;
     }
     newest.get(SignalType.of(event)).accumulateAndGet(record.timestamp(), Math::max);
-    for (Subscription<?> subscription : subscriptions) {
+    for (Subscription<?> subscription : targets) {
       try {
         subscription.offer(event);
       } catch (RuntimeException e) {
