@@ -48,8 +48,8 @@ final class LoopbackMesh implements AutoCloseable {
   private final int redisPort;
   private final MeshCredential credential = MeshCredential.random();
   private final List<WorkerProcess> workers = new ArrayList<>();
-  private ChildProcess gateway;
-  private int gatewayPort;
+  private final List<ChildProcess> gateways = new ArrayList<>();
+  private final List<Integer> gatewayPorts = new ArrayList<>();
   private boolean infraUp;
 
   LoopbackMesh(Path root, Path runDir) throws IOException {
@@ -150,7 +150,26 @@ final class LoopbackMesh implements AutoCloseable {
    * each replica has announced itself over Kafka.
    */
   void startGateway(Path jar, Path routing, WorkerSpec spec, String tag) throws Exception {
-    gatewayPort = ChildProcess.freePort();
+    startGateway(
+        jar,
+        routing,
+        spec,
+        tag,
+        List.of(
+            // one tenant whose limits stay out of the way: the bench measures placement
+            "-Dmesh.auth.tenants.default.max-queued=4096",
+            "-Dmesh.auth.tenants.default.max-concurrent=1024",
+            "-Dmesh.serving.remote.slots-per-replica=" + spec.maxRunning()));
+  }
+
+  /**
+   * Starts one more gateway replica like the one above, with {@code properties} ({@code
+   * -Dkey=value} flags: tenants, slots, fairness settings) and the Redis of the infrastructure for
+   * shared limits; returns its address. Every replica shares the workers, Kafka and Redis.
+   */
+  URI startGateway(Path jar, Path routing, WorkerSpec spec, String tag, List<String> properties)
+      throws Exception {
+    int gatewayPort = ChildProcess.freePort();
     List<String> cmd = ChildProcess.meshJava("-Xmx1g");
     cmd.addAll(
         List.of(
@@ -159,18 +178,17 @@ final class LoopbackMesh implements AutoCloseable {
             "-Dquarkus.grpc.server.host=127.0.0.1",
             "-Dquarkus.grpc.server.port=" + ChildProcess.freePort(),
             "-Dmesh.serving.pools=remote",
-            "-Dmesh.serving.remote.slots-per-replica=" + spec.maxRunning(),
             "-Dmesh.signals.kafka.bootstrap-servers=127.0.0.1:" + kafkaPort,
-            "-Dmesh.routing.config=" + routing,
-            // one tenant whose limits stay out of the way: the bench measures placement
-            "-Dmesh.auth.tenants.default.max-queued=4096",
-            "-Dmesh.auth.tenants.default.max-concurrent=1024",
-            "-jar",
-            jar.toString()));
+            "-Dmesh.routing.config=" + routing));
+    cmd.addAll(properties);
+    cmd.addAll(List.of("-jar", jar.toString()));
     Map<String, String> env = new HashMap<>();
     env.put("MESH_API_KEY", API_KEY);
     credential.exportTo(env);
-    gateway = new ChildProcess("gateway", cmd, env, logs.resolve("gateway-" + tag + ".log"));
+    ChildProcess gateway =
+        new ChildProcess("gateway", cmd, env, logs.resolve("gateway-" + tag + ".log"));
+    gateways.add(gateway);
+    gatewayPorts.add(gatewayPort);
     HttpClient probe = HttpClient.newHttpClient();
     URI ready = URI.create("http://127.0.0.1:" + gatewayPort + "/q/health/ready");
     Pattern pool =
@@ -189,10 +207,17 @@ final class LoopbackMesh implements AutoCloseable {
           }
         },
         180_000);
+    return URI.create("http://127.0.0.1:" + gatewayPort + "/");
   }
 
+  /** The first gateway started. */
   URI gatewayUri() {
-    return URI.create("http://127.0.0.1:" + gatewayPort + "/");
+    return URI.create("http://127.0.0.1:" + gatewayPorts.getFirst() + "/");
+  }
+
+  /** redis:// address of the infrastructure's Redis. */
+  String redisUri() {
+    return "redis://127.0.0.1:" + redisPort;
   }
 
   /** Clients of the running workers, presenting the mesh credential. */
@@ -200,14 +225,20 @@ final class LoopbackMesh implements AutoCloseable {
     return workers.stream().map(WorkerProcess::client).toList();
   }
 
-  /** Stops the gateway and the workers (their caches go with them); the infrastructure stays. */
+  /** Stops the gateways and the workers (their caches go with them); the infrastructure stays. */
   void stopServing() throws InterruptedException {
-    if (gateway != null) {
-      gateway.close();
-      gateway = null;
-    }
+    stopGateways();
     workers.forEach(WorkerProcess::close);
     workers.clear();
+  }
+
+  /** Stops every gateway; the workers and the infrastructure stay. */
+  void stopGateways() throws InterruptedException {
+    for (ChildProcess gateway : gateways) {
+      gateway.close();
+    }
+    gateways.clear();
+    gatewayPorts.clear();
   }
 
   @Override

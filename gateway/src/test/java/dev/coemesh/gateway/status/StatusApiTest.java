@@ -96,6 +96,9 @@ class StatusApiTest {
         List.of("acme", "default", "metered", "single"), tenants.stream().sorted().toList());
     assertEquals(2.0, find(doc.get("tenants"), "tenant", "acme").get("weight").asDouble());
     assertEquals(0, doc.at("/fairness/backlogged").asInt());
+    // one replica, signals in process: nothing to share with other gateway replicas
+    assertEquals("off", doc.at("/fairness/exchange").asText());
+    assertEquals(-1, doc.at("/fairness/usage_round_trip_ms").asLong());
   }
 
   @Test
@@ -134,6 +137,13 @@ class StatusApiTest {
     assertEquals(0, acme.get("waiting").asInt());
     assertEquals(0, acme.get("admitted").asInt());
     assertTrue(acme.get("vtc_counter").asDouble() > acmeBefore.get("vtc_counter").asDouble());
+    assertEquals(
+        acmeBefore.get("served_input_tokens").asLong() + usage.get("prompt_tokens").asLong(),
+        acme.get("served_input_tokens").asLong());
+    assertEquals(
+        acmeBefore.get("served_output_tokens").asLong() + 4,
+        acme.get("served_output_tokens").asLong());
+    assertEquals(0, acme.get("other_replicas_input_tokens").asLong());
 
     JsonNode decision = after.get("decisions").get(0);
     assertEquals(after.at("/totals/decisions").asLong(), decision.get("seq").asLong());
