@@ -147,5 +147,10 @@ case "${1:-status}" in
   down) kafka_down; redis_down ;;
   status) status ;;
   topics) topics ;;
-  *) die "usage: ./mesh infra up|down|status|topics" ;;
+  # outage drills (./mesh bench fairness): one part down or back, the other left alone
+  kafka-stop) kafka_down ;;
+  kafka-start) kafka_up ;;
+  redis-stop) redis_down ;;
+  redis-start) redis_up ;;
+  *) die "usage: ./mesh infra up|down|status|topics|kafka-stop|kafka-start|redis-stop|redis-start" ;;
 esac

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Two tenants stay backlogged for the whole run. {@code heavy} keeps ten times as many requests
  * outstanding as {@code light}, and both split their traffic unevenly over the replicas: heavy
- * sends 3/4 through replica A, light 5/6 through replica B. Each replica alone sees a different
+ * sends 3/4 through replica A, light 9/10 through replica B. Each replica alone sees a different
  * mix, so per-replica VTC gives heavy more than its share; with the usage exchange ({@code
  * mesh.usage}) each replica orders tenants by their service over both. The same load runs twice,
  * exchange on ({@code global}) and off ({@code local_only}); the served-service gap (weighted
@@ -45,6 +45,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * replicas; the tokens it was served within the minute beyond its limit are {@code
  * limit_overshoot_tokens}. The light tenant's p90 TTFT is measured alone on the idle mesh and
  * during the global run.
+ *
+ * <p>After the global run, the load stops and each replica's record of the other's service must
+ * match what the other served. Then the load runs again with Kafka stopped for {@code
+ * --kafka-outage-seconds} (10) in the middle: no request may fail, the replicas must report
+ * local-only VTC during the outage, share again after it, and agree once more when the load stops.
  *
  * <p>{@code --check true} exits non-zero when a goal is missed: the global gap within the bound
  * plus the allowance and below the local-only gap (which must exceed it, or the run shows nothing),
@@ -106,7 +111,8 @@ public final class FairnessBench {
                 "kv-blocks",
                 "check",
                 "gateway-jar",
-                "run-dir"));
+                "run-dir",
+                "kafka-outage-seconds"));
     System.exit(new FairnessBench(args).run() ? 0 : 1);
   }
 
@@ -160,6 +166,8 @@ public final class FairnessBench {
       double lightAlone = p90Ttft(load(global, lightOnly(), warmupSeconds + 8, warmupSeconds));
       System.out.printf("light tenant alone: TTFT p90 %.1f ms%n", lightAlone);
       Run shared = measure("global", global, true);
+      Map<String, Object> converged = convergence(global);
+      Map<String, Object> outage = kafkaOutage(mesh, global);
       mesh.stopGateways();
 
       List<URI> local = startReplicas(mesh, jar, routing, false);
@@ -212,23 +220,29 @@ public final class FairnessBench {
               streamsDescription()));
       int failures = failures(shared.outcomes()) + failures(localOnly.outcomes());
       report.put("failed_requests", failures);
+      report.put("converged_after_global_run", converged);
+      report.put("kafka_outage", outage);
 
       boolean globalWithin = shared.maxGap() <= bound + allowance;
       boolean localExceeds = localOnly.maxGap() > bound + allowance;
       boolean overshootOk = overshoot <= oneRequest;
       boolean valid = failures == 0;
+      boolean outageOk = outage.isEmpty() || Boolean.TRUE.equals(outage.get("ok"));
+      boolean convergedOk = Boolean.TRUE.equals(converged.get("converged"));
       report.put(
           "goals",
           Map.of(
               "global_gap_within_bound", globalWithin,
               "local_only_gap_exceeds_bound", localExceeds,
               "overshoot_within_one_request", overshootOk,
-              "no_failed_requests", valid));
+              "no_failed_requests", valid,
+              "replicas_converged", convergedOk,
+              "kafka_outage_survived_and_converged", outageOk));
       Files.createDirectories(out.getParent());
       json.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), report);
       System.out.println(json.writeValueAsString(report));
       System.out.println("wrote " + out);
-      boolean met = globalWithin && localExceeds && overshootOk && valid;
+      boolean met = globalWithin && localExceeds && overshootOk && valid && convergedOk && outageOk;
       if (Boolean.parseBoolean(args.get("check", "false")) && !met) {
         System.err.println("fairness goals missed; see " + out);
         return false;
@@ -266,17 +280,131 @@ public final class FairnessBench {
     return p;
   }
 
+  /**
+   * Once the load has stopped, waits (up to 15 s) until each replica's view of the other matches
+   * what the other says it served, tenant by tenant: the exchange lost nothing.
+   */
+  private Map<String, Object> convergence(List<URI> replicas) throws Exception {
+    long start = System.nanoTime();
+    long end = start + 15_000_000_000L;
+    String mismatch = "";
+    while (System.nanoTime() < end) {
+      JsonNode a = status(replicas.get(0)).path("tenants");
+      JsonNode b = status(replicas.get(1)).path("tenants");
+      mismatch = mismatch(a, b) + mismatch(b, a);
+      if (mismatch.isEmpty()) {
+        return Map.of("converged", true, "seconds", (System.nanoTime() - start) / 1e9);
+      }
+      Thread.sleep(250);
+    }
+    return Map.of("converged", false, "mismatch", mismatch);
+  }
+
+  /** Where {@code viewer}'s record of the other replica differs from what {@code server} served. */
+  private static String mismatch(JsonNode viewer, JsonNode server) {
+    StringBuilder out = new StringBuilder();
+    for (JsonNode served : server) {
+      String tenant = served.path("tenant").asText();
+      for (JsonNode seen : viewer) {
+        if (!seen.path("tenant").asText().equals(tenant)) {
+          continue;
+        }
+        long in = served.path("served_input_tokens").asLong();
+        long outTokens = served.path("served_output_tokens").asLong();
+        long seenIn = seen.path("other_replicas_input_tokens").asLong();
+        long seenOut = seen.path("other_replicas_output_tokens").asLong();
+        if (in != seenIn || outTokens != seenOut) {
+          out.append(
+              "%s: served %d/%d, seen %d/%d; ".formatted(tenant, in, outTokens, seenIn, seenOut));
+        }
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * The backlogged load on the global replicas with Kafka stopped for {@code
+   * --kafka-outage-seconds} in the middle: serving must go on (no failed request), the replicas
+   * must report local-only VTC meanwhile, share again after the broker's return and, once the load
+   * stops, agree on what each served. Empty with {@code --kafka-outage-seconds 0}.
+   */
+  private Map<String, Object> kafkaOutage(LoopbackMesh mesh, List<URI> replicas) throws Exception {
+    int outageSeconds = args.integer("kafka-outage-seconds", 10);
+    if (outageSeconds <= 0) {
+      return Map.of();
+    }
+    int recoverySeconds = 15;
+    int total = warmupSeconds + outageSeconds + recoverySeconds;
+    System.out.printf("[outage] Kafka stopped for %d s in a %d s run%n", outageSeconds, total);
+    ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+    long loadStart = System.nanoTime();
+    List<Thread> threads = start(replicas, backlogged(), total, outcomes);
+    Thread.sleep(warmupSeconds * 1000L);
+    mesh.stopKafka();
+    long stopped = System.nanoTime();
+    List<String> during = new ArrayList<>();
+    while (System.nanoTime() - stopped < outageSeconds * 1_000_000_000L) {
+      Thread.sleep(250);
+      collectStates(replicas, during);
+    }
+    mesh.startKafka();
+    long restarted = System.nanoTime();
+    double globalAgainSeconds = -1;
+    while (System.nanoTime() - loadStart < total * 1_000_000_000L) {
+      Thread.sleep(250);
+      List<String> now = new ArrayList<>();
+      collectStates(replicas, now);
+      if (globalAgainSeconds < 0 && now.equals(List.of("global"))) {
+        globalAgainSeconds = (System.nanoTime() - restarted) / 1e9;
+      }
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    int failed = failures(List.copyOf(outcomes));
+    long served = outcomes.stream().filter(o -> o.error() == null).count();
+    Map<String, Object> converged = convergence(replicas);
+    boolean ok =
+        failed == 0
+            && during.contains("local-only")
+            && globalAgainSeconds >= 0
+            && Boolean.TRUE.equals(converged.get("converged"));
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("outage_seconds", outageSeconds);
+    result.put("requests_served", served);
+    result.put("failed_requests", failed);
+    result.put("exchange_states_during", during);
+    result.put("global_again_after_restart_s", globalAgainSeconds);
+    result.put("converged_after_load", converged);
+    result.put("ok", ok);
+    System.out.printf("[outage] %s%n", result);
+    return result;
+  }
+
+  private void collectStates(List<URI> replicas, List<String> states) throws Exception {
+    for (URI uri : replicas) {
+      String state = status(uri).path("fairness").path("exchange").asText();
+      if (!states.contains(state)) {
+        states.add(state);
+      }
+    }
+  }
+
   private static String key(String tenant) {
     return "sk-fairness-" + tenant;
   }
 
-  /** Heavy: 45 streams through A, 15 through B; light: 1 through A, 5 through B. */
+  /**
+   * Heavy: 75 streams through A, 25 through B; light: 1 through A, 9 through B. Light keeps more
+   * requests at B than B has slots, so it stays backlogged there: a tenant whose queue empties is
+   * lifted to the others' counters (VTC forgives no idle time) and the gap it had is forgiven.
+   */
   private static List<Stream> backlogged() {
     List<Stream> streams = new ArrayList<>();
-    add(streams, HEAVY, 0, 45);
-    add(streams, HEAVY, 1, 15);
+    add(streams, HEAVY, 0, 75);
+    add(streams, HEAVY, 1, 25);
     add(streams, LIGHT, 0, 1);
-    add(streams, LIGHT, 1, 5);
+    add(streams, LIGHT, 1, 9);
     return streams;
   }
 
@@ -285,7 +413,7 @@ public final class FairnessBench {
   }
 
   private static String streamsDescription() {
-    return "heavy 45 via A + 15 via B, light 1 via A + 5 via B (closed loop), metered 2 + 2";
+    return "heavy 75 via A + 25 via B, light 1 via A + 9 via B (closed loop), metered 2 + 2";
   }
 
   private static void add(List<Stream> streams, String tenant, int gateway, int n) {

@@ -85,6 +85,17 @@ final class LoopbackMesh implements AutoCloseable {
     infra("up", Duration.ofMinutes(4));
   }
 
+  /**
+   * Stops the Kafka broker as an outage would (its data stays); {@link #startKafka} brings it back.
+   */
+  void stopKafka() throws Exception {
+    infra("kafka-stop", Duration.ofMinutes(1));
+  }
+
+  void startKafka() throws Exception {
+    infra("kafka-start", Duration.ofMinutes(4));
+  }
+
   private void infra(String command, Duration timeout) throws Exception {
     Path log = logs.resolve("infra-" + command + ".log");
     ProcessBuilder pb =
