@@ -1,7 +1,5 @@
 package dev.coemesh.signals.kafka;
 
-import static java.lang.System.Logger.Level.WARNING;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,14 +10,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -34,9 +30,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * after the outage is missed once the broker answers again.
  */
 final class HistoryPoller {
-  private static final System.Logger LOG = System.getLogger(HistoryPoller.class.getName());
   private static final Duration RETRY = Duration.ofSeconds(1);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration CLOSE_TIMEOUT = PollLoop.CLOSE_TIMEOUT;
   private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
 
   private final KafkaConsumer<String, byte[]> consumer;
@@ -48,6 +43,7 @@ final class HistoryPoller {
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private Map<TopicPartition, Long> catchUpTo = Map.of(); // poll thread only: ends at assignment
   private volatile boolean closing;
+  private boolean assigned; // poll thread only
 
   HistoryPoller(
       Map<String, Object> consumerConfig,
@@ -88,36 +84,21 @@ final class HistoryPoller {
   }
 
   private void run() {
-    try {
-      boolean assigned = false;
-      while (!closing) {
-        try {
-          if (!assigned) {
-            assigned = assignFromHistory();
-            if (!assigned) {
-              LockSupport.parkNanos(RETRY.toNanos());
-              continue;
-            }
-          }
-          for (ConsumerRecord<String, byte[]> record : consumer.poll(pollTimeout)) {
-            handler.accept(record);
-          }
-          checkCaughtUp();
-        } catch (WakeupException e) {
-          // close(): the loop condition ends it
-        } catch (RuntimeException e) {
-          Thread.interrupted(); // see SignalPoller: only close() stops this thread
-          LOG.log(WARNING, "signal history consumer failed; retrying in " + RETRY, e);
-          LockSupport.parkNanos(RETRY.toNanos());
-        }
-      }
-    } finally {
-      try {
-        consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
-      } catch (RuntimeException e) {
-        LOG.log(WARNING, "signal history consumer did not close cleanly", e);
+    PollLoop.run(consumer, () -> closing, this::turn, "signal history consumer");
+  }
+
+  private void turn() {
+    if (!assigned) {
+      assigned = assignFromHistory();
+      if (!assigned) {
+        LockSupport.parkNanos(RETRY.toNanos());
+        return;
       }
     }
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(pollTimeout)) {
+      handler.accept(record);
+    }
+    checkCaughtUp();
   }
 
   /** Assigns every partition of the topics and seeks into the window; false if none are known. */

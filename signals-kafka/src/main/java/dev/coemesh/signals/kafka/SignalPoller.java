@@ -1,7 +1,5 @@
 package dev.coemesh.signals.kafka;
 
-import static java.lang.System.Logger.Level.WARNING;
-
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
@@ -12,12 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -27,9 +23,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * only announce that the wanted topics changed, and the poll thread re-subscribes.
  */
 final class SignalPoller {
-  private static final System.Logger LOG = System.getLogger(SignalPoller.class.getName());
-  private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
-  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(2);
+  private static final Duration CLOSE_TIMEOUT = PollLoop.CLOSE_TIMEOUT;
   private static final Duration POSITION_TIMEOUT = Duration.ofSeconds(5);
 
   private final KafkaConsumer<String, byte[]> consumer;
@@ -114,36 +108,19 @@ final class SignalPoller {
   }
 
   private void run() {
-    try {
-      while (!closing) {
-        try {
-          applyWantedTopics();
-          if (appliedTopics.isEmpty()) {
-            LockSupport.parkNanos(pollTimeout.toNanos());
-            continue;
-          }
-          for (ConsumerRecord<String, byte[]> record : consumer.poll(pollTimeout)) {
-            handler.accept(record);
-          }
-          fixStartOffsets();
-        } catch (WakeupException e) {
-          // topicsChanged() or beginClose(): the loop re-reads both.
-        } catch (RuntimeException e) {
-          // Broker outages and coordinator moves surface here; ending the loop would silently end
-          // every subscription, so back off and poll again. A stray interrupt is cleared for the
-          // same reason (only beginClose() stops this thread); left set, it would spin the loop.
-          Thread.interrupted();
-          LOG.log(WARNING, "signal consumer poll failed; retrying in " + ERROR_BACKOFF, e);
-          LockSupport.parkNanos(ERROR_BACKOFF.toNanos());
-        }
-      }
-    } finally {
-      try {
-        consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
-      } catch (RuntimeException e) {
-        LOG.log(WARNING, "signal consumer did not close cleanly", e);
-      }
+    PollLoop.run(consumer, () -> closing, this::turn, "signal consumer");
+  }
+
+  private void turn() {
+    applyWantedTopics();
+    if (appliedTopics.isEmpty()) {
+      LockSupport.parkNanos(pollTimeout.toNanos());
+      return;
     }
+    for (ConsumerRecord<String, byte[]> record : consumer.poll(pollTimeout)) {
+      handler.accept(record);
+    }
+    fixStartOffsets();
   }
 
   private void applyWantedTopics() {
