@@ -5,6 +5,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.limit.TenantLimits;
 import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.trace.TracingConfig;
@@ -70,6 +71,7 @@ public class OrchestrationWiring {
       ExpertResolver resolver,
       VtcScheduler fair,
       TokenRateLimiter rateLimiter,
+      TenantLimits limits,
       RequestMetrics metrics,
       RequestObserver observer,
       OrchestrationConfig config,
@@ -79,6 +81,7 @@ public class OrchestrationWiring {
         resolver,
         fair,
         rateLimiter,
+        limits,
         metrics,
         observer,
         config.defaultMaxTokens(),
