@@ -48,9 +48,9 @@ public final class LocalLimits implements TenantLimits {
     }
     if (refused != null) {
       metrics.refused(tenant.id(), refused.kind(), LimitMetrics.LOCAL);
-      return Admission.refused(refused);
+      return new Admission.Refused(refused);
     }
-    return Admission.granted(Lease.NONE, headers(tenant));
+    return new Admission.Granted(Lease.NONE, headers(tenant));
   }
 
   /** Counts a request the shared store admitted, so that a fallback starts from a warm window. */

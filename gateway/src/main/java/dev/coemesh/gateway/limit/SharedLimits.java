@@ -216,7 +216,7 @@ public final class SharedLimits implements TenantLimits, AutoCloseable {
     if (r.refused() != null) {
       metrics.refused(tenant.id(), r.refused(), LimitMetrics.SHARED);
       if (r.refused() == LimitKind.CONCURRENCY) {
-        return Admission.refused(LimitRefusal.concurrency(tenant, r.inFlight(), headers));
+        return new Admission.Refused(LimitRefusal.concurrency(tenant, r.inFlight(), headers));
       }
       long used = r.refused() == LimitKind.REQUESTS ? r.requestsUsed() : r.tokensUsed();
       long now = nanoClock.getAsLong();
@@ -229,7 +229,7 @@ public final class SharedLimits implements TenantLimits, AutoCloseable {
               headers,
               now,
               now + Math.min(BLOCK_CACHE_NANOS, r.retryMillis() * 1_000_000)));
-      return Admission.refused(
+      return new Admission.Refused(
           LimitRefusal.perMinute(
               tenant,
               r.refused(),
@@ -245,23 +245,24 @@ public final class SharedLimits implements TenantLimits, AutoCloseable {
     local.noteAdmitted(tenant);
     SharedLease lease = new SharedLease(tenant.id(), r.member(), true);
     live.put(lease.member, lease);
-    return Admission.granted(lease, headers);
+    return new Admission.Granted(lease, headers);
   }
 
   /** The store is unreachable: the tenant's {@code when-limits-unavailable} decides. */
   private Admission fallback(Tenant tenant, RequestId request, long reserveTokens) {
     if (tenant.whenLimitsUnavailable() == Tenant.LimitStoreOutage.FAIL_CLOSED) {
-      return Admission.refused(storeUnavailable(tenant));
+      return new Admission.Refused(storeUnavailable(tenant));
     }
-    Admission a = local.admit(tenant, request, reserveTokens);
-    if (!a.granted()) {
-      return a;
-    }
-    metrics.fallbackAdmitted(tenant.id());
-    // published to the store by the first renewal after it is back, so that it counts there too
-    SharedLease lease = new SharedLease(tenant.id(), request.value() + ":0:0", false);
-    live.put(lease.member, lease);
-    return Admission.granted(lease, a.headers());
+    return switch (local.admit(tenant, request, reserveTokens)) {
+      case Admission.Refused refused -> refused;
+      case Admission.Granted granted -> {
+        metrics.fallbackAdmitted(tenant.id());
+        // published to the store by the first renewal after it is back, so that it counts there
+        SharedLease lease = new SharedLease(tenant.id(), request.value() + ":0:0", false);
+        live.put(lease.member, lease);
+        yield new Admission.Granted(lease, granted.headers());
+      }
+    };
   }
 
   private LimitRefusal storeUnavailable(Tenant tenant) {

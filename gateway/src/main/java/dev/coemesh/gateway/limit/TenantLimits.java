@@ -31,23 +31,24 @@ public interface TenantLimits {
   /** The limits' state for the status report. */
   View view();
 
-  /**
-   * The outcome of {@link #admit}: a lease and the headers, or a refusal.
-   *
-   * @param headers the limits after this request was charged; null for a tenant without per-minute
-   *     limits
-   */
-  record Admission(Lease lease, RateLimitHeaders headers, LimitRefusal refusal) {
-    static Admission granted(Lease lease, RateLimitHeaders headers) {
-      return new Admission(lease, headers, null);
+  /** The outcome of {@link #admit}: let in, holding a lease, or refused. */
+  sealed interface Admission permits Admission.Granted, Admission.Refused {
+
+    /**
+     * @param lease released when the request ends, on every path
+     * @param headers the limits after this request was charged; null for a tenant without
+     *     per-minute limits
+     */
+    record Granted(Lease lease, RateLimitHeaders headers) implements Admission {
+      public Granted {
+        java.util.Objects.requireNonNull(lease, "lease");
+      }
     }
 
-    static Admission refused(LimitRefusal refusal) {
-      return new Admission(null, refusal.headers(), refusal);
-    }
-
-    public boolean granted() {
-      return refusal == null;
+    record Refused(LimitRefusal refusal) implements Admission {
+      public Refused {
+        java.util.Objects.requireNonNull(refusal, "refusal");
+      }
     }
   }
 

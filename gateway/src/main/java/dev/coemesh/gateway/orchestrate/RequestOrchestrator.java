@@ -7,10 +7,12 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.limit.Lease;
 import dev.coemesh.gateway.limit.LimitMetrics;
 import dev.coemesh.gateway.limit.LimitRefusal;
 import dev.coemesh.gateway.limit.LocalLimits;
 import dev.coemesh.gateway.limit.MinuteWindows;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
 import dev.coemesh.gateway.limit.TenantLimits;
 import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
@@ -241,13 +243,14 @@ public final class RequestOrchestrator {
     }
     // every limit checked and charged in one step: the tokens it may use are reserved (prompt and
     // max_tokens), and what it does not use is handed back when it ends
-    TenantLimits.Admission allowed =
-        limits.admit(tenant, id, (long) promptTokens + sampling.maxTokens());
-    if (!allowed.granted()) {
-      inflight.refused(allowed.refusal());
-      return;
+    switch (limits.admit(tenant, id, (long) promptTokens + sampling.maxTokens())) {
+      case TenantLimits.Admission.Refused(LimitRefusal refusal) -> {
+        inflight.refused(refusal);
+        return;
+      }
+      case TenantLimits.Admission.Granted(Lease lease, RateLimitHeaders headers) ->
+          inflight.limited(lease, headers);
     }
-    inflight.limited(allowed.lease(), allowed.headers());
     GenerationRequest generation =
         new GenerationRequest(
             id,

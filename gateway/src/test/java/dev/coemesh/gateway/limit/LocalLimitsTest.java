@@ -1,5 +1,8 @@
 package dev.coemesh.gateway.limit;
 
+import static dev.coemesh.gateway.limit.Admissions.granted;
+import static dev.coemesh.gateway.limit.Admissions.isGranted;
+import static dev.coemesh.gateway.limit.Admissions.refusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -32,22 +35,22 @@ class LocalLimitsTest {
     Tenant t = tenant("rpm", 3, 0);
     for (int i = 0; i < 3; i++) {
       TenantLimits.Admission a = limits.admit(t, RequestId.random(), 10);
-      assertTrue(a.granted());
-      assertSame(Lease.NONE, a.lease());
-      assertEquals(2 - i, a.headers().remainingRequests());
-      assertEquals(3, a.headers().limitRequests());
-      assertEquals(0, a.headers().limitTokens(), "no token limit, no token headers");
+      assertTrue(isGranted(a));
+      assertSame(Lease.NONE, granted(a).lease());
+      assertEquals(2 - i, granted(a).headers().remainingRequests());
+      assertEquals(3, granted(a).headers().limitRequests());
+      assertEquals(0, granted(a).headers().limitTokens(), "no token limit, no token headers");
     }
     TenantLimits.Admission refused = limits.admit(t, RequestId.random(), 10);
-    assertEquals(LimitKind.REQUESTS, refused.refusal().kind());
-    assertEquals(ErrorCode.RATE_LIMITED, refused.refusal().error().code());
-    assertEquals("requests", refused.refusal().error().toBody().error().type());
-    assertEquals("rate_limit_exceeded", refused.refusal().error().toBody().error().code());
-    assertEquals(60, refused.refusal().retryAfterSeconds());
+    assertEquals(LimitKind.REQUESTS, refusal(refused).kind());
+    assertEquals(ErrorCode.RATE_LIMITED, refusal(refused).error().code());
+    assertEquals("requests", refusal(refused).error().toBody().error().type());
+    assertEquals("rate_limit_exceeded", refusal(refused).error().toBody().error().code());
+    assertEquals(60, refusal(refused).retryAfterSeconds());
     assertNotNull(limits.precheck(t), "the cheap check refuses too");
     now.addAndGet(60 * SECOND);
     assertNull(limits.precheck(t));
-    assertTrue(limits.admit(t, RequestId.random(), 10).granted());
+    assertTrue(isGranted(limits.admit(t, RequestId.random(), 10)));
     assertEquals(
         2.0,
         meters
@@ -63,9 +66,9 @@ class LocalLimitsTest {
     Tenant t = tenant("tpm", 0, 100);
     tokens.add(t.id(), 99);
     TenantLimits.Admission a = limits.admit(t, RequestId.random(), 500);
-    assertTrue(a.granted(), "let in while the window holds less than the limit");
-    assertEquals(1, a.headers().remainingTokens());
-    assertEquals("1m0s", a.headers().headers().get("x-ratelimit-reset-tokens"));
+    assertTrue(isGranted(a), "let in while the window holds less than the limit");
+    assertEquals(1, granted(a).headers().remainingTokens());
+    assertEquals("1m0s", granted(a).headers().headers().get("x-ratelimit-reset-tokens"));
     tokens.add(t.id(), 1);
     LimitRefusal r = limits.precheck(t);
     assertEquals(LimitKind.TOKENS, r.kind());
@@ -78,7 +81,7 @@ class LocalLimitsTest {
   @Test
   void aTenantWithoutPerMinuteLimitsGetsNoHeaders() {
     TenantLimits.Admission a = limits.admit(tenant("free", 0, 0), RequestId.random(), 10);
-    assertTrue(a.granted());
-    assertNull(a.headers());
+    assertTrue(isGranted(a));
+    assertNull(granted(a).headers());
   }
 }

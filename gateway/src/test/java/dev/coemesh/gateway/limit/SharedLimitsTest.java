@@ -1,5 +1,8 @@
 package dev.coemesh.gateway.limit;
 
+import static dev.coemesh.gateway.limit.Admissions.granted;
+import static dev.coemesh.gateway.limit.Admissions.isGranted;
+import static dev.coemesh.gateway.limit.Admissions.refusal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -163,19 +166,19 @@ class SharedLimitsTest {
     // 40 requests at once, each reserving 100 tokens (prompt + max_tokens), none finishing yet
     List<TenantLimits.Admission> all =
         atOnce(40, i -> () -> (i % 2 == 0 ? a : b).admit(t, RequestId.random(), 100));
-    long granted = all.stream().filter(TenantLimits.Admission::granted).count();
+    long granted = all.stream().filter(Admissions::isGranted).count();
     assertEquals(10, granted, "admitted while the window held less than 1,000 tokens");
     assertEquals(1000, windowSum(t, "tokens"));
     for (TenantLimits.Admission x : all) {
-      if (!x.granted()) {
-        assertEquals(LimitKind.TOKENS, x.refusal().kind());
-        assertEquals("0", x.refusal().headers().headers().get("x-ratelimit-remaining-tokens"));
-        assertTrue(x.refusal().retryAfterSeconds() >= 1 && x.refusal().retryAfterSeconds() <= 60);
+      if (!isGranted(x)) {
+        assertEquals(LimitKind.TOKENS, refusal(x).kind());
+        assertEquals("0", refusal(x).headers().headers().get("x-ratelimit-remaining-tokens"));
+        assertTrue(refusal(x).retryAfterSeconds() >= 1 && refusal(x).retryAfterSeconds() <= 60);
       }
     }
     for (TenantLimits.Admission x : all) {
-      if (x.granted()) {
-        x.lease().release(100);
+      if (isGranted(x)) {
+        granted(x).lease().release(100);
       }
     }
     awaitNoLease(t);
@@ -198,8 +201,8 @@ class SharedLimitsTest {
               int refusedInARow = 0;
               for (int n = 0; n < 200 && refusedInARow < 20; n++) {
                 TenantLimits.Admission x = g.admit(t, RequestId.random(), reserve);
-                if (!x.granted()) {
-                  assertEquals(LimitKind.TOKENS, x.refusal().kind());
+                if (!isGranted(x)) {
+                  assertEquals(LimitKind.TOKENS, refusal(x).kind());
                   refusedInARow++;
                   Thread.sleep(1);
                   continue;
@@ -210,7 +213,7 @@ class SharedLimitsTest {
                 long u = 20 + ThreadLocalRandom.current().nextInt(81);
                 Thread.sleep(ThreadLocalRandom.current().nextInt(3));
                 used.addAndGet(u);
-                x.lease().release(u);
+                granted(x).lease().release(u);
               }
               return null;
             });
@@ -233,14 +236,14 @@ class SharedLimitsTest {
         atOnce(40, i -> () -> (i % 2 == 0 ? a : b).admit(t, RequestId.random(), 50));
     Set<Long> remaining = new HashSet<>();
     for (TenantLimits.Admission x : all) {
-      if (x.granted()) {
-        remaining.add(x.headers().remainingRequests());
-        assertEquals(10, x.headers().limitRequests());
-        assertEquals(0, x.headers().limitTokens());
-        x.lease().release(50);
+      if (isGranted(x)) {
+        remaining.add(granted(x).headers().remainingRequests());
+        assertEquals(10, granted(x).headers().limitRequests());
+        assertEquals(0, granted(x).headers().limitTokens());
+        granted(x).lease().release(50);
       } else {
-        assertEquals(LimitKind.REQUESTS, x.refusal().kind());
-        assertEquals("requests", x.refusal().error().toBody().error().type());
+        assertEquals(LimitKind.REQUESTS, refusal(x).kind());
+        assertEquals("requests", refusal(x).error().toBody().error().type());
       }
     }
     assertEquals(Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L), remaining, "ten, one at a time");
@@ -260,24 +263,24 @@ class SharedLimitsTest {
     TenantLimits.Admission a1 = a.admit(t, RequestId.random(), 10);
     TenantLimits.Admission a2 = a.admit(t, RequestId.random(), 10);
     TenantLimits.Admission b1 = b.admit(t, RequestId.random(), 10);
-    assertTrue(a1.granted() && a2.granted() && b1.granted());
-    assertNull(a1.headers(), "no per-minute limit, no headers");
+    assertTrue(isGranted(a1) && isGranted(a2) && isGranted(b1));
+    assertNull(granted(a1).headers(), "no per-minute limit, no headers");
     TenantLimits.Admission over = b.admit(t, RequestId.random(), 10);
-    assertEquals(LimitKind.CONCURRENCY, over.refusal().kind());
-    assertEquals(ErrorCode.RATE_LIMITED, over.refusal().error().code());
-    assertEquals("concurrent_requests", over.refusal().error().toBody().error().type());
-    assertEquals(1, over.refusal().retryAfterSeconds());
-    assertFalse(a.admit(t, RequestId.random(), 10).granted());
+    assertEquals(LimitKind.CONCURRENCY, refusal(over).kind());
+    assertEquals(ErrorCode.RATE_LIMITED, refusal(over).error().code());
+    assertEquals("concurrent_requests", refusal(over).error().toBody().error().type());
+    assertEquals(1, refusal(over).retryAfterSeconds());
+    assertFalse(isGranted(a.admit(t, RequestId.random(), 10)));
     assertEquals(3, redis().zcard(key(t, "leases")));
 
-    a1.lease().release(0);
-    a1.lease().release(0); // a second release changes nothing
+    granted(a1).lease().release(0);
+    granted(a1).lease().release(0); // a second release changes nothing
     await(() -> redis().zcard(key(t, "leases")) == 2, "the slot handed back");
     TenantLimits.Admission b2 = b.admit(t, RequestId.random(), 10);
-    assertTrue(b2.granted(), "the other gateway gets the slot");
-    a2.lease().release(0);
-    b1.lease().release(0);
-    b2.lease().release(0);
+    assertTrue(isGranted(b2), "the other gateway gets the slot");
+    granted(a2).lease().release(0);
+    granted(b1).lease().release(0);
+    granted(b2).lease().release(0);
     awaitNoLease(t);
   }
 
@@ -287,24 +290,24 @@ class SharedLimitsTest {
     SharedLimits survivor = gateway();
     SharedLimits alive = gateway(Duration.ofSeconds(1), Duration.ofMillis(200));
     TenantLimits.Admission held = alive.admit(t, RequestId.random(), 10);
-    assertTrue(held.granted());
+    assertTrue(isGranted(held));
     Thread.sleep(2500); // 2.5 leases: renewed every third of one
-    assertFalse(survivor.admit(t, RequestId.random(), 10).granted(), "a renewed lease holds");
-    held.lease().release(0);
+    assertFalse(isGranted(survivor.admit(t, RequestId.random(), 10)), "a renewed lease holds");
+    granted(held).lease().release(0);
     awaitNoLease(t);
 
     SharedLimits crashed = gateway(Duration.ofSeconds(1), Duration.ofMillis(200));
-    assertTrue(crashed.admit(t, RequestId.random(), 10).granted());
+    assertTrue(isGranted(crashed.admit(t, RequestId.random(), 10)));
     crashed.close(); // dies with its request in flight: no release, no renewal
-    assertFalse(survivor.admit(t, RequestId.random(), 10).granted());
+    assertFalse(isGranted(survivor.admit(t, RequestId.random(), 10)));
     long died = System.nanoTime();
     TenantLimits.Admission after;
     do {
       Thread.sleep(50);
       after = survivor.admit(t, RequestId.random(), 10);
-    } while (!after.granted() && System.nanoTime() - died < TimeUnit.SECONDS.toNanos(5));
-    assertTrue(after.granted(), "the dead gateway's slot came back within its lease");
-    after.lease().release(0);
+    } while (!isGranted(after) && System.nanoTime() - died < TimeUnit.SECONDS.toNanos(5));
+    assertTrue(isGranted(after), "the dead gateway's slot came back within its lease");
+    granted(after).lease().release(0);
     awaitNoLease(t);
   }
 
@@ -317,28 +320,28 @@ class SharedLimitsTest {
     Tenant open = tenant("open", 2, 0, 4, Tenant.LimitStoreOutage.FAIL_OPEN);
     Tenant closed = tenant("closed", 2, 0, 0, Tenant.LimitStoreOutage.FAIL_CLOSED);
     TenantLimits.Admission first = g.admit(open, RequestId.random(), 10);
-    assertTrue(first.granted());
-    first.lease().release(10);
+    assertTrue(isGranted(first));
+    granted(first).lease().release(10);
     TenantLimits.Admission shared = g.admit(closed, RequestId.random(), 10);
-    assertTrue(shared.granted());
-    shared.lease().release(10);
+    assertTrue(isGranted(shared));
+    granted(shared).lease().release(10);
     assertTrue(g.storeUp());
     assertEquals(1.0, meters.get("mesh.limits.store.up").gauge().value());
 
     own.stop(); // SIGKILL: an abrupt outage
     TenantLimits.Admission fallback = g.admit(open, RequestId.random(), 10);
-    assertTrue(fallback.granted(), "fail-open: served under this gateway's limits");
+    assertTrue(isGranted(fallback), "fail-open: served under this gateway's limits");
     assertFalse(g.storeUp(), "the breaker opened");
     assertEquals(0.0, meters.get("mesh.limits.store.up").gauge().value());
     // the local window counts the request the store admitted: 4 per minute, 2 used, 2 left
-    assertEquals(2, fallback.headers().remainingRequests());
+    assertEquals(2, granted(fallback).headers().remainingRequests());
     for (int i = 0; i < 2; i++) {
       TenantLimits.Admission more = g.admit(open, RequestId.random(), 10);
-      assertTrue(more.granted());
-      more.lease().release(10);
+      assertTrue(isGranted(more));
+      granted(more).lease().release(10);
     }
     TenantLimits.Admission overLocally = g.admit(open, RequestId.random(), 10);
-    assertEquals(LimitKind.REQUESTS, overLocally.refusal().kind());
+    assertEquals(LimitKind.REQUESTS, refusal(overLocally).kind());
 
     // fail-closed: refused, as the server's fault, without asking the dead store again
     double storeErrors = meters.get("mesh.limits.store.errors").counter().count();
@@ -347,9 +350,9 @@ class SharedLimitsTest {
       LimitRefusal early = g.precheck(closed);
       assertEquals(LimitKind.STORE_UNAVAILABLE, early.kind());
       TenantLimits.Admission refused = g.admit(closed, RequestId.random(), 10);
-      assertEquals(ErrorCode.LIMIT_STORE_UNAVAILABLE, refused.refusal().error().code());
-      assertEquals(503, refused.refusal().error().code().httpStatus());
-      assertTrue(refused.refusal().retryAfterSeconds() >= 1);
+      assertEquals(ErrorCode.LIMIT_STORE_UNAVAILABLE, refusal(refused).error().code());
+      assertEquals(503, refusal(refused).error().code().httpStatus());
+      assertTrue(refusal(refused).retryAfterSeconds() >= 1);
     }
     assertEquals(
         storeErrors,
@@ -371,10 +374,10 @@ class SharedLimitsTest {
         () -> redis().zcard(key(open, "leases")) == 1,
         "the fallback lease republished to the store");
     TenantLimits.Admission back = g.admit(closed, RequestId.random(), 10);
-    assertTrue(back.granted(), "shared again");
+    assertTrue(isGranted(back), "shared again");
     assertEquals(1, redis().zcard(key(closed, "leases")));
-    back.lease().release(0);
-    fallback.lease().release(10);
+    granted(back).lease().release(0);
+    granted(fallback).lease().release(10);
     awaitNoLease(closed);
     awaitNoLease(open);
     TenantLimits.View view = g.view();
@@ -394,14 +397,14 @@ class SharedLimitsTest {
     Tenant t = tenant("late", 2, 0, 0, Tenant.LimitStoreOutage.FAIL_OPEN);
     assertFalse(g.storeUp());
     TenantLimits.Admission local = g.admit(t, RequestId.random(), 10);
-    assertTrue(local.granted());
+    assertTrue(isGranted(local));
     own.start();
     await(g::storeUp, "connected once the store answers");
     TenantLimits.Admission shared = g.admit(t, RequestId.random(), 10);
-    assertTrue(shared.granted());
+    assertTrue(isGranted(shared));
     assertEquals(2, redis().zcard(key(t, "leases")), "both requests in flight counted");
-    local.lease().release(0);
-    shared.lease().release(0);
+    granted(local).lease().release(0);
+    granted(shared).lease().release(0);
     awaitNoLease(t);
     assertEquals(Map.of(), redis().hgetall(key(t, "tokens")));
   }
