@@ -4,7 +4,8 @@
 # per expert of the routing config (colocated replicas, or prefill + decode replicas), and the
 # gateway (router inside) in remote-pool mode. Workers announce themselves and report load and KV
 # events over Kafka, and are listed as the gateway's seeds (polled for health and load over gRPC);
-# the KV of disaggregated requests goes through Redis. Only what `up` started
+# the KV of disaggregated requests goes through Redis, and so do the tenants' limits (requests and
+# tokens per minute, concurrency: shared by every gateway). Only what `up` started
 # (pid files under $RUN_DIR/mesh) is ever stopped.
 set -euo pipefail
 
@@ -92,6 +93,7 @@ start_gateway() { # PORT GRPC_PORT MODELS API_KEY SEEDS
     -Dmesh.serving.pools=remote -Dmesh.signals.kafka.bootstrap-servers="$HOST:$KAFKA_PORT" \
     -Dmesh.serving.remote.credential-file="$MESH_DIR/worker-token" \
     -Dmesh.serving.remote.seeds="$seeds" \
+    -Dmesh.limits.redis.uri="redis://$HOST:$REDIS_PORT" \
     -jar "$ROOT/gateway/target/quarkus-app/quarkus-run.jar" \
     </dev/null >"$MESH_DIR/logs/gateway.log" 2>&1 &
   echo $! >"$pidfile"

@@ -127,6 +127,27 @@ function renderTenants(doc) {
   document.getElementById('fairness').textContent =
     `${f.backlogged} backlogged · VTC counter gap ${fmt.int(Math.round(f.counter_gap))}` +
     (f.exchange === 'off' ? '' : ` · counters ${EXCHANGE[f.exchange] || f.exchange}`);
+  renderLimits(doc.limits);
+}
+
+// Where the tenants' limits are kept: per gateway, or shared in Redis (and whether it answers).
+function renderLimits(l) {
+  const out = document.getElementById('limits');
+  if (!l) {
+    out.textContent = '';
+    return;
+  }
+  if (l.mode !== 'shared') {
+    out.className = 'muted';
+    out.textContent = '· limits per gateway';
+  } else if (l.store_up) {
+    out.className = 'muted';
+    out.textContent = `· limits shared in ${l.store} · ${fmt.int(l.leases)} leases`;
+  } else {
+    out.className = 'bad';
+    out.textContent = `· limit store ${l.store} unreachable since ${fmt.time(l.store_changed_ms)}:` +
+      ' fail-open tenants on this gateway\'s limits, fail-closed tenants refused';
+  }
 }
 
 function renderDecisions(doc) {

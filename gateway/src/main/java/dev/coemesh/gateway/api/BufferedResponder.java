@@ -8,9 +8,11 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.request.Usage;
 import dev.coemesh.gateway.error.RestErrors;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
 import dev.coemesh.gateway.orchestrate.GenerationListener;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.Map;
 
 /** Collects the whole generation and answers once with one JSON body ({@code stream: false}). */
 final class BufferedResponder implements GenerationListener {
@@ -22,11 +24,17 @@ final class BufferedResponder implements GenerationListener {
   private String id;
   private String model;
   private long created;
+  private Map<String, String> limits = Map.of();
 
   BufferedResponder(HttpServerResponse response, ObjectMapper json, ApiKind kind) {
     this.response = response;
     this.json = json;
     this.kind = kind;
+  }
+
+  @Override
+  public void onRateLimits(RateLimitHeaders headers) {
+    limits = headers.headers();
   }
 
   @Override
@@ -56,6 +64,7 @@ final class BufferedResponder implements GenerationListener {
             json,
             kind.whole(id, created, model, text.toString(), toolCalls.whole(), reason, usage));
     try {
+      limits.forEach(response::putHeader);
       response
           .setStatusCode(200)
           .putHeader("content-type", "application/json")
@@ -69,7 +78,7 @@ final class BufferedResponder implements GenerationListener {
   @Override
   public void onFailed(MeshException error, int retryAfterSeconds) {
     try {
-      RestErrors.write(response, json, error, retryAfterSeconds);
+      RestErrors.write(response, json, error, retryAfterSeconds, limits);
     } catch (IllegalStateException gone) {
       // closed between the check and the write
     }

@@ -7,11 +7,13 @@ import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.Map;
 
 /**
  * The REST mapping of the error model: {@link MeshException} to the HTTP status of its {@link
- * ErrorCode} and OpenAI's body {@code {"error":{"message","type","param","code"}}}, with {@code
- * Retry-After} on 429 and 503 when a hint is known.
+ * ErrorCode} and OpenAI's body {@code {"error":{"message","type","param","code"}}} (the exception's
+ * own OpenAI type and code where it has them, as rate limits do), with {@code Retry-After} on 429
+ * and 503 when a hint is known.
  */
 public final class RestErrors {
   private RestErrors() {}
@@ -33,9 +35,22 @@ public final class RestErrors {
    */
   public static void write(
       HttpServerResponse response, ObjectMapper json, MeshException error, int retryAfterSeconds) {
+    write(response, json, error, retryAfterSeconds, Map.of());
+  }
+
+  /**
+   * Ends {@code response} with the error and {@code headers} (a tenant's {@code x-ratelimit-*}).
+   */
+  public static void write(
+      HttpServerResponse response,
+      ObjectMapper json,
+      MeshException error,
+      int retryAfterSeconds,
+      Map<String, String> headers) {
     if (response.headWritten() || response.ended() || response.closed()) {
       return;
     }
+    headers.forEach(response::putHeader);
     ErrorCode code = error.code();
     response.setStatusCode(code.httpStatus());
     response.putHeader("content-type", "application/json");
@@ -83,7 +98,7 @@ public final class RestErrors {
   /** Retry hint when the rejecting component gave none: queues drain within about a second. */
   static int defaultRetryAfter(ErrorCode code) {
     return switch (code) {
-      case TENANT_QUEUE_FULL, RATE_LIMITED, CAPACITY_EXHAUSTED -> 1;
+      case TENANT_QUEUE_FULL, RATE_LIMITED, CAPACITY_EXHAUSTED, LIMIT_STORE_UNAVAILABLE -> 1;
       case INVALID_REQUEST,
           UNSUPPORTED_PARAMETER,
           CONTEXT_LENGTH_EXCEEDED,

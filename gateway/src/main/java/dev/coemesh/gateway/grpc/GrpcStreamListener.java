@@ -10,8 +10,10 @@ import dev.coemesh.gateway.error.GrpcErrors;
 import dev.coemesh.gateway.grpc.v1.Finished;
 import dev.coemesh.gateway.grpc.v1.GenerateResponse;
 import dev.coemesh.gateway.grpc.v1.Token;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
 import dev.coemesh.gateway.orchestrate.GenerationListener;
 import io.grpc.stub.StreamObserver;
+import java.util.Map;
 
 /**
  * Streams a generation as {@code GenerateResponse} messages: one {@code Token} per generated token,
@@ -20,9 +22,16 @@ import io.grpc.stub.StreamObserver;
 final class GrpcStreamListener implements GenerationListener {
   private final StreamObserver<GenerateResponse> out;
   private String model = "";
+  private Map<String, String> limits = Map.of();
 
   GrpcStreamListener(StreamObserver<GenerateResponse> out) {
     this.out = out;
+  }
+
+  /** Sent as trailers of a refusal only; a served call's headers carry none. */
+  @Override
+  public void onRateLimits(RateLimitHeaders headers) {
+    limits = headers.headers();
   }
 
   @Override
@@ -74,7 +83,7 @@ final class GrpcStreamListener implements GenerationListener {
   @Override
   public void onFailed(MeshException error, int retryAfterSeconds) {
     try {
-      out.onError(GrpcErrors.toException(error, retryAfterSeconds));
+      out.onError(GrpcErrors.toException(error, retryAfterSeconds, limits));
     } catch (RuntimeException cancelled) {
       // the call was cancelled meanwhile
     }

@@ -6,6 +6,7 @@ import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.request.Usage;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
 
 /**
  * What a protocol adapter (SSE, buffered JSON, gRPC) receives for one request. Calls never overlap
@@ -14,6 +15,13 @@ import dev.coemesh.core.request.Usage;
  * and must not block.
  */
 public interface GenerationListener {
+
+  /**
+   * The tenant's per-minute limits as this request left them (OpenAI's {@code x-ratelimit-*}
+   * headers): at most once, before {@link #onRouted}, or before the {@link #onFailed} of a request
+   * its limits refused; only for a tenant with a requests- or tokens-per-minute limit.
+   */
+  default void onRateLimits(RateLimitHeaders limits) {}
 
   /** The request was validated and routed to {@code expert}; it now waits for fair admission. */
   void onRouted(RequestId id, ExpertId expert, int promptTokens);

@@ -11,6 +11,9 @@ import dev.coemesh.core.request.Usage;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.limit.Lease;
+import dev.coemesh.gateway.limit.LimitRefusal;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
 import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.RoutedReplanner;
@@ -22,13 +25,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jboss.logging.Logger;
 
 /**
  * One request from routing to its terminal event. Cancellation can race with admission (scheduler
  * thread), submission and streaming (backend thread); the fields under {@code this} lock decide who
- * finishes the request, and {@link #ended} makes the release and the terminal listener call happen
- * exactly once.
+ * finishes the request, and {@link #ended} makes the releases (fair slot, limits' lease) and the
+ * terminal listener call happen exactly once, whatever the exit path.
  */
 final class Inflight implements RequestHandle {
   private static final Logger LOG = Logger.getLogger(Inflight.class);
@@ -50,6 +54,9 @@ final class Inflight implements RequestHandle {
   private final RequestSpan span;
   private final AtomicBoolean ended = new AtomicBoolean();
 
+  /** Tokens charged to the tenant so far (prompt once admitted, then each output token). */
+  private final AtomicLong chargedTokens = new AtomicLong();
+
   // set once by routed(), before the request is shared with other threads
   private ExpertPool pool;
   private GenerationRequest request;
@@ -67,6 +74,7 @@ final class Inflight implements RequestHandle {
   private boolean cancelRequested;
   private boolean expired; // its deadline passed while it was queued
   private Future<?> expiry;
+  private Lease lease; // the limits' hold on the tenant's slot and reserved tokens
 
   Inflight(
       Tenant tenant,
@@ -87,6 +95,39 @@ final class Inflight implements RequestHandle {
     this.operation = operation;
     this.arrivalNanos = arrivalNanos;
     this.span = span;
+  }
+
+  /**
+   * The tenant's limits let the request in: {@code granted} is released when it ends, and {@code
+   * headers} (null without per-minute limits) go to the listener first.
+   */
+  void limited(Lease granted, RateLimitHeaders headers) {
+    boolean over;
+    synchronized (this) {
+      over = ended.get();
+      if (!over) {
+        lease = granted;
+      }
+    }
+    if (over) {
+      granted.release(chargedTokens.get());
+      return;
+    }
+    if (headers != null) {
+      listener.onRateLimits(headers);
+    }
+  }
+
+  /** The tenant's limits refused the request (before it was queued). */
+  void refused(LimitRefusal refusal) {
+    end(
+        refusal.error().code(),
+        () -> {
+          if (refusal.headers() != null) {
+            listener.onRateLimits(refusal.headers());
+          }
+          listener.onFailed(refusal.error(), refusal.retryAfterSeconds());
+        });
   }
 
   void routed(
@@ -145,6 +186,7 @@ final class Inflight implements RequestHandle {
       ticket = admittedTicket;
     }
     rateLimiter.charge(tenant, promptTokens);
+    chargedTokens.addAndGet(promptTokens);
     ExpertBackend.Generation started;
     try (Scope ignored = span.makeCurrent()) {
       // placed at admission, not arrival: the replicas' load is the one the request will meet
@@ -193,6 +235,7 @@ final class Inflight implements RequestHandle {
         }
         admittedTicket.chargeOutput(1);
         rateLimiter.charge(tenant, 1);
+        chargedTokens.incrementAndGet();
         listener.onToken(token);
       }
       case TokenEvent.ToolCallDelta call -> {
@@ -317,14 +360,20 @@ final class Inflight implements RequestHandle {
       return;
     }
     FairScheduler.Ticket held;
+    Lease limit;
     synchronized (this) {
       held = ticket;
+      limit = lease;
+      lease = null;
       if (expiry != null) {
         expiry.cancel(false);
       }
     }
     ExpertId expert = pool == null ? null : pool.expert();
     try {
+      if (limit != null) {
+        limit.release(chargedTokens.get()); // never throws, never blocks
+      }
       if (held != null) {
         held.complete();
       }

@@ -7,6 +7,7 @@ import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.GlobalUsage;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.limit.TenantLimits;
 import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.trace.TracingConfig;
@@ -118,6 +119,7 @@ public class OrchestrationWiring {
       ExpertResolver resolver,
       VtcScheduler fair,
       TokenRateLimiter rateLimiter,
+      TenantLimits limits,
       RequestMetrics metrics,
       RequestObserver observer,
       OrchestrationConfig config,
@@ -127,6 +129,7 @@ public class OrchestrationWiring {
         resolver,
         fair,
         rateLimiter,
+        limits,
         metrics,
         observer,
         config.defaultMaxTokens(),

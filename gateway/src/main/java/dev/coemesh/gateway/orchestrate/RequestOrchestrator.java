@@ -7,6 +7,13 @@ import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.SamplingParams;
 import dev.coemesh.core.spi.FairScheduler;
 import dev.coemesh.core.tenant.Tenant;
+import dev.coemesh.gateway.limit.Lease;
+import dev.coemesh.gateway.limit.LimitMetrics;
+import dev.coemesh.gateway.limit.LimitRefusal;
+import dev.coemesh.gateway.limit.LocalLimits;
+import dev.coemesh.gateway.limit.MinuteWindows;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
+import dev.coemesh.gateway.limit.TenantLimits;
 import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.PromptTokens;
@@ -26,13 +33,15 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The request lifecycle, the same for every protocol: tokens-per-minute check and the tenant's cap
- * on requests being prepared → route to an expert (step 1) → render a conversation with that
- * expert's chat format → tokenize once with its tokenizer, bounded by its context and stopped by a
- * cancel or the deadline, and check the context → fair admission (the tenant's queue) → place on
- * replicas (step 2, from the token ids and the replicas' live load and KV events) → execute that
- * placement → stream tokens (charging the tenant's fair counter and rate window) → on the terminal
- * event release the admission slot.
+ * The request lifecycle, the same for every protocol: the tenant's limits as far as they are known
+ * without work ({@link TenantLimits#precheck}) and its cap on requests being prepared → route to an
+ * expert (step 1) → render a conversation with that expert's chat format → tokenize once with its
+ * tokenizer, bounded by its context and stopped by a cancel or the deadline, and check the context
+ * → check and charge the tenant's limits (requests and tokens per minute, concurrency; {@link
+ * TenantLimits#admit}, shared over every gateway when they are kept in Redis) → fair admission (the
+ * tenant's queue) → place on replicas (step 2, from the token ids and the replicas' live load and
+ * KV events) → execute that placement → stream tokens (charging the tenant's fair counter and rate
+ * window) → on the terminal event release the admission slot and the limits' lease.
  *
  * <p>Thread-safe. {@link #start} never blocks on the serving side and never throws for a request's
  * own faults: every outcome, rejections included, reaches the {@link GenerationListener}.
@@ -41,6 +50,7 @@ public final class RequestOrchestrator {
   private final ExpertResolver resolver;
   private final FairScheduler fair;
   private final TokenRateLimiter rateLimiter;
+  private final TenantLimits limits;
   private final RequestMetrics metrics;
   private final RequestObserver observer;
   private final int defaultMaxTokens;
@@ -73,6 +83,8 @@ public final class RequestOrchestrator {
   }
 
   /**
+   * The limits of each process alone ({@link LocalLimits} over {@code rateLimiter}'s windows).
+   *
    * @param tracer makes each request's span (see {@link RequestSpan})
    * @param capturePrompts whether request spans carry the rendered prompt (off unless the operator
    *     opts in: prompts are user data)
@@ -87,7 +99,41 @@ public final class RequestOrchestrator {
       Duration timeout,
       Tracer tracer,
       boolean capturePrompts) {
+    this(
+        resolver,
+        fair,
+        rateLimiter,
+        new LocalLimits(
+            rateLimiter.windows(), new MinuteWindows(System::nanoTime), LimitMetrics.none()),
+        metrics,
+        observer,
+        defaultMaxTokens,
+        timeout,
+        tracer,
+        capturePrompts);
+  }
+
+  /**
+   * @param rateLimiter the tokens each request is charged as they are processed (this process's
+   *     window, which {@code limits} reads in local mode and falls back on without its store)
+   * @param limits the tenants' limits, per process or shared
+   * @param tracer makes each request's span (see {@link RequestSpan})
+   * @param capturePrompts whether request spans carry the rendered prompt (off unless the operator
+   *     opts in: prompts are user data)
+   */
+  public RequestOrchestrator(
+      ExpertResolver resolver,
+      FairScheduler fair,
+      TokenRateLimiter rateLimiter,
+      TenantLimits limits,
+      RequestMetrics metrics,
+      RequestObserver observer,
+      int defaultMaxTokens,
+      Duration timeout,
+      Tracer tracer,
+      boolean capturePrompts) {
     this.tracer = Objects.requireNonNull(tracer, "tracer");
+    this.limits = Objects.requireNonNull(limits, "limits");
     this.capturePrompts = capturePrompts;
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.fair = Objects.requireNonNull(fair, "fair");
@@ -129,9 +175,9 @@ public final class RequestOrchestrator {
     Instant deadline = Instant.now().plus(timeout);
     try (Scope ignored = span.makeCurrent()) {
       // cheap refusals first: a tenant over its limits costs nothing to tokenize
-      int wait = rateLimiter.retryAfterSeconds(tenant);
-      if (wait > 0) {
-        inflight.reject(rateLimited(tenant, wait), wait);
+      LimitRefusal over = limits.precheck(tenant);
+      if (over != null) {
+        inflight.refused(over);
         return inflight;
       }
       if (!preparations.tryEnter(tenant)) {
@@ -192,6 +238,19 @@ public final class RequestOrchestrator {
     }
     int promptTokens = routed.tokens().count();
     SamplingParams sampling = sampling(request, routed.tokens(), pool.contextLength());
+    if (stop.getAsBoolean()) {
+      throw new CancellationException("cancelled before its limits were charged");
+    }
+    // every limit checked and charged in one step: the tokens it may use are reserved (prompt and
+    // max_tokens), and what it does not use is handed back when it ends
+    switch (limits.admit(tenant, id, (long) promptTokens + sampling.maxTokens())) {
+      case TenantLimits.Admission.Refused(LimitRefusal refusal) -> {
+        inflight.refused(refusal);
+        return;
+      }
+      case TenantLimits.Admission.Granted(Lease lease, RateLimitHeaders headers) ->
+          inflight.limited(lease, headers);
+    }
     GenerationRequest generation =
         new GenerationRequest(
             id,
@@ -234,18 +293,6 @@ public final class RequestOrchestrator {
       case PromptInput.Text t -> RequestMetrics.TEXT_COMPLETION;
       case PromptInput.Chat c -> RequestMetrics.CHAT;
     };
-  }
-
-  private static MeshException rateLimited(Tenant tenant, int wait) {
-    return new MeshException(
-        ErrorCode.RATE_LIMITED,
-        "tenant '"
-            + tenant.id()
-            + "' has used its "
-            + tenant.tokensPerMinute()
-            + " tokens per minute; retry in "
-            + wait
-            + " s");
   }
 
   /** Requests between arrival and their terminal event. */

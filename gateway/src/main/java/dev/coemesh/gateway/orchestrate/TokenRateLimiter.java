@@ -1,27 +1,28 @@
 package dev.coemesh.gateway.orchestrate;
 
 import dev.coemesh.core.tenant.Tenant;
-import dev.coemesh.core.tenant.TenantId;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.coemesh.gateway.limit.MinuteWindows;
 import java.util.function.LongSupplier;
 
 /**
- * Enforces each tenant's tokens-per-minute limit over a trailing 60-second window kept in
- * one-second buckets. A request is let in while the window holds less than the limit, and its
- * tokens are charged as they are processed (prompt at admission, output as it streams), so one
- * request may overshoot the limit; the next one then waits until enough seconds have left the
- * window. This never refuses a tenant whose single prompt exceeds its limit outright.
+ * Enforces each tenant's tokens-per-minute limit per gateway process over a trailing 60-second
+ * window kept in one-second buckets ({@link MinuteWindows}). A request is let in while the window
+ * holds less than the limit, and its tokens are charged as they are processed (prompt at admission,
+ * output as it streams), so one request may overshoot the limit; the next one then waits until
+ * enough seconds have left the window. This never refuses a tenant whose single prompt exceeds its
+ * limit outright.
+ *
+ * <p>Every process charges its window whether or not the limits are shared through Redis ({@code
+ * dev.coemesh.gateway.limit}), so that a gateway that loses its store falls back on warm local
+ * windows.
  *
  * <p>Thread-safe; one lock per tenant.
  */
 public final class TokenRateLimiter {
-  private static final int SECONDS = 60;
-
-  private final LongSupplier nanoClock;
-  private final ConcurrentHashMap<TenantId, Window> windows = new ConcurrentHashMap<>();
+  private final MinuteWindows windows;
 
   public TokenRateLimiter(LongSupplier nanoClock) {
-    this.nanoClock = nanoClock;
+    this.windows = new MinuteWindows(nanoClock);
   }
 
   public TokenRateLimiter() {
@@ -33,7 +34,7 @@ public final class TokenRateLimiter {
     if (tenant.tokensPerMinute() == 0) {
       return 0;
     }
-    return window(tenant.id()).secondsUntilBelow(tenant.tokensPerMinute(), nowSecond());
+    return windows.secondsUntilBelow(tenant.id(), tenant.tokensPerMinute());
   }
 
   /** Charges processed tokens to the tenant's window. */
@@ -41,51 +42,11 @@ public final class TokenRateLimiter {
     if (tenant.tokensPerMinute() == 0 || tokens == 0) {
       return;
     }
-    window(tenant.id()).add(tokens, nowSecond());
+    windows.add(tenant.id(), tokens);
   }
 
-  private Window window(TenantId id) {
-    return windows.computeIfAbsent(id, k -> new Window());
-  }
-
-  private long nowSecond() {
-    return Math.floorDiv(nanoClock.getAsLong(), 1_000_000_000L);
-  }
-
-  /** Tokens per second for the last {@value SECONDS} seconds, in a ring indexed by second. */
-  private static final class Window {
-    private final long[] tokens = new long[SECONDS]; // [second % 60]
-    private final long[] second = new long[SECONDS]; // which second each slot holds
-
-    synchronized void add(int n, long now) {
-      int i = (int) Math.floorMod(now, SECONDS);
-      if (second[i] != now) {
-        second[i] = now;
-        tokens[i] = 0;
-      }
-      tokens[i] += n;
-    }
-
-    /** Seconds until the trailing minute holds fewer than {@code limit} tokens. */
-    synchronized int secondsUntilBelow(long limit, long now) {
-      long used = 0;
-      for (int i = 0; i < SECONDS; i++) {
-        if (now - second[i] < SECONDS) {
-          used += tokens[i];
-        }
-      }
-      // drop the oldest seconds one by one until the sum falls below the limit
-      for (int wait = 0; used >= limit; wait++) {
-        long leaving = now - SECONDS + 1 + wait; // the second that leaves the window next
-        int i = (int) Math.floorMod(leaving, SECONDS);
-        if (second[i] == leaving) {
-          used -= tokens[i];
-        }
-        if (used < limit) {
-          return wait + 1;
-        }
-      }
-      return 0;
-    }
+  /** The tokens charged per tenant, which the local limits read. */
+  public MinuteWindows windows() {
+    return windows;
   }
 }

@@ -11,8 +11,10 @@ import dev.coemesh.gateway.api.ApiKind;
 import dev.coemesh.gateway.api.Json;
 import dev.coemesh.gateway.api.MeshHeaders;
 import dev.coemesh.gateway.error.RestErrors;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
 import dev.coemesh.gateway.orchestrate.GenerationListener;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -33,6 +35,7 @@ public final class StreamingResponder implements GenerationListener {
   private String model;
   private long created;
   private boolean first = true;
+  private Map<String, String> limits = Map.of();
 
   public StreamingResponder(
       HttpServerResponse response, ObjectMapper json, ApiKind kind, boolean includeUsage) {
@@ -43,13 +46,19 @@ public final class StreamingResponder implements GenerationListener {
   }
 
   @Override
+  public void onRateLimits(RateLimitHeaders headers) {
+    limits = headers.headers();
+  }
+
+  @Override
   public void onRouted(RequestId requestId, ExpertId expert, int promptTokens) {
     id = kind.responseId(requestId.value());
     model = expert.value();
     created = System.currentTimeMillis() / 1000;
-    stream =
-        new SseStream(
-            response, Map.of(MeshHeaders.EXPERT, model, MeshHeaders.REQUEST_ID, requestId.value()));
+    Map<String, String> headers = new LinkedHashMap<>(limits);
+    headers.put(MeshHeaders.EXPERT, model);
+    headers.put(MeshHeaders.REQUEST_ID, requestId.value());
+    stream = new SseStream(response, headers);
   }
 
   @Override
@@ -88,7 +97,7 @@ public final class StreamingResponder implements GenerationListener {
   public void onFailed(MeshException error, int retryAfterSeconds) {
     if (stream == null || !stream.started()) {
       try {
-        RestErrors.write(response, json, error, retryAfterSeconds);
+        RestErrors.write(response, json, error, retryAfterSeconds, limits);
       } catch (IllegalStateException gone) {
         // closed between the check and the write
       }

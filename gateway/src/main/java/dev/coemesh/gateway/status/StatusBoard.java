@@ -6,6 +6,7 @@ import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
 import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
 import dev.coemesh.gateway.fair.VtcScheduler;
+import dev.coemesh.gateway.limit.TenantLimits;
 import dev.coemesh.gateway.observe.RecentDecisions;
 import dev.coemesh.gateway.observe.SloPhase;
 import dev.coemesh.gateway.observe.SloTracker;
@@ -30,9 +31,9 @@ import java.util.Map;
 
 /**
  * Assembles the {@link StatusReport} from the live state the gateway already keeps: the experts'
- * pools, the router's replica registry, the fair scheduler, the SLO tracker, tenant usage and the
- * recent decisions. Reads only; each source is read under its own short lock, so the parts of one
- * report may be a few microseconds apart.
+ * pools, the router's replica registry, the fair scheduler, the SLO tracker, tenant usage, the
+ * recent decisions and the tenants' limits. Reads only; each source is read under its own short
+ * lock, so the parts of one report may be a few microseconds apart.
  */
 @Singleton
 public class StatusBoard {
@@ -45,6 +46,7 @@ public class StatusBoard {
   private final TenantUsage usage;
   private final RecentDecisions decisions;
   private final RequestMetrics metrics;
+  private final TenantLimits limits;
 
   public StatusBoard(
       ExpertDirectory experts,
@@ -54,7 +56,8 @@ public class StatusBoard {
       SloTracker slo,
       TenantUsage usage,
       RecentDecisions decisions,
-      RequestMetrics metrics) {
+      RequestMetrics metrics,
+      TenantLimits limits) {
     this.experts = experts;
     this.router = router;
     this.fair = fair;
@@ -63,6 +66,7 @@ public class StatusBoard {
     this.usage = usage;
     this.decisions = decisions;
     this.metrics = metrics;
+    this.limits = limits;
   }
 
   public StatusReport snapshot() {
@@ -89,7 +93,31 @@ public class StatusBoard {
         expertViews,
         tenants(vtc),
         fairness(vtc, fair.exchange(), fair.usageRoundTripMillis()),
-        decisions.latest());
+        decisions.latest(),
+        limits());
+  }
+
+  private StatusReport.Limits limits() {
+    TenantLimits.View v = limits.view();
+    List<StatusReport.TenantLimit> rows = new ArrayList<>();
+    for (Tenant t : tenants.tenants()) {
+      rows.add(
+          new StatusReport.TenantLimit(
+              t.id().value(),
+              t.requestsPerMinute(),
+              t.tokensPerMinute(),
+              t.maxConcurrent(),
+              t.whenLimitsUnavailable().name().toLowerCase(Locale.ROOT),
+              v.refused().getOrDefault(t.id(), Map.of())));
+    }
+    return new StatusReport.Limits(
+        v.mode(),
+        v.store(),
+        v.storeUp(),
+        v.storeChangedMillis(),
+        v.leases(),
+        v.pendingReleases(),
+        rows);
   }
 
   private StatusReport.ExpertStatus expert(ExpertPool pool) {

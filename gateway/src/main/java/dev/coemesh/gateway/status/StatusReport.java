@@ -24,7 +24,8 @@ public record StatusReport(
     List<ExpertStatus> experts,
     List<TenantStatus> tenants,
     Fairness fairness,
-    List<DecisionRow> decisions) {
+    List<DecisionRow> decisions,
+    Limits limits) {
 
   /**
    * Requests the orchestrator started and ended since start, and the tokens charged.
@@ -143,4 +144,43 @@ public record StatusReport(
   @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
   public record Fairness(
       int backlogged, double counterGap, String exchange, long usageRoundTripMs) {}
+
+  /**
+   * Where the tenants' limits are kept and how they stand on this gateway.
+   *
+   * @param mode {@code local} (per gateway process) or {@code shared} (Redis, over every gateway)
+   * @param store the store's address without credentials; null in local mode
+   * @param storeUp whether the store answers (false: its breaker is open, fallbacks apply); null in
+   *     local mode
+   * @param storeChangedMs when {@code store_up} last changed (Unix ms); null in local mode
+   * @param leases concurrency leases this gateway holds for its requests in flight
+   * @param pendingReleases releases waiting for the store to answer again
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record Limits(
+      String mode,
+      String store,
+      Boolean storeUp,
+      @JsonProperty("store_changed_ms") Long storeChangedMillis,
+      int leases,
+      int pendingReleases,
+      List<TenantLimit> tenants) {}
+
+  /**
+   * One configured tenant's limits and this gateway's refusals by limit since start.
+   *
+   * @param requestsPerMinute 0 for none
+   * @param tokensPerMinute 0 for none
+   * @param whenLimitsUnavailable {@code fail_open} or {@code fail_closed}
+   * @param refused by limit: {@code requests}, {@code tokens}, {@code concurrency}, {@code
+   *     store_unavailable}
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record TenantLimit(
+      String tenant,
+      long requestsPerMinute,
+      long tokensPerMinute,
+      int maxConcurrent,
+      String whenLimitsUnavailable,
+      Map<String, Long> refused) {}
 }

@@ -345,8 +345,10 @@ class RestApiTest {
     assertEquals(200, post("/v1/completions", Gateway.METERED_KEY, req).statusCode());
     HttpResponse<String> r = post("/v1/completions", Gateway.METERED_KEY, req);
     assertEquals(429, r.statusCode(), r.body());
-    assertEquals("rate_limited", JSON.readTree(r.body()).at("/error/code").asText());
-    assertEquals("rate_limit_error", JSON.readTree(r.body()).at("/error/type").asText());
+    // OpenAI's shape of a rate limit: the limit as type, rate_limit_exceeded as code
+    assertEquals("rate_limit_exceeded", JSON.readTree(r.body()).at("/error/code").asText());
+    assertEquals("tokens", JSON.readTree(r.body()).at("/error/type").asText());
+    assertEquals("40", r.headers().firstValue("x-ratelimit-limit-tokens").orElseThrow());
     int retry = Integer.parseInt(r.headers().firstValue("retry-after").orElseThrow());
     assertTrue(retry >= 1 && retry <= 60, "Retry-After " + retry);
   }

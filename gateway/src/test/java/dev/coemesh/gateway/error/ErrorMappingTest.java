@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -73,5 +75,35 @@ class ErrorMappingTest {
             .get(GrpcErrors.RETRY_AFTER));
     assertEquals(1, RestErrors.defaultRetryAfter(ErrorCode.TENANT_QUEUE_FULL));
     assertEquals(0, RestErrors.defaultRetryAfter(ErrorCode.INVALID_REQUEST));
+  }
+
+  @Test
+  void aRateLimitIsOpenAisRateLimitExceededWithTheLimitAsType() {
+    MeshException e =
+        MeshException.openAi(ErrorCode.RATE_LIMITED, "slow down", "tokens", "rate_limit_exceeded");
+    assertEquals(
+        "{\"error\":{\"message\":\"slow down\",\"type\":\"tokens\",\"param\":null,"
+            + "\"code\":\"rate_limit_exceeded\"}}",
+        RestErrors.body(new ObjectMapper(), e));
+    StatusRuntimeException grpc =
+        GrpcErrors.toException(e, 12, Map.of("x-ratelimit-remaining-tokens", "0"));
+    assertEquals(Status.Code.RESOURCE_EXHAUSTED, grpc.getStatus().getCode());
+    assertEquals("slow down", grpc.getStatus().getDescription());
+    assertEquals("rate_limited", grpc.getTrailers().get(GrpcErrors.ERROR_CODE));
+    assertEquals("12", grpc.getTrailers().get(GrpcErrors.RETRY_AFTER));
+    assertEquals(
+        "0",
+        grpc.getTrailers()
+            .get(
+                Metadata.Key.of("x-ratelimit-remaining-tokens", Metadata.ASCII_STRING_MARSHALLER)));
+  }
+
+  @Test
+  void anUnreachableLimitStoreIsA503WithARetryHint() {
+    assertEquals(503, ErrorCode.LIMIT_STORE_UNAVAILABLE.httpStatus());
+    assertEquals(1, RestErrors.defaultRetryAfter(ErrorCode.LIMIT_STORE_UNAVAILABLE));
+    assertEquals(
+        Status.Code.UNAVAILABLE,
+        GrpcErrors.status(new MeshException(ErrorCode.LIMIT_STORE_UNAVAILABLE, "m")).getCode());
   }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * {@code GET /mesh/v1/status} and the files of {@code /ui} on the running gateway of the test
  * profile: two embedded experts (stories260k, stories260k-gguf with its own 30 s TTFT objective),
- * four tenants, real requests through the real model.
+ * five tenants, real requests through the real model.
  */
 @QuarkusTest
 class StatusApiTest {
@@ -93,12 +93,20 @@ class StatusApiTest {
     List<String> tenants = new ArrayList<>();
     doc.get("tenants").forEach(t -> tenants.add(t.get("tenant").asText()));
     assertEquals(
-        List.of("acme", "default", "metered", "single"), tenants.stream().sorted().toList());
+        List.of("acme", "default", "limited", "metered", "single"),
+        tenants.stream().sorted().toList());
     assertEquals(2.0, find(doc.get("tenants"), "tenant", "acme").get("weight").asDouble());
     assertEquals(0, doc.at("/fairness/backlogged").asInt());
     // one replica, signals in process: nothing to share with other gateway replicas
     assertEquals("off", doc.at("/fairness/exchange").asText());
     assertEquals(-1, doc.at("/fairness/usage_round_trip_ms").asLong());
+    // no limit store configured: each gateway keeps its tenants' limits
+    assertEquals("local", doc.at("/limits/mode").asText());
+    assertTrue(doc.at("/limits/store_up").isNull());
+    JsonNode limited = find(doc.at("/limits/tenants"), "tenant", "limited");
+    assertEquals(3, limited.get("requests_per_minute").asLong());
+    assertEquals(100_000, limited.get("tokens_per_minute").asLong());
+    assertEquals("fail_open", limited.get("when_limits_unavailable").asText());
   }
 
   @Test

@@ -23,6 +23,9 @@ public final class Gateway {
   public static final String METERED_KEY = "metered-key";
   public static final String SINGLE_KEY = "single-key";
 
+  /** 3 requests and 100,000 tokens per minute; only {@code LimitsApiTest} sends with it. */
+  public static final String LIMITED_KEY = "limited-key";
+
   /** Greedy continuation of "Once upon a time" by stories260K (the model README's golden ids). */
   public static final String CONTINUATION =
       ", there was a little girl named Lily. She loved to play outside in the park";

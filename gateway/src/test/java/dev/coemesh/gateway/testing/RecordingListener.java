@@ -6,6 +6,7 @@ import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.RequestId;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.request.Usage;
+import dev.coemesh.gateway.limit.RateLimitHeaders;
 import dev.coemesh.gateway.orchestrate.GenerationListener;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,6 +25,7 @@ public final class RecordingListener implements GenerationListener {
   public volatile MeshException error;
   public volatile int retryAfter;
   public volatile int terminalCalls;
+  public volatile RateLimitHeaders limits;
   private final CountDownLatch done = new CountDownLatch(1);
   private final Consumer<TokenEvent.Token> onToken;
 
@@ -36,6 +38,11 @@ public final class RecordingListener implements GenerationListener {
    */
   public RecordingListener(Consumer<TokenEvent.Token> onToken) {
     this.onToken = onToken;
+  }
+
+  @Override
+  public void onRateLimits(RateLimitHeaders headers) {
+    this.limits = headers;
   }
 
   @Override

@@ -33,7 +33,12 @@ public enum ErrorCode {
   /** A KV-cache blob failed its integrity or format checks. */
   KV_CORRUPT(500, "server_error", "DATA_LOSS"),
   /** The KV store did not answer within its timeout. */
-  KV_STORE_UNAVAILABLE(503, "server_error", "UNAVAILABLE");
+  KV_STORE_UNAVAILABLE(503, "server_error", "UNAVAILABLE"),
+  /**
+   * The shared limit store (Redis) cannot be reached and the tenant's limits must not be guessed
+   * ({@code when-limits-unavailable: fail-closed}): the server's fault, not the client's excess.
+   */
+  LIMIT_STORE_UNAVAILABLE(503, "server_error", "UNAVAILABLE");
 
   private final int httpStatus;
   private final String openAiType;

@@ -52,4 +52,24 @@ class ErrorCodeTest {
     assertEquals("messages", body.error().param());
     assertEquals("invalid_request", body.error().code());
   }
+
+  @org.junit.jupiter.api.Test
+  void anErrorMayCarryOpenAisOwnTypeAndCodeWhileItsStatusesFollowItsCode() {
+    var e =
+        MeshException.openAi(ErrorCode.RATE_LIMITED, "slow down", "tokens", "rate_limit_exceeded");
+    ErrorBody body = e.toBody();
+    assertEquals("tokens", body.error().type());
+    assertEquals("rate_limit_exceeded", body.error().code());
+    assertEquals("slow down", body.error().message());
+    assertEquals(null, body.error().param());
+    assertEquals(429, e.code().httpStatus());
+    assertEquals("rate_limited", e.code().wireCode());
+  }
+
+  @org.junit.jupiter.api.Test
+  void anUnreachableLimitStoreIsTheServersFault() {
+    assertEquals(503, ErrorCode.LIMIT_STORE_UNAVAILABLE.httpStatus());
+    assertEquals("UNAVAILABLE", ErrorCode.LIMIT_STORE_UNAVAILABLE.grpcStatus());
+    assertFalse(ErrorCode.LIMIT_STORE_UNAVAILABLE.isClientError());
+  }
 }
