@@ -35,7 +35,12 @@ public class OrchestrationWiring {
   VtcScheduler fairScheduler(ExpertDirectory experts, FairConfig config) {
     VtcOptions options;
     try {
-      options = new VtcOptions(config.inputWeight(), config.outputWeight(), config.liftRule());
+      options =
+          new VtcOptions(
+              config.inputWeight(),
+              config.outputWeight(),
+              config.liftRule(),
+              config.interactiveReserve().orElse(VtcOptions.AUTO_RESERVE));
     } catch (IllegalArgumentException e) {
       throw new MeshException(ErrorCode.CONFIG_INVALID, "mesh.fair: " + e.getMessage(), e);
     }
