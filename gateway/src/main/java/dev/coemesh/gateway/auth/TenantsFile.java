@@ -110,7 +110,9 @@ public record TenantsFile(List<Entry> tenants, Map<String, Integer> objectives) 
       options.setMaxAliasesForCollections(10);
       root = new Yaml(new SafeConstructor(options)).load(text);
     } catch (YAMLException e) {
-      throw invalid(fileName + ": not valid YAML: " + e.getMessage());
+      // snakeyaml's message spans lines (a snippet with a caret): one line reads better in logs
+      throw invalid(
+          fileName + ": not valid YAML: " + e.getMessage().strip().replaceAll("\\s*\\n\\s*", " "));
     }
     if (root == null) {
       throw invalid(fileName + ": the file is empty");
