@@ -15,13 +15,13 @@ import java.util.Optional;
  * mesh.auth.api-key=${MESH_API_KEY:}          # plain key of the api-key-tenant (embedded mode)
  * mesh.auth.tenants.acme.key-sha256=&lt;hex&gt;     # other tenants: only the SHA-256 of their key
  * mesh.auth.tenants.acme.weight=2
- * mesh.auth.tenants-file=/etc/coemesh/tenants.yaml   # instead of mesh.auth.tenants.*: reloaded
+ * mesh.auth.tenants-file=/etc/coemesh/tenants.yaml   # more tenants, reloaded on change
  * </pre>
  *
- * <p>With a tenants file ({@link TenantsFile}) its tenants replace those of {@code
- * mesh.auth.tenants.*}; the {@link #apiKey()} still authenticates {@link #apiKeyTenant()}, with the
- * file's limits for that id when the file lists it (else those of {@code
- * mesh.auth.tenants.<id>.*}).
+ * <p>A tenants file's tenants ({@link TenantsFile}) join those of {@code mesh.auth.tenants.*}; a
+ * tenant listed in both is entirely the file's (keys and limits). The {@link #apiKey()} still
+ * authenticates {@link #apiKeyTenant()}, with the file's limits for that id when the file lists it
+ * (else those of {@code mesh.auth.tenants.<id>.*}).
  */
 @ConfigMapping(prefix = "mesh.auth")
 public interface AuthConfig {

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
- * The tenants in force now ({@link TenantTable}), from configuration properties, or from a tenants
+ * The tenants in force now ({@link TenantTable}): from configuration properties, and from a tenants
  * file that is watched and reloaded without a restart. A valid change swaps the whole table
  * atomically: requests already authenticated keep their tenant (and its limits as they were); new
  * requests see the new keys, weights and limits. An invalid change (bad YAML, a bad digest, a

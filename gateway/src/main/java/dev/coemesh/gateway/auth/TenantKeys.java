@@ -16,16 +16,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
  * Builds the {@link TenantDirectory} from {@link AuthConfig}: the tenants of {@code
- * mesh.auth.tenants.*}, or those of {@code mesh.auth.tenants-file} (which then replace them and are
- * reloaded on change), plus the {@code mesh.auth.api-key} tenant in both cases. Configuration
+ * mesh.auth.tenants.*} and those of {@code mesh.auth.tenants-file} (reloaded on change; a tenant in
+ * both is the file's, keys and limits), plus the {@code mesh.auth.api-key} tenant. Configuration
  * errors (bad tenant id, limits, digest, a digest used twice) fail the start with {@code
  * CONFIG_INVALID} naming the tenant, and make a reload keep the tenants in force.
  */
@@ -70,38 +72,41 @@ public final class TenantKeys {
   }
 
   /**
-   * The tenants in force for {@code config} and, when not null, a tenants file whose tenants
-   * replace those of {@code mesh.auth.tenants.*}. The {@code apiKey} authenticates {@code
-   * mesh.auth.api-key-tenant}, with the file's limits for that id when it lists it.
+   * The tenants in force for {@code config} and, when not null, a tenants file: its tenants join
+   * those of {@code mesh.auth.tenants.*}, and one listed in both is entirely the file's (keys and
+   * limits), so a tenant moves to the file without a restart. The {@code apiKey} authenticates
+   * {@code mesh.auth.api-key-tenant}, with the file's limits for that id when it lists it.
    */
   static TenantTable table(AuthConfig config, String apiKey, TenantsFile file) {
     List<ApiKeyAuthenticator.Entry> entries = new ArrayList<>();
     Map<TenantId, Priority> defaults = new HashMap<>();
     Map<String, Integer> objectives = new LinkedHashMap<>(TenantTable.BUILT_IN_OBJECTIVES);
+    List<TenantsFile.Entry> fileTenants = file == null ? List.of() : file.tenants();
+    Set<String> inFile = new HashSet<>();
+    fileTenants.forEach(t -> inFile.add(t.tenant().id().value()));
+    for (Map.Entry<String, AuthConfig.TenantConfig> e : config.tenants().entrySet()) {
+      if (e.getValue().keySha256().isPresent() && !inFile.contains(e.getKey())) {
+        String where = "mesh.auth.tenants." + e.getKey();
+        entries.add(
+            new ApiKeyAuthenticator.Entry(
+                parse(() -> ApiKeyHash.parseHex(e.getValue().keySha256().get(), where)),
+                tenant(e.getKey(), e.getValue())));
+      }
+    }
     String keyTenant = config.apiKeyTenant();
     Tenant apiKeyTenant = null;
-    if (file == null) {
-      for (Map.Entry<String, AuthConfig.TenantConfig> e : config.tenants().entrySet()) {
-        if (e.getValue().keySha256().isPresent()) {
-          String where = "mesh.auth.tenants." + e.getKey();
-          entries.add(
-              new ApiKeyAuthenticator.Entry(
-                  parse(() -> ApiKeyHash.parseHex(e.getValue().keySha256().get(), where)),
-                  tenant(e.getKey(), e.getValue())));
-        }
+    for (TenantsFile.Entry t : fileTenants) {
+      for (byte[] digest : t.keyDigests()) {
+        entries.add(new ApiKeyAuthenticator.Entry(digest, t.tenant()));
       }
-    } else {
-      for (TenantsFile.Entry t : file.tenants()) {
-        for (byte[] digest : t.keyDigests()) {
-          entries.add(new ApiKeyAuthenticator.Entry(digest, t.tenant()));
-        }
-        if (t.defaultPriority() != Priority.INTERACTIVE) {
-          defaults.put(t.tenant().id(), t.defaultPriority());
-        }
-        if (t.tenant().id().value().equals(keyTenant)) {
-          apiKeyTenant = t.tenant();
-        }
+      if (t.defaultPriority() != Priority.INTERACTIVE) {
+        defaults.put(t.tenant().id(), t.defaultPriority());
       }
+      if (t.tenant().id().value().equals(keyTenant)) {
+        apiKeyTenant = t.tenant();
+      }
+    }
+    if (file != null) {
       objectives.putAll(file.objectives());
     }
     if (apiKeyTenant == null) {

@@ -133,7 +133,7 @@ class TenantDirectoryTest {
       Tenant before = auth(d, "acme-key");
       assertEquals(1.0, before.weight());
       assertEquals("default", auth(d, API_KEY).id().value(), "the api-key tenant stays");
-      assertRefused(d, "legacy-key"); // the file's tenants replace the property ones
+      assertEquals("legacy", auth(d, "legacy-key").id().value(), "property tenants stay");
 
       // rotation: the old and the new key both work, the weight and a limit change
       Files.writeString(
@@ -160,12 +160,18 @@ class TenantDirectoryTest {
       assertEquals(1.0, before.weight(), "a request authenticated before keeps its tenant");
       assertEquals(new TenantDirectory.ReloadStatus(file.toString(), 1, 0, null), status(d));
 
-      // the old key is retired
-      Files.writeString(file, "tenants:\n" + tenant("acme", "acme-key-2", 3, 8));
+      // the old key is retired; a property tenant moves to the file with a new key
+      Files.writeString(
+          file,
+          "tenants:\n"
+              + tenant("acme", "acme-key-2", 3, 8)
+              + tenant("legacy", "legacy-key-2", 4, 1));
       d.check();
       assertRefused(d, "acme-key");
       assertRefused(d, "beta-key");
+      assertRefused(d, "legacy-key");
       assertEquals(3.0, auth(d, "acme-key-2").weight());
+      assertEquals(4.0, auth(d, "legacy-key-2").weight());
     }
   }
 

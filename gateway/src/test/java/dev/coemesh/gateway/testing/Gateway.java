@@ -23,6 +23,9 @@ public final class Gateway {
   public static final String METERED_KEY = "metered-key";
   public static final String SINGLE_KEY = "single-key";
 
+  /** A tenant of the test profile's tenants file (tenants/test-tenants.yaml): batch by default. */
+  public static final String BULK_KEY = "bulk-key";
+
   /** Greedy continuation of "Once upon a time" by stories260K (the model README's golden ids). */
   public static final String CONTINUATION =
       ", there was a little girl named Lily. She loved to play outside in the park";
