@@ -58,7 +58,10 @@ class PriorityTest {
           .build();
 
   /** TTFT samples per phase; the medians are compared. */
-  static final int SAMPLES = 9;
+  static final int SAMPLES = 11;
+
+  /** Samples discarded before each phase: the JIT, new connections, the batch wave starting. */
+  static final int WARM_UP = 4;
 
   /** Batch requests kept outstanding: twice the expert's slots, so that many of them queue. */
   static final int BACKLOG_FACTOR = 2;
@@ -210,8 +213,8 @@ class PriorityTest {
   void withABatchBacklogAnInteractiveRequestsTtftStaysWithinTwiceItsIdleValue() throws Exception {
     Gateway.awaitIdle(orchestrator, experts, fair);
     int slots = experts.get(EXPERT).capacity().maxRunningSequences();
-    for (int i = 0; i < 3; i++) {
-      interactiveTtftMs(i); // warm-up: the JIT, connections
+    for (int i = 0; i < WARM_UP; i++) {
+      interactiveTtftMs(i);
     }
     double[] idle = new double[SAMPLES];
     for (int i = 0; i < SAMPLES; i++) {
@@ -244,6 +247,10 @@ class PriorityTest {
     double[] loaded = new double[SAMPLES];
     int[] waitingAtSample = new int[SAMPLES];
     try {
+      for (int i = 0; i < WARM_UP; i++) {
+        awaitBacklog(slots);
+        interactiveTtftMs(i);
+      }
       for (int i = 0; i < SAMPLES; i++) {
         waitingAtSample[i] = awaitBacklog(slots);
         loaded[i] = interactiveTtftMs(i);
