@@ -26,8 +26,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Each tenant has a counter of the service it received: {@code (w_p·input + w_q·output) /
  * weight}, charged with the prompt when a request is admitted and with each output token as it
- * streams. Each expert has one FIFO per tenant; whenever the expert has room (its {@link
- * CapacitySource} limit exceeds the requests admitted there) the head of the FIFO whose tenant has
+ * streams. Each expert has one queue per tenant; whenever the expert has room (its {@link
+ * CapacitySource} limit exceeds the requests admitted there) the head of the queue whose tenant has
  * the smallest counter is admitted, skipping tenants at their {@code maxConcurrent}; ties go to the
  * request that arrived first. Within a tenant, its interactive requests go before its batch ones
  * ({@link Priority}, each class in arrival order), and batch requests hold at most {@link
