@@ -56,6 +56,9 @@ class PriorityTest {
           .connectTimeout(Duration.ofSeconds(5))
           .build();
 
+  /** The engine step in progress when an interactive request arrives (see FairnessTest). */
+  static final double STEP_SLACK_MS = 5;
+
   /** Rounds of an idle phase then a loaded phase, after one more that warms up. */
   static final int ROUNDS = 3;
 
@@ -263,12 +266,16 @@ class PriorityTest {
             + " waiting at each sample %s; batch requests served %d%n",
         idleMedian, idle, loadedMedian, loaded, waitingAtSample, batchDone.get());
     assertEquals(0, batchFailed.get(), "every batch request was served");
+    // as in FairnessTest: a request arriving while the engine runs a batched step waits for that
+    // step to end, which an idle engine does not make it do
     assertTrue(
-        loadedMedian <= 2 * idleMedian,
+        loadedMedian <= 2 * idleMedian + STEP_SLACK_MS,
         "interactive TTFT with a batch backlog "
             + loadedMedian
             + " ms > 2 × idle "
             + idleMedian
+            + " ms + "
+            + STEP_SLACK_MS
             + " ms");
     Gateway.awaitIdle(orchestrator, experts, fair);
   }
