@@ -128,6 +128,16 @@ function renderTenants(doc) {
     `${f.backlogged} backlogged · VTC counter gap ${fmt.int(Math.round(f.counter_gap))}` +
     (f.exchange === 'off' ? '' : ` · counters ${EXCHANGE[f.exchange] || f.exchange}`);
   renderLimits(doc.limits);
+  // the tenants file's reloads; a refused edit stays visible until a good one is in force
+  const tf = doc.tenants_file;
+  const line = document.getElementById('tenants-file');
+  if (!tf) {
+    line.replaceChildren();
+    return;
+  }
+  line.replaceChildren(
+    `tenants file ${tf.file} · ${fmt.int(tf.reloads)} reloads · ${fmt.int(tf.rejected)} rejected`,
+    ...(tf.last_error ? [' · ', el('span', { class: 'bad' }, `last edit refused: ${tf.last_error}`)] : []));
 }
 
 // Where the tenants' limits are kept: per gateway, or shared in Redis (and whether it answers).

@@ -1,9 +1,9 @@
 package dev.coemesh.routerservice;
 
+import dev.coemesh.core.config.ConfigWatcher;
 import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.router.Router;
 import dev.coemesh.router.classify.MiniLmEmbedder;
-import dev.coemesh.router.config.ConfigWatcher;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
 import dev.coemesh.signals.kafka.SignalSettings;
@@ -68,7 +68,7 @@ public class RouterWiring {
             .buildSubscribed();
     Optional<Path> file = RoutingConfigLoader.watchable(location);
     if (file.isPresent()) {
-      ConfigWatcher watcher = router.watch(file.get(), settings.reloadInterval());
+      ConfigWatcher<RoutingConfig> watcher = router.watch(file.get(), settings.reloadInterval());
       LOG.infof("routing config %s watched every %s", file.get(), settings.reloadInterval());
       if (watcher.lastError() != null) {
         LOG.warn(watcher.lastError());

@@ -1,5 +1,6 @@
 package dev.coemesh.router;
 
+import dev.coemesh.core.config.ConfigWatcher;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
@@ -13,8 +14,8 @@ import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.router.classify.CategoryModel;
 import dev.coemesh.router.classify.Embedder;
 import dev.coemesh.router.classify.StrongWinRate;
-import dev.coemesh.router.config.ConfigWatcher;
 import dev.coemesh.router.config.RoutingConfig;
+import dev.coemesh.router.config.RoutingConfigLoader;
 import dev.coemesh.router.decide.DisaggregationDecider;
 import dev.coemesh.router.replica.ReplicaRegistry;
 import dev.coemesh.router.replica.ReplicaView;
@@ -521,8 +522,10 @@ public final class Router implements AutoCloseable {
    * every {@code interval}; a bad change keeps the current config and is reported by the watcher's
    * {@link ConfigWatcher#lastError()}. Closed with the router.
    */
-  public ConfigWatcher watch(Path file, Duration interval) {
-    ConfigWatcher watcher = new ConfigWatcher(file, interval, this::reload);
+  public ConfigWatcher<RoutingConfig> watch(Path file, Duration interval) {
+    ConfigWatcher<RoutingConfig> watcher =
+        new ConfigWatcher<>(
+            "routing config", file, interval, RoutingConfigLoader::load, this::reload);
     if (!watcher.current().equals(config())) {
       reload(watcher.current());
     }

@@ -3,10 +3,11 @@ package dev.coemesh.router;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.coemesh.core.config.ConfigWatcher;
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.router.classify.SharedEmbedder;
-import dev.coemesh.router.config.ConfigWatcher;
+import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ class HotReloadTest {
                 RoutingConfigLoader.parse("other.yaml", RouterTest.SMALL.replace("0.5", "0.45")),
                 SharedEmbedder.get())
             .build()) {
-      ConfigWatcher watcher = router.watch(file, Duration.ofHours(1));
+      ConfigWatcher<RoutingConfig> watcher = router.watch(file, Duration.ofHours(1));
       assertEquals(0.5, router.config().confidenceThreshold(), "watch() applies the file");
       RouterTest.replica(router, RouterTest.STORIES, ReplicaRole.COLOCATED, "s", 0);
       RouterTest.replica(router, RouterTest.CODER, ReplicaRole.COLOCATED, "c", 0);

@@ -3,8 +3,10 @@ package dev.coemesh.gateway.api;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
+import dev.coemesh.core.tenant.Priority;
 import dev.coemesh.core.tenant.Tenant;
-import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
+import dev.coemesh.gateway.auth.TenantDirectory;
+import dev.coemesh.gateway.auth.TenantTable;
 import dev.coemesh.gateway.error.LogLimiter;
 import dev.coemesh.gateway.error.RestErrors;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
@@ -35,8 +37,9 @@ import org.jboss.logging.Logger;
  * endpoint answers either one JSON body or an event stream depending on the body, the SSE framing
  * must be byte-exact, and a client disconnect must reach the engine as a cancel.
  *
- * <p>Per request: authenticate (before the body is read) → read the body up to the limit (413
- * beyond) → parse and validate on a worker thread → start the request in the {@link
+ * <p>Per request: authenticate and resolve the priority class ({@code x-mesh-priority}, {@code
+ * x-gateway-inference-objective}; both before the body is read) → read the body up to the limit
+ * (413 beyond) → parse and validate on a worker thread → start the request in the {@link
  * RequestOrchestrator} with a buffered or streaming responder → cancel it when the connection
  * closes before the response ended.
  */
@@ -48,12 +51,14 @@ public class OpenAiRoutes {
   private static final LogLimiter UNEXPECTED = new LogLimiter(20);
 
   private static final String TENANT = "mesh.tenant";
+  private static final String TABLE = "mesh.tenants";
+  private static final String PRIORITY = "mesh.priority";
   private static final String CANCEL_ON_CLOSE = "mesh.cancel";
 
   /** Marks a connection that closed before its request was started. */
   private static final RequestHandle CLOSED = () -> {};
 
-  private final ApiKeyAuthenticator authenticator;
+  private final TenantDirectory tenants;
   private final RequestOrchestrator orchestrator;
   private final ExpertDirectory experts;
   private final ObjectMapper json;
@@ -62,13 +67,13 @@ public class OpenAiRoutes {
   private final long started = System.currentTimeMillis() / 1000;
 
   public OpenAiRoutes(
-      ApiKeyAuthenticator authenticator,
+      TenantDirectory tenants,
       RequestOrchestrator orchestrator,
       ExpertDirectory experts,
       ObjectMapper json,
       ApiConfig config,
       RequestMetrics metrics) {
-    this.authenticator = authenticator;
+    this.tenants = tenants;
     this.orchestrator = orchestrator;
     this.experts = experts;
     this.json = json;
@@ -92,7 +97,11 @@ public class OpenAiRoutes {
   private void generation(Router router, String path, ApiKind kind, BodyHandler body) {
     // two routes because Vert.x runs body handlers first within a route: the key is checked
     // before the body is read, so an unauthenticated client cannot make the gateway buffer it
-    router.post(path).handler(this::authenticate).failureHandler(this::failure);
+    router
+        .post(path)
+        .handler(this::authenticate)
+        .handler(this::prioritize)
+        .failureHandler(this::failure);
     router
         .post(path)
         .handler(body)
@@ -102,8 +111,29 @@ public class OpenAiRoutes {
   }
 
   private void authenticate(RoutingContext ctx) {
+    TenantTable table = tenants.table(); // one version of the tenants for the whole request
     try {
-      ctx.put(TENANT, authenticator.authenticateHeader(ctx.request().getHeader("authorization")));
+      ctx.put(
+          TENANT,
+          table.authenticator().authenticateHeader(ctx.request().getHeader("authorization")));
+    } catch (MeshException e) {
+      refuse(ctx, e);
+      return;
+    }
+    ctx.put(TABLE, table);
+    ctx.next();
+  }
+
+  /** The request's priority class; an unknown value is refused before the body is read. */
+  private void prioritize(RoutingContext ctx) {
+    TenantTable table = ctx.get(TABLE);
+    try {
+      ctx.put(
+          PRIORITY,
+          table.priority(
+              ctx.get(TENANT),
+              ctx.request().getHeader(MeshHeaders.PRIORITY),
+              ctx.request().getHeader(MeshHeaders.OBJECTIVE)));
     } catch (MeshException e) {
       refuse(ctx, e);
       return;
@@ -152,13 +182,15 @@ public class OpenAiRoutes {
       refuse(ctx, e);
       return;
     }
+    Priority priority = ctx.get(PRIORITY);
     ClientRequest request =
         parsed
             .request()
             .withHints(
                 new RoutingHints(
                     ctx.request().getHeader(MeshHeaders.CATEGORY),
-                    ctx.request().getHeader(MeshHeaders.SESSION)));
+                    ctx.request().getHeader(MeshHeaders.SESSION)))
+            .withPriority(priority);
     GenerationListener responder =
         parsed.stream()
             ? new StreamingResponder(response, json, kind, parsed.includeUsage())

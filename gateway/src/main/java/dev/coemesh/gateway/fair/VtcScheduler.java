@@ -5,6 +5,7 @@ import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.signal.SignalEvent;
 import dev.coemesh.core.spi.FairScheduler;
+import dev.coemesh.core.tenant.Priority;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
 import java.util.ArrayDeque;
@@ -25,13 +26,17 @@ import java.util.function.LongSupplier;
  *
  * <p>Each tenant has a counter of the service it received: {@code (w_p·input + w_q·output) /
  * weight}, charged with the prompt when a request is admitted and with each output token as it
- * streams. Each expert has one FIFO per tenant; whenever the expert has room (its {@link
- * CapacitySource} limit exceeds the requests admitted there) the head of the FIFO whose tenant has
+ * streams. Each expert has one queue per tenant; whenever the expert has room (its {@link
+ * CapacitySource} limit exceeds the requests admitted there) the head of the queue whose tenant has
  * the smallest counter is admitted, skipping tenants at their {@code maxConcurrent}; ties go to the
- * request that arrived first. When a tenant's FIFO at an expert becomes non-empty its counter is
- * lifted ({@link LiftRule}) so idle time is not banked as credit. For two tenants backlogged at one
- * expert over an interval, the weighted service gap then stays within {@code 2·max(w_p·L, w_q·M)}
- * (L: longest prompt, M: tokens the expert's running requests hold).
+ * request that arrived first. Within a tenant, its interactive requests go before its batch ones
+ * ({@link Priority}, each class in arrival order), and batch requests hold at most {@link
+ * VtcOptions#batchLimit} of an expert's slots, so an interactive request finds a free slot instead
+ * of waiting for a batch request to finish; otherwise admission is work-conserving. When a tenant's
+ * FIFO at an expert becomes non-empty its counter is lifted ({@link LiftRule}) so idle time is not
+ * banked as credit. For two tenants backlogged at one expert over an interval, the weighted service
+ * gap then stays within {@code 2·max(w_p·L, w_q·M)} (L: longest prompt, M: tokens the expert's
+ * running requests hold).
  *
  * <p>Counters are kept per gateway replica; with a {@link GlobalUsage} the replicas exchange their
  * served totals so that each orders tenants by their service over all replicas ({@link #exchange()}
@@ -107,9 +112,14 @@ public final class VtcScheduler implements FairScheduler {
 
   @Override
   public Ticket submit(
-      Tenant tenant, ExpertId expert, int inputTokens, Consumer<Ticket> onAdmitted) {
+      Tenant tenant,
+      ExpertId expert,
+      Priority priority,
+      int inputTokens,
+      Consumer<Ticket> onAdmitted) {
     Objects.requireNonNull(tenant, "tenant");
     Objects.requireNonNull(expert, "expert");
+    Objects.requireNonNull(priority, "priority");
     Objects.requireNonNull(onAdmitted, "onAdmitted");
     if (inputTokens < 0) {
       throw new MeshException(
@@ -123,11 +133,15 @@ public final class VtcScheduler implements FairScheduler {
       }
       TenantState t = tenant(tenant);
       ExpertLane lane = lanes.computeIfAbsent(expert, ExpertLane::new);
-      boolean room = t.running < tenant.maxConcurrent() && lane.inflight < limit;
+      boolean room =
+          t.running < tenant.maxConcurrent()
+              && lane.inflight < limit
+              && (priority == Priority.INTERACTIVE
+                  || lane.batchInflight < options.batchLimit(limit));
       if (!room && t.queued >= tenant.maxQueued()) {
         throw queueFull(t);
       }
-      request = new Request(t, lane, inputTokens, onAdmitted, nextSeq++);
+      request = new Request(t, lane, priority, inputTokens, onAdmitted, nextSeq++);
       enqueue(request);
       dispatch(lane, limit);
       if (request.state == State.QUEUED && t.queued > tenant.maxQueued()) {
@@ -244,8 +258,8 @@ public final class VtcScheduler implements FairScheduler {
         return 0;
       }
       int n = 0;
-      for (var fifo : lane.backlog.values()) {
-        n += fifo.size();
+      for (TenantQueue queue : lane.backlog.values()) {
+        n += queue.size();
       }
       return n;
     }
@@ -265,8 +279,8 @@ public final class VtcScheduler implements FairScheduler {
       }
       double min = Double.POSITIVE_INFINITY;
       double max = Double.NEGATIVE_INFINITY;
-      for (ArrayDeque<Request> fifo : lane.backlog.values()) {
-        double counter = fifo.peekFirst().tenant.counter;
+      for (TenantQueue queue : lane.backlog.values()) {
+        double counter = queue.peekFirst().tenant.counter;
         min = Math.min(min, counter);
         max = Math.max(max, counter);
       }
@@ -404,13 +418,13 @@ public final class VtcScheduler implements FairScheduler {
   private void enqueue(Request r) {
     ExpertLane lane = r.lane;
     TenantId id = r.tenant.config.id();
-    ArrayDeque<Request> fifo = lane.backlog.get(id);
-    if (fifo == null) {
+    TenantQueue queue = lane.backlog.get(id);
+    if (queue == null) {
       lift(r.tenant, lane);
-      fifo = new ArrayDeque<>();
-      lane.backlog.put(id, fifo);
+      queue = new TenantQueue();
+      lane.backlog.put(id, queue);
     }
-    fifo.addLast(r);
+    queue.addLast(r);
     r.tenant.queued++;
   }
 
@@ -430,8 +444,8 @@ public final class VtcScheduler implements FairScheduler {
   /** Returns false when no other tenant is waiting at the lane. */
   private static boolean liftToBacklogMin(TenantState t, ExpertLane lane) {
     double min = Double.POSITIVE_INFINITY;
-    for (ArrayDeque<Request> fifo : lane.backlog.values()) {
-      min = Math.min(min, fifo.peekFirst().tenant.counter);
+    for (TenantQueue queue : lane.backlog.values()) {
+      min = Math.min(min, queue.peekFirst().tenant.counter);
     }
     if (min == Double.POSITIVE_INFINITY) {
       return false;
@@ -442,21 +456,29 @@ public final class VtcScheduler implements FairScheduler {
 
   private void dequeue(Request r) {
     TenantId id = r.tenant.config.id();
-    ArrayDeque<Request> fifo = r.lane.backlog.get(id);
-    fifo.remove(r);
+    TenantQueue queue = r.lane.backlog.get(id);
+    queue.remove(r);
     r.tenant.queued--;
-    if (fifo.isEmpty()) {
+    if (queue.isEmpty()) {
       r.lane.backlog.remove(id);
       r.lane.lastDeparted = r.tenant;
     }
   }
 
-  /** Admits least-counter heads while the expert has room. */
+  /**
+   * Admits least-counter heads while the expert has room; batch requests only while they hold fewer
+   * than {@link VtcOptions#batchLimit} slots there.
+   */
   private void dispatch(ExpertLane lane, int limit) {
+    int batchLimit = options.batchLimit(limit);
     while (lane.inflight < limit) {
+      boolean batchRoom = lane.batchInflight < batchLimit;
       Request best = null;
-      for (ArrayDeque<Request> fifo : lane.backlog.values()) {
-        Request head = fifo.peekFirst();
+      for (TenantQueue queue : lane.backlog.values()) {
+        Request head = queue.next(batchRoom);
+        if (head == null) {
+          continue; // only batch work waits, and the free slots are held for interactive work
+        }
         TenantState t = head.tenant;
         if (t.running >= t.config.maxConcurrent()) {
           continue; // skipping keeps the expert busy: VTC is work-conserving
@@ -482,6 +504,9 @@ public final class VtcScheduler implements FairScheduler {
     r.admittedAtNanos = nanoClock.getAsLong();
     t.running++;
     r.lane.inflight++;
+    if (r.priority == Priority.BATCH) {
+      r.lane.batchInflight++;
+    }
     t.charge(options, r.inputTokens, 0);
     t.inputServed += r.inputTokens;
     ready.addLast(r);
@@ -570,6 +595,9 @@ public final class VtcScheduler implements FairScheduler {
         case ADMITTED -> {
           r.tenant.running--;
           r.lane.inflight--;
+          if (r.priority == Priority.BATCH) {
+            r.lane.batchInflight--;
+          }
           r.tenant.recordHold(nanoClock.getAsLong() - r.admittedAtNanos);
         }
         case DONE -> {
@@ -641,10 +669,11 @@ public final class VtcScheduler implements FairScheduler {
     DONE
   }
 
-  /** A ticket: queued in its tenant's FIFO at one expert, then admitted, then done. */
+  /** A ticket: queued in its tenant's queue at one expert, then admitted, then done. */
   final class Request implements Ticket {
     final TenantState tenant;
     final ExpertLane lane;
+    final Priority priority;
     final int inputTokens;
     final Consumer<Ticket> onAdmitted;
     final long seq; // arrival order, breaks counter ties
@@ -656,11 +685,13 @@ public final class VtcScheduler implements FairScheduler {
     Request(
         TenantState tenant,
         ExpertLane lane,
+        Priority priority,
         int inputTokens,
         Consumer<Ticket> onAdmitted,
         long seq) {
       this.tenant = tenant;
       this.lane = lane;
+      this.priority = priority;
       this.inputTokens = inputTokens;
       this.onAdmitted = onAdmitted;
       this.seq = seq;

@@ -53,7 +53,7 @@ public class InferenceGrpcService extends InferenceGrpc.InferenceImplBase {
     Tenant tenant = ApiKeyInterceptor.TENANT.get();
     ClientRequest parsed;
     try {
-      parsed = GrpcRequests.parse(request);
+      parsed = GrpcRequests.parse(request).withPriority(ApiKeyInterceptor.PRIORITY.get());
     } catch (MeshException e) {
       metrics.refused(e.code().wireCode());
       out.onError(GrpcErrors.toException(e, 0));

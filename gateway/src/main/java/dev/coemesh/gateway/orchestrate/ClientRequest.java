@@ -1,5 +1,6 @@
 package dev.coemesh.gateway.orchestrate;
 
+import dev.coemesh.core.tenant.Priority;
 import java.util.List;
 import java.util.Objects;
 
@@ -16,6 +17,8 @@ import java.util.Objects;
  * @param hints the client's category hint and session for the router
  * @param endUser the end-user id the client sent (OpenAI's {@code user}), or null; recorded on the
  *     request's span for abuse tracing, never used to route
+ * @param priority interactive or batch within the tenant's fair share ({@code x-mesh-priority},
+ *     {@code x-gateway-inference-objective} or the tenant's default)
  */
 public record ClientRequest(
     String model,
@@ -26,7 +29,8 @@ public record ClientRequest(
     Long seed,
     List<String> stop,
     RoutingHints hints,
-    String endUser) {
+    String endUser,
+    Priority priority) {
 
   /** The longest end-user id accepted (OpenAI's {@code user} is an opaque id). */
   public static final int MAX_END_USER_CHARS = 256;
@@ -38,6 +42,7 @@ public record ClientRequest(
     Objects.requireNonNull(input, "input");
     stop = List.copyOf(stop);
     hints = hints == null ? RoutingHints.NONE : hints;
+    priority = priority == null ? Priority.INTERACTIVE : priority;
     if (AUTO.equals(model)) {
       model = null;
     }
@@ -47,6 +52,20 @@ public record ClientRequest(
     if (endUser != null && endUser.length() > MAX_END_USER_CHARS) {
       throw new IllegalArgumentException("endUser longer than " + MAX_END_USER_CHARS);
     }
+  }
+
+  /** An interactive request. */
+  public ClientRequest(
+      String model,
+      PromptInput input,
+      int maxTokens,
+      double temperature,
+      double topP,
+      Long seed,
+      List<String> stop,
+      RoutingHints hints,
+      String endUser) {
+    this(model, input, maxTokens, temperature, topP, seed, stop, hints, endUser, null);
   }
 
   /** A request with routing hints and no end-user id. */
@@ -76,6 +95,11 @@ public record ClientRequest(
 
   public ClientRequest withHints(RoutingHints value) {
     return new ClientRequest(
-        model, input, maxTokens, temperature, topP, seed, stop, value, endUser);
+        model, input, maxTokens, temperature, topP, seed, stop, value, endUser, priority);
+  }
+
+  public ClientRequest withPriority(Priority value) {
+    return new ClientRequest(
+        model, input, maxTokens, temperature, topP, seed, stop, hints, endUser, value);
   }
 }

@@ -5,6 +5,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /** VTC fair admission settings ({@code mesh.fair.*}); see ALGORITHMS.md §3. */
 @ConfigMapping(prefix = "mesh.fair")
@@ -21,6 +22,13 @@ public interface FairConfig {
   /** How a tenant's counter is lifted when its queue becomes non-empty. */
   @WithDefault("backlogged-min-or-last-departed")
   LiftRule liftRule();
+
+  /**
+   * Slots of each expert that batch requests ({@code x-mesh-priority: batch}) may not take, so that
+   * an interactive request does not wait for a batch one to finish. Unset: a quarter of the
+   * expert's slots, at least 1. Batch requests always keep at least one slot.
+   */
+  OptionalInt interactiveReserve();
 
   /** Sharing charges with the other gateway replicas over Kafka ({@code mesh.usage}). */
   Global global();

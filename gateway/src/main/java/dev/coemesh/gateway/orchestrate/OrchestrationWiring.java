@@ -47,7 +47,12 @@ public class OrchestrationWiring {
     VtcOptions options;
     GlobalUsage global;
     try {
-      options = new VtcOptions(config.inputWeight(), config.outputWeight(), config.liftRule());
+      options =
+          new VtcOptions(
+              config.inputWeight(),
+              config.outputWeight(),
+              config.liftRule(),
+              config.interactiveReserve().orElse(VtcOptions.AUTO_RESERVE));
       global = globalUsage(config.global(), signals, settings);
     } catch (IllegalArgumentException e) {
       throw new MeshException(ErrorCode.CONFIG_INVALID, "mesh.fair: " + e.getMessage(), e);

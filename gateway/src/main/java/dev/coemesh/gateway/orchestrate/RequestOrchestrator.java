@@ -270,7 +270,8 @@ public final class RequestOrchestrator {
     }
     FairScheduler.Ticket ticket;
     try {
-      ticket = fair.submit(tenant, pool.expert(), promptTokens, inflight::admitted);
+      ticket =
+          fair.submit(tenant, pool.expert(), request.priority(), promptTokens, inflight::admitted);
     } catch (MeshException e) {
       int retry = e.code() == ErrorCode.TENANT_QUEUE_FULL ? fair.retryAfterSeconds(tenant.id()) : 0;
       inflight.reject(e, retry);

@@ -1,11 +1,11 @@
 package dev.coemesh.gateway.routing;
 
+import dev.coemesh.core.config.ConfigWatcher;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.spi.SignalBus;
 import dev.coemesh.router.Router;
 import dev.coemesh.router.classify.MiniLmEmbedder;
-import dev.coemesh.router.config.ConfigWatcher;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
 import io.opentelemetry.api.OpenTelemetry;
@@ -29,7 +29,7 @@ import org.jboss.logging.Logger;
 public class RoutingWiring {
   private static final Logger LOG = Logger.getLogger(RoutingWiring.class);
 
-  private ConfigWatcher watcher;
+  private ConfigWatcher<RoutingConfig> watcher;
 
   @Produces
   @Singleton
@@ -73,9 +73,11 @@ public class RoutingWiring {
       return;
     }
     watcher =
-        new ConfigWatcher(
+        new ConfigWatcher<>(
+            "routing config",
             file.get(),
             settings.reloadInterval(),
+            RoutingConfigLoader::load,
             next -> {
               requireSameExperts(router.config(), next);
               router.reload(next);

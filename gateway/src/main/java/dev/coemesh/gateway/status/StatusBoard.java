@@ -4,7 +4,7 @@ import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
-import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
+import dev.coemesh.gateway.auth.TenantDirectory;
 import dev.coemesh.gateway.fair.VtcScheduler;
 import dev.coemesh.gateway.limit.TenantLimits;
 import dev.coemesh.gateway.observe.RecentDecisions;
@@ -41,7 +41,7 @@ public class StatusBoard {
   private final ExpertDirectory experts;
   private final Router router;
   private final VtcScheduler fair;
-  private final ApiKeyAuthenticator tenants;
+  private final TenantDirectory tenants;
   private final SloTracker slo;
   private final TenantUsage usage;
   private final RecentDecisions decisions;
@@ -52,7 +52,7 @@ public class StatusBoard {
       ExpertDirectory experts,
       Router router,
       VtcScheduler fair,
-      ApiKeyAuthenticator tenants,
+      TenantDirectory tenants,
       SloTracker slo,
       TenantUsage usage,
       RecentDecisions decisions,
@@ -94,7 +94,14 @@ public class StatusBoard {
         tenants(vtc),
         fairness(vtc, fair.exchange(), fair.usageRoundTripMillis()),
         decisions.latest(),
-        limits());
+        limits(),
+        tenants
+            .reloadStatus()
+            .map(
+                s ->
+                    new StatusReport.TenantsFile(
+                        s.file(), s.reloads(), s.rejected(), s.lastError()))
+            .orElse(null));
   }
 
   private StatusReport.Limits limits() {

@@ -14,6 +14,7 @@ import java.util.Map;
  *
  * @param timeMillis server wall-clock time of the snapshot (Unix milliseconds)
  * @param startedMillis when this gateway started (a counter reset shows as a new value)
+ * @param tenantsFile the tenants file's reloads, or null when tenants come from properties
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record StatusReport(
@@ -25,7 +26,19 @@ public record StatusReport(
     List<TenantStatus> tenants,
     Fairness fairness,
     List<DecisionRow> decisions,
-    Limits limits) {
+    Limits limits,
+    TenantsFile tenantsFile) {
+
+  /**
+   * The tenants file ({@code mesh.auth.tenants-file}) and how its reloads went since start.
+   *
+   * @param reloads changes applied
+   * @param rejected changes refused; the tenants in force stayed
+   * @param lastError why the latest change was refused, or null when the file in force is the
+   *     latest
+   */
+  @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+  public record TenantsFile(String file, long reloads, long rejected, String lastError) {}
 
   /**
    * Requests the orchestrator started and ended since start, and the tokens charged.

@@ -9,6 +9,7 @@ import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.core.spi.FairScheduler.Ticket;
+import dev.coemesh.core.tenant.Priority;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
 import java.util.ArrayList;
@@ -375,7 +376,8 @@ class VtcSchedulerTest {
                 for (int i = 0; i < perThread; i++) {
                   Tenant t = tenants[rnd.nextInt(tenants.length)];
                   try {
-                    mine.add(s.submit(t, EXPERT, rnd.nextInt(50), tk -> tk.chargeOutput(2)));
+                    Priority p = rnd.nextBoolean() ? Priority.BATCH : Priority.INTERACTIVE;
+                    mine.add(s.submit(t, EXPERT, p, rnd.nextInt(50), tk -> tk.chargeOutput(2)));
                   } catch (MeshException e) {
                     refused.incrementAndGet();
                   }
@@ -400,5 +402,145 @@ class VtcSchedulerTest {
       assertEquals(0, s.running(t.id()));
     }
     assertTrue(refused.get() > 0, "tenant c's queue of 5 must have overflowed");
+    var log = new Admissions();
+    for (int i = 0; i < 3; i++) {
+      s.submit(A, EXPERT, Priority.BATCH, 1, t -> log.admitted("b", t));
+    }
+    assertEquals("b b b", log.joined(), "no batch slot leaked: batch still gets 4 - 1 slots");
+  }
+
+  // --- priorities -------------------------------------------------------------------------------
+
+  static Ticket submit(
+      VtcScheduler s, Admissions log, Tenant t, Priority p, String label, int input) {
+    return s.submit(t, EXPERT, p, input, ticket -> log.admitted(label, ticket));
+  }
+
+  static final Priority BATCH = Priority.BATCH;
+  static final Priority INTERACTIVE = Priority.INTERACTIVE;
+
+  @Test
+  void aTenantsInteractiveRequestsGoBeforeItsBatchOnesEachClassInArrivalOrder() {
+    var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(1));
+    var log = new Admissions();
+    submit(s, log, A, BATCH, "b1", 1); // the only slot is free: batch may take it
+    submit(s, log, A, BATCH, "b2", 1);
+    submit(s, log, A, INTERACTIVE, "i1", 1);
+    submit(s, log, A, BATCH, "b3", 1);
+    submit(s, log, A, INTERACTIVE, "i2", 1);
+    for (int i = 0; i < 5; i++) {
+      log.tickets.get(i).complete();
+    }
+    assertEquals("b1 i1 i2 b2 b3", log.joined());
+    assertEquals(0, s.open());
+  }
+
+  @Test
+  void vtcStillPicksTheTenantSoBatchWorkYieldsOnlyWithinItsOwnTenant() {
+    var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(1));
+    var log = new Admissions();
+    Ticket a1 = submit(s, log, A, INTERACTIVE, "a1", 10); // a: 10
+    submit(s, log, A, INTERACTIVE, "a-interactive", 10);
+    submit(s, log, B, BATCH, "b-batch", 10); // lifted to a's 10
+    a1.chargeOutput(5); // a: 20
+    a1.complete();
+    assertEquals(
+        "a1 b-batch", log.joined(), "b has the smaller counter: its batch request goes first");
+    log.tickets.get(1).complete();
+    assertEquals("a1 b-batch a-interactive", log.joined());
+  }
+
+  @Test
+  void batchRequestsLeaveTheReserveFreeForInteractiveOnes() {
+    var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(4)); // reserve 1
+    var log = new Admissions();
+    for (int i = 1; i <= 5; i++) {
+      submit(s, log, A, BATCH, "b" + i, 1);
+    }
+    assertEquals("b1 b2 b3", log.joined(), "batch holds at most 4 - 1 slots");
+    assertEquals(3, s.inflight(EXPERT));
+    assertEquals(2, s.waiting(EXPERT), "the free slot is held for interactive work");
+
+    submit(s, log, B, INTERACTIVE, "i-b", 1);
+    assertEquals("b1 b2 b3 i-b", log.joined(), "another tenant's interactive request: at once");
+    submit(s, log, A, INTERACTIVE, "i-a", 1); // the expert is full now
+    log.tickets.get(0).complete(); // b1 ends: a's interactive request goes before its batch ones
+    assertEquals("b1 b2 b3 i-b i-a", log.joined());
+    log.tickets.get(3).complete(); // i-b ends: 2 batch + 1 interactive running, batch has room
+    assertEquals("b1 b2 b3 i-b i-a b4", log.joined());
+    log.tickets.get(4).complete(); // i-a ends: batch is at 3 again, the free slot stays free
+    assertEquals("b1 b2 b3 i-b i-a b4", log.joined());
+    assertEquals(3, s.inflight(EXPERT));
+    for (Ticket t : List.copyOf(log.tickets)) {
+      t.complete();
+    }
+    assertEquals("b1 b2 b3 i-b i-a b4 b5", log.joined());
+    log.tickets.get(6).complete();
+    assertEquals(0, s.open());
+  }
+
+  @Test
+  void theReserveIsAQuarterOfTheSlotsByDefaultAndBatchAlwaysKeepsOneSlot() {
+    VtcOptions auto = VtcOptions.defaults();
+    assertEquals(0, auto.batchLimit(0));
+    assertEquals(1, auto.batchLimit(1), "a single slot cannot be held back");
+    assertEquals(1, auto.batchLimit(2));
+    assertEquals(3, auto.batchLimit(4));
+    assertEquals(6, auto.batchLimit(8));
+    VtcOptions none = new VtcOptions(1, 2, LiftRule.BACKLOGGED_MIN_OR_LAST_DEPARTED, 0);
+    assertEquals(8, none.batchLimit(8));
+    VtcOptions large = new VtcOptions(1, 2, LiftRule.BACKLOGGED_MIN_OR_LAST_DEPARTED, 10);
+    assertEquals(1, large.batchLimit(8));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> new VtcOptions(1, 2, LiftRule.BACKLOGGED_MIN_OR_LAST_DEPARTED, -2));
+  }
+
+  @Test
+  void aSingleSlotExpertStillRunsBatchWork() {
+    var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(1));
+    var log = new Admissions();
+    submit(s, log, A, BATCH, "b1", 1);
+    assertEquals("b1", log.joined());
+  }
+
+  @Test
+  void aBatchRequestBeyondTheTenantsQueueIsRefusedAndLeaksNothing() {
+    var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(4));
+    Tenant noQueue = tenant("q", 1, 0, 100);
+    var log = new Admissions();
+    for (int i = 0; i < 3; i++) {
+      submit(s, log, noQueue, BATCH, "b", 1);
+    }
+    MeshException full =
+        assertThrows(MeshException.class, () -> submit(s, log, noQueue, BATCH, "b4", 1));
+    assertEquals(ErrorCode.TENANT_QUEUE_FULL, full.code());
+    submit(s, log, noQueue, INTERACTIVE, "i", 1);
+    assertEquals("b b b i", log.joined(), "the reserved slot takes the interactive request");
+    assertEquals(4, s.open());
+    log.tickets.forEach(Ticket::complete);
+    assertEquals(0, s.open());
+  }
+
+  @Test
+  void cancellingQueuedAndAdmittedRequestsOfBothClassesLeaksNoSlot() {
+    var s = new VtcScheduler(VtcOptions.defaults(), CapacitySource.fixed(4));
+    var log = new Admissions();
+    List<Ticket> all = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      all.add(submit(s, log, i % 2 == 0 ? A : B, BATCH, "b", 1));
+      all.add(submit(s, log, i % 2 == 0 ? B : A, INTERACTIVE, "i", 1));
+    }
+    assertEquals(4, s.inflight(EXPERT));
+    assertEquals(8, s.waiting(EXPERT));
+    all.forEach(Ticket::cancel);
+    assertEquals(0, s.open());
+    assertEquals(0, s.inflight(EXPERT));
+    assertEquals(0, s.waiting(EXPERT));
+    var after = new Admissions();
+    for (int i = 0; i < 4; i++) {
+      submit(s, after, A, BATCH, "b", 1);
+    }
+    assertEquals("b b b", after.joined(), "batch again holds exactly 4 - 1 slots");
   }
 }

@@ -93,7 +93,7 @@ class StatusApiTest {
     List<String> tenants = new ArrayList<>();
     doc.get("tenants").forEach(t -> tenants.add(t.get("tenant").asText()));
     assertEquals(
-        List.of("acme", "default", "limited", "metered", "single"),
+        List.of("acme", "bulk", "default", "limited", "metered", "single"),
         tenants.stream().sorted().toList());
     assertEquals(2.0, find(doc.get("tenants"), "tenant", "acme").get("weight").asDouble());
     assertEquals(0, doc.at("/fairness/backlogged").asInt());

@@ -92,7 +92,7 @@ class StatusPageTest {
       assertEquals(List.of("stories260k", "stories260k-gguf"), list(result.get("experts")));
       assertEquals(2, result.get("replicas").size(), result.toString());
       assertEquals(
-          List.of("acme", "default", "limited", "metered", "single"),
+          List.of("acme", "bulk", "default", "limited", "metered", "single"),
           list(result.get("tenants")).stream().sorted().toList());
       assertTrue(
           result.get("requestsAfter").asLong() >= ready.get("requests").asLong() + sent,

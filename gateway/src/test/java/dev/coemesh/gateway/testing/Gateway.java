@@ -26,6 +26,9 @@ public final class Gateway {
   /** 3 requests and 100,000 tokens per minute; only {@code LimitsApiTest} sends with it. */
   public static final String LIMITED_KEY = "limited-key";
 
+  /** A tenant of the test profile's tenants file (tenants/test-tenants.yaml): batch by default. */
+  public static final String BULK_KEY = "bulk-key";
+
   /** Greedy continuation of "Once upon a time" by stories260K (the model README's golden ids). */
   public static final String CONTINUATION =
       ", there was a little girl named Lily. She loved to play outside in the park";

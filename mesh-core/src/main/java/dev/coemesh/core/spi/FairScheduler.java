@@ -1,6 +1,7 @@
 package dev.coemesh.core.spi;
 
 import dev.coemesh.core.expert.ExpertId;
+import dev.coemesh.core.tenant.Priority;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
 import java.util.function.Consumer;
@@ -23,12 +24,26 @@ public interface FairScheduler extends AutoCloseable {
   /**
    * Queues one request.
    *
+   * @param priority its class within the tenant's share: interactive requests go before the same
+   *     tenant's batch ones, and batch requests leave some of an expert's slots free for
+   *     interactive ones
    * @param inputTokens prompt tokens (&gt;= 0), charged when the request is admitted
    * @param onAdmitted called once when the request may start
    * @return a ticket the caller must finish exactly once ({@link Ticket#complete} or {@link
    *     Ticket#cancel}); finishing it again does nothing
    */
-  Ticket submit(Tenant tenant, ExpertId expert, int inputTokens, Consumer<Ticket> onAdmitted);
+  Ticket submit(
+      Tenant tenant,
+      ExpertId expert,
+      Priority priority,
+      int inputTokens,
+      Consumer<Ticket> onAdmitted);
+
+  /** Queues one interactive request. */
+  default Ticket submit(
+      Tenant tenant, ExpertId expert, int inputTokens, Consumer<Ticket> onAdmitted) {
+    return submit(tenant, expert, Priority.INTERACTIVE, inputTokens, onAdmitted);
+  }
 
   /** The serving side's capacity changed (a request finished elsewhere, replicas scaled). */
   void capacityChanged(ExpertId expert);

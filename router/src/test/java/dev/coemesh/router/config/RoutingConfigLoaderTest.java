@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.coemesh.core.config.ConfigWatcher;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.expert.ExpertId;
@@ -130,8 +131,13 @@ class RoutingConfigLoaderTest {
     Path file = dir.resolve("routing.yaml");
     Files.writeString(file, VALID);
     AtomicInteger changes = new AtomicInteger();
-    try (ConfigWatcher watcher =
-        new ConfigWatcher(file, Duration.ofHours(1), c -> changes.incrementAndGet())) {
+    try (ConfigWatcher<RoutingConfig> watcher =
+        new ConfigWatcher<>(
+            "routing config",
+            file,
+            Duration.ofHours(1),
+            RoutingConfigLoader::load,
+            c -> changes.incrementAndGet())) {
       assertEquals(0.6, watcher.current().confidenceThreshold());
       write(file, VALID.replace("confidence_threshold: 0.6", "confidence_threshold: 0.8"), 10);
       watcher.check();
