@@ -33,9 +33,10 @@ public interface LimitsConfig {
 
     /**
      * How long a request waits for its admission: the most a store that hangs costs one request
-     * before the breaker opens.
+     * before the breaker opens. Not much shorter: on a busy host scheduling and GC pauses reach
+     * tens of ms, and 25 ms tripped the breaker (and so per-gateway limits) under load.
      */
-    @WithDefault("25ms")
+    @WithDefault("250ms")
     Duration timeout();
 
     /**
