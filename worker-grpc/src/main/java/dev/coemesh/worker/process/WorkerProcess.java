@@ -153,6 +153,19 @@ public final class WorkerProcess implements AutoCloseable {
     return client;
   }
 
+  /**
+   * SIGTERM, without waiting: the worker stops as a deleted pod's does (its shutdown hook, and the
+   * drain of {@code --drain-s}).
+   */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** The exit status once the process has ended, or -1 if it still runs after {@code timeout}. */
+  public int awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+  }
+
   /** SIGKILL: the replica vanishes mid-request, as a crashed pod would. */
   public void kill() throws InterruptedException {
     process.destroyForcibly();

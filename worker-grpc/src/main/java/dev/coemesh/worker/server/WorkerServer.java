@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A worker process without a framework: the same handlers as the Quarkus services on a plain
@@ -39,6 +40,11 @@ import java.util.Set;
  * and CPU) as Prometheus text at {@code http://<bind>:<metrics-port>/q/metrics}, and prints {@code
  * METRICS <port>} before {@code LISTENING}; 0 picks a free port. Without it nothing is served.
  *
+ * <p>On SIGTERM it stops announcing itself first (routers forget it within their replica expiry);
+ * with {@code --drain-s N} it then refuses new calls (a gateway that still places one fails over)
+ * and lets running ones, streams included, finish for up to N seconds before cancelling what is
+ * left (0, the default: cancels at once). A Kubernetes pod gives it a grace period above N.
+ *
  * <p>Every worker service requires the mesh credential, read from {@code --credential-file} (a
  * mounted Secret) or else the environment variable {@value MeshCredential#ENV}; with neither the
  * worker prints one line to stderr and exits with status 2 before loading anything.
@@ -50,7 +56,7 @@ import java.util.Set;
  *   [--level auto|0|1|2|3] [--assumed-store-mb-per-s 1000] [--store-probe-interval-s 30]
  *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
  *   [--lifeline stdin|none] [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
- *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]] [--metrics-port PORT]
+ *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]] [--metrics-port PORT] [--drain-s 0]
  * </pre>
  */
 public final class WorkerServer {
@@ -82,7 +88,8 @@ public final class WorkerServer {
           "advertise",
           "kafka",
           "kafka-topic-prefix",
-          "metrics-port");
+          "metrics-port",
+          "drain-s");
 
   private WorkerServer() {}
 
@@ -160,6 +167,7 @@ public final class WorkerServer {
             .start();
     WorkerAnnouncer announcer =
         announcer(args, settings.role(), server.getPort(), runtime, metrics);
+    Duration drain = Duration.ofSeconds(args.integer("drain-s", 0));
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -167,7 +175,7 @@ public final class WorkerServer {
                   if (announcer != null) {
                     announcer.close(); // routers stop hearing of it before it stops serving
                   }
-                  server.shutdownNow();
+                  drain(server, drain);
                   if (endpoint != null) {
                     endpoint.close();
                   }
@@ -187,6 +195,19 @@ public final class WorkerServer {
       // a parent keeps stdin open while it wants this worker
     }
     System.exit(0);
+  }
+
+  /** Refuses new calls, waits up to {@code drain} for the running ones, then cancels the rest. */
+  private static void drain(Server server, Duration drain) {
+    if (!drain.isZero()) {
+      server.shutdown();
+      try {
+        server.awaitTermination(drain.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    server.shutdownNow();
   }
 
   /**

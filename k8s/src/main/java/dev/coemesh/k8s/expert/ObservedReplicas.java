@@ -1,0 +1,7 @@
+package dev.coemesh.k8s.expert;
+
+import io.fabric8.generator.annotation.Min;
+
+/** Ready replicas per phase; a phase the serving mode does not use stays absent. */
+public record ObservedReplicas(
+    @Min(0) Integer colocated, @Min(0) Integer prefill, @Min(0) Integer decode) {}
