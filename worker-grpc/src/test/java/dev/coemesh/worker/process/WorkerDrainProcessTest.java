@@ -83,7 +83,10 @@ class WorkerDrainProcessTest {
         }
         assertEquals("length", last.getFinished().getFinishReason());
         assertEquals(MAX_TOKENS, last.getFinished().getUsage().getCompletionTokens());
-        assertEquals(143, worker.awaitExit(Duration.ofSeconds(20)), "exits once drained");
+        // 143 (128 + SIGTERM) when the JVM halts for the signal, 0 when its main thread returns
+        // first once the server has stopped: either way it exits on its own after the drain
+        int exit = worker.awaitExit(Duration.ofSeconds(20));
+        assertTrue(exit == 143 || exit == 0, "exits once drained, with " + exit);
       } finally {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
