@@ -3,7 +3,7 @@ package dev.coemesh.gateway.limit;
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.core.tenant.Tenant;
-import dev.coemesh.gateway.auth.ApiKeyAuthenticator;
+import dev.coemesh.gateway.auth.TenantDirectory;
 import dev.coemesh.gateway.orchestrate.TokenRateLimiter;
 import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,10 +35,7 @@ public class LimitsWiring {
   @Produces
   @Singleton
   TenantLimits tenantLimits(
-      LimitsConfig config,
-      TokenRateLimiter tokens,
-      LimitMetrics metrics,
-      ApiKeyAuthenticator tenants) {
+      LimitsConfig config, TokenRateLimiter tokens, LimitMetrics metrics, TenantDirectory tenants) {
     SharedLimits.Settings shared = settings(config.redis());
     LocalLimits local =
         new LocalLimits(tokens.windows(), new MinuteWindows(System::nanoTime), metrics);
