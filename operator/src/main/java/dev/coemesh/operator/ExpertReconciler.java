@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The whole spec is checked before anything is written: an invalid Expert gets InvalidSpec=True
  * and nothing new. If an earlier version of it was valid, what that version created is kept serving
- * untouched until the spec is fixed or the Expert deleted (a typo must not take an expert down);
- * its routes leave the routing config, which only names Experts whose current spec is valid.
+ * untouched until the spec is fixed or the Expert deleted (a typo must not take an expert down),
+ * its routes included: the routing config takes such an Expert with the spec its InferencePool
+ * records as served ({@code coemesh.dev/served-spec}).
  *
  * <p>The routing ConfigMap belongs to every Expert it routes to (an owner reference each, none a
  * controller): the garbage collector removes it with the last of them, and the operator deletes it
@@ -121,7 +122,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
             .filter(e -> !e.getMetadata().getName().equals(expert.getMetadata().getName()))
             .collect(Collectors.toCollection(ArrayList::new));
     live.add(expert);
-    Verdicts verdicts = verdicts(live);
+    Verdicts verdicts = verdicts(client, live);
     InvalidSpecException refusal = verdicts.refusals().get(expert.getMetadata().getName());
 
     ObjectApplier applier = new ObjectApplier(client);
@@ -171,7 +172,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
             .filter(e -> !e.getMetadata().getName().equals(name))
             .toList();
     // out of the routing config first: the router stops choosing it before its pods go
-    writeRouting(client, namespace, verdicts(others).table());
+    writeRouting(client, namespace, verdicts(client, others).table());
     String selector = MANAGED + "," + Labels.EXPERT + "=" + name;
     client.apps().deployments().inNamespace(namespace).withLabelSelector(selector).delete();
     client.services().inNamespace(namespace).withLabelSelector(selector).delete();
@@ -185,8 +186,12 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     return DeleteControl.defaultDelete();
   }
 
-  /** Each Expert's own checks, then the category claims among those that passed. */
-  private Verdicts verdicts(List<Expert> experts) {
+  /**
+   * Each Expert's own checks, then the category claims among those that passed. An Expert whose
+   * current spec fails its own checks takes part with the spec its InferencePool still serves, if
+   * any: it keeps its routes while its owner fixes the spec.
+   */
+  private Verdicts verdicts(KubernetesClient client, List<Expert> experts) {
     Map<String, InvalidSpecException> refusals = new LinkedHashMap<>();
     List<ExpertPlan> plans = new ArrayList<>();
     for (Expert e : experts) {
@@ -194,11 +199,33 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
         plans.add(ExpertPlan.of(e));
       } catch (InvalidSpecException invalid) {
         refusals.put(e.getMetadata().getName(), invalid);
+        lastServed(client, e).ifPresent(plans::add);
       }
     }
     RoutingTable.Result table = routing.build(plans);
-    refusals.putAll(table.refused());
+    table.refused().forEach(refusals::putIfAbsent);
     return new Verdicts(plans, refusals, table);
+  }
+
+  private static java.util.Optional<ExpertPlan> lastServed(KubernetesClient client, Expert e) {
+    var pool =
+        client
+            .genericKubernetesResources(ExpertObjects.INFERENCE_POOL)
+            .inNamespace(e.getMetadata().getNamespace())
+            .withName(e.getMetadata().getName())
+            .get();
+    return ExpertObjects.servedSpec(pool)
+        .flatMap(
+            spec -> {
+              Expert served = new Expert();
+              served.setMetadata(e.getMetadata());
+              served.setSpec(spec);
+              try {
+                return java.util.Optional.of(ExpertPlan.of(served));
+              } catch (InvalidSpecException stale) {
+                return java.util.Optional.empty();
+              }
+            });
   }
 
   private record Verdicts(

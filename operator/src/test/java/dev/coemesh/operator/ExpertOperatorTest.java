@@ -2,6 +2,7 @@ package dev.coemesh.operator;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.coemesh.core.expert.ExpertId;
 import dev.coemesh.k8s.expert.Expert;
 import dev.coemesh.k8s.expert.ExpertCondition;
+import dev.coemesh.k8s.expert.ExpertSpec;
+import dev.coemesh.k8s.expert.ModelSource;
+import dev.coemesh.k8s.expert.PhaseReplicas;
+import dev.coemesh.k8s.expert.ReplicaBounds;
+import dev.coemesh.k8s.expert.Slo;
 import dev.coemesh.operator.expert.ExpertObjects;
 import dev.coemesh.router.config.RoutingConfig;
 import dev.coemesh.router.config.RoutingConfigLoader;
@@ -35,6 +41,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,6 +84,7 @@ class ExpertOperatorTest {
     await()
         .atMost(Duration.ofSeconds(20))
         .pollInterval(Duration.ofMillis(100))
+        .ignoreExceptions()
         .untilAsserted(check);
   }
 
@@ -452,5 +460,313 @@ class ExpertOperatorTest {
     assertTrue(
         routingMap.getMetadata().getOwnerReferences().stream()
             .noneMatch(r -> Boolean.TRUE.equals(r.getController())));
+  }
+
+  private static Expert edit(
+      String ns, String name, java.util.function.UnaryOperator<ExpertSpec> change) {
+    return client
+        .resources(Expert.class)
+        .inNamespace(ns)
+        .withName(name)
+        .edit(
+            e -> {
+              e.setSpec(change.apply(e.getSpec()));
+              return e;
+            });
+  }
+
+  private static List<HasMetadata> objectsOf(String ns) {
+    return Stream.<HasMetadata>concat(
+            Stream.concat(
+                client.apps().deployments().inNamespace(ns).list().getItems().stream(),
+                client.services().inNamespace(ns).list().getItems().stream()),
+            Stream.concat(
+                client.configMaps().inNamespace(ns).list().getItems().stream(),
+                client
+                    .genericKubernetesResources(ExpertObjects.INFERENCE_POOL)
+                    .inNamespace(ns)
+                    .list()
+                    .getItems()
+                    .stream()))
+        .toList();
+  }
+
+  private static List<String> namesOf(String ns) {
+    return objectsOf(ns).stream()
+        .map(o -> o.getKind() + "/" + o.getMetadata().getName())
+        .sorted()
+        .toList();
+  }
+
+  private static Map<String, String> resourceVersions(String ns) {
+    Map<String, String> versions = new TreeMap<>();
+    objectsOf(ns)
+        .forEach(
+            o ->
+                versions.put(
+                    o.getKind() + "/" + o.getMetadata().getName(),
+                    o.getMetadata().getResourceVersion()));
+    client
+        .resources(Expert.class)
+        .inNamespace(ns)
+        .list()
+        .getItems()
+        .forEach(
+            e ->
+                versions.put(
+                    "Expert/" + e.getMetadata().getName(), e.getMetadata().getResourceVersion()));
+    return versions;
+  }
+
+  @Test
+  void sloReplicaBoundsAndModelChangesReachTheOwnedObjects() {
+    String ns = "update";
+    create(Experts.stories(ns));
+    awaitAsserted(() -> assertNotNull(get(ns, "stories").getStatus()));
+    Deployment before = deployment(ns, "stories-colocated");
+    String settingsHash =
+        before
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get("coemesh.dev/settings-hash");
+
+    edit(
+        ns,
+        "stories",
+        spec ->
+            new ExpertSpec(
+                new ModelSource(
+                    "https://models.example.com/stories15M.bin", Experts.STORIES_TOKENIZER, null),
+                List.of("creative"),
+                spec.servingMode(),
+                new Slo("1s", "50ms"),
+                new ReplicaBounds(new PhaseReplicas(3, 9), null, null),
+                "1",
+                spec.resources()));
+
+    awaitAsserted(
+        () -> {
+          Deployment d = deployment(ns, "stories-colocated");
+          assertEquals(3, d.getSpec().getReplicas());
+          assertEquals("3", d.getMetadata().getAnnotations().get("coemesh.dev/replicas-min"));
+          assertEquals("9", d.getMetadata().getAnnotations().get("coemesh.dev/replicas-max"));
+          assertEquals("1s", d.getMetadata().getAnnotations().get("coemesh.dev/slo-ttft"));
+          assertEquals("50ms", d.getMetadata().getAnnotations().get("coemesh.dev/slo-tpot"));
+        });
+    Deployment after = deployment(ns, "stories-colocated");
+    assertNotEquals(
+        settingsHash,
+        after
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getAnnotations()
+            .get("coemesh.dev/settings-hash"),
+        "a settings change changes the pod template: the Deployment rolls");
+    ConfigMap settings = configMap(ns, "stories-colocated");
+    assertEquals("/models/stories15M.bin", settings.getData().get("MESH_MODEL"));
+    assertEquals("1", settings.getData().get("MESH_CODEC_LEVEL"));
+    assertEquals("1s", settings.getMetadata().getAnnotations().get("coemesh.dev/slo-ttft"));
+    assertTrue(
+        configMap(ns, "stories-models")
+            .getData()
+            .get("models.txt")
+            .startsWith("stories15M.bin https://models.example.com/stories15M.bin -\n"));
+    RoutingConfig routing = routing(ns);
+    assertEquals(List.of("creative"), List.copyOf(routing.routes().keySet()));
+    assertEquals(
+        new RoutingConfig.ModelSource.Embedded("stories15M.bin", "tok512.bin"),
+        routing.expert(new ExpertId("stories")).source());
+    awaitAsserted(
+        () -> {
+          Expert e = get(ns, "stories");
+          assertEquals(2L, e.getMetadata().getGeneration());
+          assertEquals(2L, e.getStatus().observedGeneration());
+        });
+  }
+
+  @Test
+  void deletingAnExpertRemovesItsObjectsAndItsRoutes() {
+    String ns = "delete";
+    create(Experts.stories(ns));
+    create(Experts.coder(ns));
+    awaitAsserted(() -> assertEquals(2, routing(ns).experts().size()));
+    assertTrue(namesOf(ns).contains("Deployment/coder-prefill"));
+    assertEquals(
+        List.of("experts.coemesh.dev/finalizer"), get(ns, "coder").getMetadata().getFinalizers());
+
+    client.resources(Expert.class).inNamespace(ns).withName("coder").delete();
+    awaitAsserted(
+        () -> {
+          assertNull(get(ns, "coder"));
+          assertEquals(
+              List.of(
+                  "ConfigMap/coemesh-routing",
+                  "ConfigMap/stories-colocated",
+                  "ConfigMap/stories-models",
+                  "Deployment/stories-colocated",
+                  "InferencePool/stories",
+                  "Service/stories-colocated"),
+              namesOf(ns));
+          assertEquals(
+              List.of(new ExpertId("stories")),
+              routing(ns).experts().stream().map(RoutingConfig.Expert::name).toList());
+        });
+
+    client.resources(Expert.class).inNamespace(ns).withName("stories").delete();
+    awaitAsserted(
+        () -> {
+          assertNull(get(ns, "stories"));
+          assertEquals(List.of(), namesOf(ns), "the last Expert takes the routing config with it");
+        });
+  }
+
+  static Stream<org.junit.jupiter.params.provider.Arguments> invalidExperts() {
+    ExpertSpec stories = Experts.stories("x").getSpec();
+    return Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of(
+            "s3-model",
+            Experts.withModel(stories, new ModelSource("s3://bucket/stories260K.bin", null, null)),
+            "UnsupportedModelSource",
+            "spec.model.uri: only https://, pvc://CLAIM/PATH and synthetic:SHAPE models are served, got s3://bucket/stories260K.bin"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "colocated-prefill",
+            new ExpertSpec(
+                stories.model(),
+                stories.categories(),
+                stories.servingMode(),
+                stories.slo(),
+                new ReplicaBounds(null, new PhaseReplicas(1, 2), null),
+                null,
+                null),
+            "ReplicasMissing",
+            "spec.replicas.colocated: a colocated expert needs its bounds"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "min-above-max",
+            new ExpertSpec(
+                stories.model(),
+                stories.categories(),
+                stories.servingMode(),
+                stories.slo(),
+                new ReplicaBounds(new PhaseReplicas(5, 2), null, null),
+                null,
+                null),
+            "InvalidReplicaBounds",
+            "spec.replicas: 0 <= min <= max, 1 <= max <= 256, got colocated 5..2"),
+        org.junit.jupiter.params.provider.Arguments.of(
+            "unknown-category",
+            Experts.withCategories(stories, List.of("chat", "astrology")),
+            "UnknownCategory",
+            "spec.categories: astrology is not defined by the base routing config"));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("invalidExperts")
+  void anInvalidExpertGetsInvalidSpecAndNothingElse(
+      String ns, ExpertSpec spec, String reason, String message) {
+    create(Experts.expert(ns, "stories", spec));
+    awaitAsserted(
+        () -> {
+          ExpertCondition invalid =
+              condition(get(ns, "stories"), ExpertCondition.Type.INVALID_SPEC);
+          assertNotNull(invalid);
+          assertEquals(ExpertCondition.Status.TRUE, invalid.status());
+          assertEquals(reason, invalid.reason());
+          assertTrue(invalid.message().startsWith(message), invalid.message());
+        });
+    Expert e = get(ns, "stories");
+    assertEquals("NothingCreated", condition(e, ExpertCondition.Type.READY).reason());
+    assertEquals(ExpertCondition.Status.FALSE, condition(e, ExpertCondition.Type.READY).status());
+    assertEquals(List.of(), namesOf(ns), "nothing is created for an invalid Expert");
+  }
+
+  @Test
+  void aCategoryClaimedTwiceStaysWithTheFirstExpertUntilItGoes() {
+    String ns = "claims";
+    ExpertSpec spec = Experts.withCategories(Experts.stories(ns).getSpec(), List.of("code"));
+    create(Experts.expert(ns, "alpha", spec));
+    awaitAsserted(() -> assertNotNull(configMap(ns, "coemesh-routing")));
+    create(Experts.expert(ns, "beta", spec));
+    awaitAsserted(
+        () -> {
+          ExpertCondition invalid = condition(get(ns, "beta"), ExpertCondition.Type.INVALID_SPEC);
+          assertNotNull(invalid);
+          assertEquals(ExpertCondition.Status.TRUE, invalid.status());
+          assertEquals("CategoryClaimed", invalid.reason());
+          assertEquals(
+              "spec.categories: code is already served by Expert alpha", invalid.message());
+        });
+    assertTrue(namesOf(ns).stream().noneMatch(n -> n.contains("beta")), namesOf(ns).toString());
+    assertEquals(
+        new RoutingConfig.Route.Single(new ExpertId("alpha")), routing(ns).routes().get("code"));
+
+    // alpha gives the category up by going: beta is reconciled again and takes it
+    client.resources(Expert.class).inNamespace(ns).withName("alpha").delete();
+    awaitAsserted(
+        () -> {
+          assertEquals(
+              ExpertCondition.Status.FALSE,
+              condition(get(ns, "beta"), ExpertCondition.Type.INVALID_SPEC).status());
+          assertNotNull(deployment(ns, "beta-colocated"));
+          assertEquals(
+              new RoutingConfig.Route.Single(new ExpertId("beta")),
+              routing(ns).routes().get("code"));
+        });
+  }
+
+  @Test
+  void reconcilingAgainChangesNothing() {
+    String ns = "idempotent";
+    create(Experts.stories(ns));
+    create(Experts.coder(ns));
+    // settled: each status reports the pools it has (the Deployments reached the cache)
+    awaitAsserted(
+        () -> {
+          assertEquals(0, get(ns, "stories").getStatus().replicas().colocated());
+          assertEquals(0, get(ns, "coder").getStatus().replicas().prefill());
+          assertEquals(0, get(ns, "coder").getStatus().replicas().decode());
+          assertEquals(2, routing(ns).experts().size());
+        });
+    Map<String, String> settled = resourceVersions(ns);
+    long reconciled = reconciler.reconciles();
+    // the operator resyncs every second: let both Experts be reconciled a few more times
+    await().atMost(Duration.ofSeconds(20)).until(() -> reconciler.reconciles() >= reconciled + 6);
+    assertEquals(settled, resourceVersions(ns));
+    assertEquals(15, settled.size(), settled.toString());
+  }
+
+  @Test
+  void anExpertTurningInvalidKeepsServingItsLastValidSpec() {
+    String ns = "turns-invalid";
+    create(Experts.stories(ns));
+    awaitAsserted(() -> assertNotNull(get(ns, "stories").getStatus()));
+    Map<String, String> served = resourceVersions(ns);
+    served.remove("Expert/stories");
+
+    edit(
+        ns,
+        "stories",
+        spec ->
+            Experts.withModel(spec, new ModelSource("http://plain.example.com/m.bin", null, null)));
+    awaitAsserted(
+        () -> {
+          ExpertCondition invalid =
+              condition(get(ns, "stories"), ExpertCondition.Type.INVALID_SPEC);
+          assertEquals(ExpertCondition.Status.TRUE, invalid.status());
+          assertEquals("UnsupportedModelSource", invalid.reason());
+          assertTrue(
+              condition(get(ns, "stories"), ExpertCondition.Type.READY)
+                  .message()
+                  .endsWith("(serving the last valid spec)"));
+        });
+    Map<String, String> now = resourceVersions(ns);
+    now.remove("Expert/stories");
+    assertEquals(served, now, "the objects of the last valid spec are left as they were");
+    assertEquals(new ExpertId("stories"), routing(ns).fallbackExpert());
+    assertEquals(
+        new RoutingConfig.ModelSource.Embedded("stories260K.bin", "tok512.bin"),
+        routing(ns).expert(new ExpertId("stories")).source());
   }
 }

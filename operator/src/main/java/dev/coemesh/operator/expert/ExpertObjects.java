@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,6 +59,22 @@ public final class ExpertObjects {
 
   public static String modelsName(String expert) {
     return expert + "-models";
+  }
+
+  /**
+   * The last valid spec of an Expert whose InferencePool is {@code pool}, as it was served: what
+   * keeps routing to it while its current spec is invalid.
+   */
+  public static java.util.Optional<dev.coemesh.k8s.expert.ExpertSpec> servedSpec(
+      GenericKubernetesResource pool) {
+    if (pool == null || pool.getMetadata().getAnnotations() == null) {
+      return java.util.Optional.empty();
+    }
+    String json = pool.getMetadata().getAnnotations().get(Labels.SERVED_SPEC);
+    return json == null
+        ? java.util.Optional.empty()
+        : java.util.Optional.of(
+            Serialization.unmarshal(json, dev.coemesh.k8s.expert.ExpertSpec.class));
   }
 
   /** The desired objects, ConfigMaps before the Deployments that read them. */
@@ -161,7 +178,12 @@ public final class ExpertObjects {
     return new GenericKubernetesResourceBuilder()
         .withApiVersion(INFERENCE_POOL.getGroup() + "/" + INFERENCE_POOL.getVersion())
         .withKind(INFERENCE_POOL.getKind())
-        .withMetadata(meta(plan, plan.name(), Labels.ofExpert(plan.name()), Map.of()))
+        .withMetadata(
+            meta(
+                plan,
+                plan.name(),
+                Labels.ofExpert(plan.name()),
+                Map.of(Labels.SERVED_SPEC, Serialization.asJson(plan.spec()))))
         .withAdditionalProperties(Map.of("spec", spec))
         .build();
   }

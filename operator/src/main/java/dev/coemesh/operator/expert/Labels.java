@@ -35,6 +35,9 @@ public final class Labels {
   /** On a pod template: the worker settings' digest, so that a settings change rolls the pods. */
   public static final String SETTINGS_HASH = "coemesh.dev/settings-hash";
 
+  /** On an InferencePool: the Expert spec it serves (JSON), the last one that was valid. */
+  public static final String SERVED_SPEC = "coemesh.dev/served-spec";
+
   /** Marks the Expert that takes unclassified requests ({@code "true"}). */
   public static final String FALLBACK = "coemesh.dev/fallback";
 
