@@ -63,6 +63,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
   private final ExpertObjects objects;
   private final RoutingTable routing;
   private final AtomicLong reconciles = new AtomicLong();
+  private final Map<String, Object> routingLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
   public ExpertReconciler(OperatorConfig config) {
     this.config = config;
@@ -140,14 +141,20 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     }
     writeRouting(client, namespace, verdicts.table());
 
-    ExpertStatus status =
-        ExpertStatuses.of(
-            expert.getMetadata().getGeneration(),
-            refusal,
-            context.getSecondaryResources(Deployment.class),
-            expert.getStatus());
+    var deployments = context.getSecondaryResources(Deployment.class);
+    Long generation = expert.getMetadata().getGeneration();
+    ExpertStatus status = ExpertStatuses.of(generation, refusal, deployments, expert.getStatus());
     if (ExpertStatuses.same(status, expert.getStatus())) {
       return UpdateControl.noUpdate();
+    }
+    // the cache may not hold this operator's own last status write yet: compare with the API
+    // server's copy before writing, or a stale status would be rewritten with a new timestamp
+    Expert current = client.resource(expert).get();
+    if (current != null) {
+      status = ExpertStatuses.of(generation, refusal, deployments, current.getStatus());
+      if (ExpertStatuses.same(status, current.getStatus())) {
+        return UpdateControl.noUpdate();
+      }
     }
     Expert patch = new Expert();
     patch.setMetadata(
@@ -237,7 +244,19 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     }
   }
 
+  /**
+   * Reconciles of different Experts run in parallel and all write their namespace's routing config:
+   * one writer per namespace at a time, so that they do not fail each other's update on its
+   * resourceVersion.
+   */
   private void writeRouting(KubernetesClient client, String namespace, RoutingTable.Result table) {
+    synchronized (routingLocks.computeIfAbsent(namespace, n -> new Object())) {
+      writeRoutingLocked(client, namespace, table);
+    }
+  }
+
+  private void writeRoutingLocked(
+      KubernetesClient client, String namespace, RoutingTable.Result table) {
     if (table.yaml().isEmpty()) {
       client.configMaps().inNamespace(namespace).withName(RoutingTable.CONFIG_MAP).delete();
       return;

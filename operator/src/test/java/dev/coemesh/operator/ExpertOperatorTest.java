@@ -717,6 +717,7 @@ class ExpertOperatorTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void reconcilingAgainChangesNothing() {
     String ns = "idempotent";
     create(Experts.stories(ns));
@@ -729,6 +730,20 @@ class ExpertOperatorTest {
           assertEquals(0, get(ns, "coder").getStatus().replicas().decode());
           assertEquals(2, routing(ns).experts().size());
         });
+    // and settled: nothing written for a whole resync period (a write in flight, a finalizer patch
+    // retried after a conflict, lands first)
+    Map<String, String>[] last = new Map[] {resourceVersions(ns)};
+    await()
+        .atMost(Duration.ofSeconds(20))
+        .pollDelay(RESYNC.multipliedBy(2))
+        .pollInterval(RESYNC.multipliedBy(2))
+        .until(
+            () -> {
+              Map<String, String> now = resourceVersions(ns);
+              boolean stable = now.equals(last[0]);
+              last[0] = now;
+              return stable;
+            });
     Map<String, String> settled = resourceVersions(ns);
     long reconciled = reconciler.reconciles();
     // the operator resyncs every second: let both Experts be reconciled a few more times
