@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -78,14 +79,10 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
 
   @Override
   public List<EventSource<?, Expert>> prepareEventSources(EventSourceContext<Expert> context) {
-    var deployments =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Deployment.class, Expert.class)
-                .withName("worker-deployments")
-                .withLabelSelector(MANAGED)
-                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(Expert.class))
-                .build(),
-            context);
+    var deployments = owned(Deployment.class, context);
+    // a deleted or replaced Service or ConfigMap is put back at once, not at the next resync
+    var services = owned(Service.class, context);
+    var configMaps = owned(ConfigMap.class, context);
     var cache = context.getPrimaryCache();
     var siblings =
         new InformerEventSource<>(
@@ -107,7 +104,19 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
                                 before.getMetadata().getDeletionTimestamp()))
                 .build(),
             context);
-    return List.of(deployments, siblings);
+    return List.of(deployments, services, configMaps, siblings);
+  }
+
+  /** The objects of {@code type} this operator made, each mapped to the Experts owning it. */
+  private static <R extends HasMetadata> InformerEventSource<R, Expert> owned(
+      Class<R> type, EventSourceContext<Expert> context) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(type, Expert.class)
+            .withName("owned-" + type.getSimpleName())
+            .withLabelSelector(MANAGED)
+            .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(Expert.class))
+            .build(),
+        context);
   }
 
   @Override

@@ -784,4 +784,28 @@ class ExpertOperatorTest {
         new RoutingConfig.ModelSource.Embedded("stories260K.bin", "tok512.bin"),
         routing(ns).expert(new ExpertId("stories")).source());
   }
+
+  @Test
+  void aDeletedOwnedObjectIsPutBack() {
+    String ns = "drift";
+    create(Experts.stories(ns));
+    awaitAsserted(() -> assertNotNull(get(ns, "stories").getStatus()));
+    String uid =
+        client
+            .services()
+            .inNamespace(ns)
+            .withName("stories-colocated")
+            .get()
+            .getMetadata()
+            .getUid();
+    client.services().inNamespace(ns).withName("stories-colocated").delete();
+    client.configMaps().inNamespace(ns).withName("stories-colocated").delete();
+    awaitAsserted(
+        () -> {
+          Service service = client.services().inNamespace(ns).withName("stories-colocated").get();
+          assertNotNull(service);
+          assertNotEquals(uid, service.getMetadata().getUid());
+          assertEquals("stories", configMap(ns, "stories-colocated").getData().get("MESH_EXPERT"));
+        });
+  }
 }
