@@ -39,7 +39,7 @@ class ImagesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gateway", "router-service", "worker"})
+  @ValueSource(strings = {"gateway", "router-service", "worker", "operator"})
   void baseIsAJre25(String app) throws Exception {
     List<String> from = dockerfile(app).all("FROM");
     assertEquals(1, from.size(), "one stage: the apps are built by Maven, not in the image");
@@ -47,7 +47,7 @@ class ImagesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gateway", "router-service", "worker"})
+  @ValueSource(strings = {"gateway", "router-service", "worker", "operator"})
   void runsAsANonRootNumericUser(String app) throws Exception {
     Dockerfile file = dockerfile(app);
     // numeric, so that the kubelet can enforce runAsNonRoot without reading /etc/passwd
@@ -63,7 +63,7 @@ class ImagesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gateway", "router-service", "worker"})
+  @ValueSource(strings = {"gateway", "router-service", "worker", "operator"})
   void entrypointStartsJavaWithTheMeshFlags(String app) throws Exception {
     List<String> entrypoint =
         List.of(new JsonMapper().readValue(dockerfile(app).last("ENTRYPOINT"), String[].class));
@@ -72,7 +72,7 @@ class ImagesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"gateway", "router-service", "worker"})
+  @ValueSource(strings = {"gateway", "router-service", "worker", "operator"})
   void copiesOnlyBuildOutputAndNoModel(String app) throws Exception {
     Dockerfile file = dockerfile(app);
     assertTrue(file.all("ADD").isEmpty(), "no ADD: nothing fetched or unpacked at build time");
@@ -88,7 +88,7 @@ class ImagesTest {
 
   /** Every coemesh image the overlays run has a definition here, exposing the ports they use. */
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", "operator"})
   void everyMeshImageOfTheManifestsIsDefinedWithItsPorts(String overlay) throws Exception {
     for (var image : ManifestsAccess.meshImagePorts(overlay).entrySet()) {
       String app = image.getKey().substring("coemesh/".length(), image.getKey().indexOf(':'));

@@ -44,12 +44,19 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ManifestsTest {
   static final String NAMESPACE = "coemesh";
+
+  /** k8s/operator, rendered and checked like an overlay (it is applied on top of one). */
+  static final String OPERATOR = "operator";
+
   private static final Map<String, Rendered> RENDERED = new HashMap<>();
 
   static synchronized Rendered rendered(String overlay) throws Exception {
     Rendered r = RENDERED.get(overlay);
     if (r == null) {
-      r = Rendered.overlay(overlay);
+      r =
+          overlay.equals(OPERATOR)
+              ? Rendered.render(OPERATOR, Rendered.K8S.resolve(OPERATOR))
+              : Rendered.overlay(overlay);
       RENDERED.put(overlay, r);
       System.out.println(overlay + " renders:");
       r.objects().forEach(o -> System.out.println("  " + Rendered.describe(o)));
@@ -66,7 +73,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", OPERATOR})
   void everyObjectIsInTheMeshNamespaceAndTheCrdIsInstalled(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -77,11 +84,14 @@ class ManifestsTest {
       }
     }
     assertNone(violations, "objects outside namespace " + NAMESPACE);
-    assertTrue(r.named(CustomResourceDefinition.class, "experts.coemesh.dev").isPresent());
+    // the operator is applied on top of an overlay, which installs the CRD
+    assertEquals(
+        !overlay.equals(OPERATOR),
+        r.named(CustomResourceDefinition.class, "experts.coemesh.dev").isPresent());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", OPERATOR})
   void everyContainerIsProbedAndSized(String overlay) throws Exception {
     List<String> violations = new ArrayList<>();
     for (Workload w : rendered(overlay).workloads()) {
@@ -114,7 +124,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", OPERATOR})
   void everyPodRunsNonRootOnAReadOnlyRootFilesystem(String overlay) throws Exception {
     List<String> violations = new ArrayList<>();
     for (Workload w : rendered(overlay).workloads()) {
@@ -153,7 +163,7 @@ class ManifestsTest {
    * QUARKUS_SHUTDOWN_TIMEOUT; workers, which no Service fronts, within their --drain-s.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", OPERATOR})
   void everyWorkloadDrainsWithinItsGracePeriod(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -226,7 +236,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", OPERATOR})
   void everyWorkloadHasExactlyOneDisruptionBudget(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -404,7 +414,7 @@ class ManifestsTest {
    * Secrets are created outside git, k8s/README.md), dev renders the ones it references.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", OPERATOR})
   void secretsAreOnlyReferenced(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -449,7 +459,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", OPERATOR})
   void everyImageIsPinnedToATag(String overlay) throws Exception {
     List<String> violations = new ArrayList<>();
     for (Workload w : rendered(overlay).workloads()) {
@@ -460,5 +470,95 @@ class ManifestsTest {
     }
     assertNone(violations, "image tags");
     assertFalse(rendered(overlay).workloads().isEmpty());
+  }
+
+  /**
+   * The operator is the one workload that calls the API server: its own account, bound to a
+   * namespaced Role with the verbs it uses and nothing else (no secrets, no wildcard, no cluster
+   * scope), its token mounted by its pod only.
+   */
+  @org.junit.jupiter.api.Test
+  void theOperatorAloneIsBoundToAMinimalNamespacedRole() throws Exception {
+    Rendered r = rendered(OPERATOR);
+    assertTrue(r.all(io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).isEmpty());
+    assertTrue(r.all(io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class).isEmpty());
+    var role = r.all(io.fabric8.kubernetes.api.model.rbac.Role.class);
+    var binding = r.all(io.fabric8.kubernetes.api.model.rbac.RoleBinding.class);
+    assertEquals(1, role.size());
+    assertEquals(1, binding.size());
+    assertEquals("Role", binding.getFirst().getRoleRef().getKind());
+    assertEquals(
+        role.getFirst().getMetadata().getName(), binding.getFirst().getRoleRef().getName());
+    assertEquals(1, binding.getFirst().getSubjects().size());
+    var subject = binding.getFirst().getSubjects().getFirst();
+    assertEquals("ServiceAccount", subject.getKind());
+
+    Map<String, Set<String>> granted = new java.util.TreeMap<>();
+    for (var rule : role.getFirst().getRules()) {
+      for (String group : rule.getApiGroups()) {
+        for (String resource : rule.getResources()) {
+          granted
+              .computeIfAbsent(group + "/" + resource, k -> new java.util.TreeSet<>())
+              .addAll(rule.getVerbs());
+        }
+      }
+    }
+    Set<String> crud =
+        Set.of("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection");
+    assertEquals(
+        Map.of(
+            "coemesh.dev/experts",
+            Set.of("get", "list", "watch", "patch", "update"),
+            "coemesh.dev/experts/status",
+            Set.of("get", "patch", "update"),
+            "apps/deployments",
+            crud,
+            "/services",
+            crud,
+            "/configmaps",
+            crud,
+            "inference.networking.k8s.io/inferencepools",
+            crud,
+            "/events",
+            Set.of("create", "patch"),
+            "events.k8s.io/events",
+            Set.of("create", "patch")),
+        granted);
+
+    List<Workload> workloads = r.workloads();
+    assertEquals(1, workloads.size());
+    PodSpec pod = workloads.getFirst().template().getSpec();
+    assertEquals(subject.getName(), pod.getServiceAccountName());
+    assertEquals(Boolean.TRUE, pod.getAutomountServiceAccountToken(), "it calls the API server");
+    ServiceAccount account = r.named(ServiceAccount.class, subject.getName()).orElseThrow();
+    assertEquals(
+        Boolean.FALSE,
+        account.getAutomountServiceAccountToken(),
+        "no other pod of the account gets a token by default");
+    assertEquals(1, workloads.getFirst().replicas(), "no leader election: one replica");
+  }
+
+  /**
+   * The operator's only flow is to the API server: one egress rule to a single address on the API
+   * server's ports (the base's default-deny and DNS policies cover the rest).
+   */
+  @org.junit.jupiter.api.Test
+  void theOperatorMayReachOnlyTheApiServer() throws Exception {
+    Rendered r = rendered(OPERATOR);
+    List<NetworkPolicy> policies = r.all(NetworkPolicy.class);
+    assertEquals(1, policies.size());
+    NetworkPolicy p = policies.getFirst();
+    Workload operator = r.workloads().getFirst();
+    assertTrue(
+        matches(p.getSpec().getPodSelector(), operator.template().getMetadata().getLabels()));
+    assertEquals(List.of("Egress"), p.getSpec().getPolicyTypes());
+    assertTrue(p.getSpec().getIngress().isEmpty());
+    assertEquals(1, p.getSpec().getEgress().size());
+    var rule = p.getSpec().getEgress().getFirst();
+    assertEquals(1, rule.getTo().size());
+    assertTrue(rule.getTo().getFirst().getIpBlock().getCidr().endsWith("/32"), "one address");
+    assertEquals(
+        Set.of(443, 6443),
+        Set.copyOf(rule.getPorts().stream().map(port -> port.getPort().getIntVal()).toList()));
   }
 }

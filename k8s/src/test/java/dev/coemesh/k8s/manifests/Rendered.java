@@ -32,7 +32,12 @@ record Rendered(String overlay, List<HasMetadata> objects) {
   }
 
   static Rendered overlay(String name) throws Exception {
-    String yaml = Kustomize.render(K8S.resolve("overlays").resolve(name));
+    return render(name, K8S.resolve("overlays").resolve(name));
+  }
+
+  /** The kustomization in {@code dir}, named {@code name} in messages. */
+  static Rendered render(String name, Path dir) throws Exception {
+    String yaml = Kustomize.render(dir);
     KubernetesSerialization serialization = new KubernetesSerialization();
     List<HasMetadata> objects = new ArrayList<>();
     for (String document : yaml.split("(?m)^---$")) {

@@ -1,0 +1,84 @@
+package dev.coemesh.operator;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * What the operator needs to know about its installation, read once at start from the environment
+ * ({@link #fromEnv}); every key has a default matching the prod overlay.
+ *
+ * @param namespace the namespace whose Experts it reconciles ({@code COEMESH_NAMESPACE}; null for
+ *     every namespace its role allows)
+ * @param workerImage the worker image ({@code COEMESH_WORKER_IMAGE})
+ * @param fetchImage the init container image that downloads https models ({@code
+ *     COEMESH_FETCH_IMAGE})
+ * @param workerServiceAccount the workers' ServiceAccount ({@code COEMESH_WORKER_SERVICE_ACCOUNT})
+ * @param eppService the endpoint picker's Service every InferencePool points at ({@code
+ *     COEMESH_EPP_SERVICE})
+ * @param eppPort its ext_proc port ({@code COEMESH_EPP_PORT})
+ * @param routingBase the routing config whose categories, classifier and pipeline the generated one
+ *     keeps ({@code COEMESH_ROUTING_BASE}; absent: the router's shipped default)
+ * @param healthPort the port of {@code /healthz} and {@code /readyz} ({@code COEMESH_HEALTH_PORT})
+ * @param resync the longest time between two reconciles of an unchanged Expert ({@code
+ *     COEMESH_RESYNC_S}, seconds)
+ */
+public record OperatorConfig(
+    String namespace,
+    String workerImage,
+    String fetchImage,
+    String workerServiceAccount,
+    String eppService,
+    int eppPort,
+    Optional<Path> routingBase,
+    int healthPort,
+    java.time.Duration resync) {
+
+  public static final String DEFAULT_WORKER_IMAGE = "coemesh/worker:0.1.0";
+  public static final String DEFAULT_FETCH_IMAGE = "curlimages/curl:8.11.1";
+
+  public OperatorConfig {
+    Objects.requireNonNull(workerImage, "workerImage");
+    Objects.requireNonNull(fetchImage, "fetchImage");
+    Objects.requireNonNull(workerServiceAccount, "workerServiceAccount");
+    Objects.requireNonNull(eppService, "eppService");
+    Objects.requireNonNull(routingBase, "routingBase");
+    Objects.requireNonNull(resync, "resync");
+    if (eppPort < 1 || eppPort > 65535 || healthPort < 0 || healthPort > 65535) {
+      throw new IllegalArgumentException("ports must be in 1..65535");
+    }
+  }
+
+  /** This config reconciling every unchanged Expert again after {@code every}. */
+  public OperatorConfig withResync(java.time.Duration every) {
+    return new OperatorConfig(
+        namespace,
+        workerImage,
+        fetchImage,
+        workerServiceAccount,
+        eppService,
+        eppPort,
+        routingBase,
+        healthPort,
+        every);
+  }
+
+  public static OperatorConfig fromEnv(Map<String, String> env) {
+    String routingBase = env.get("COEMESH_ROUTING_BASE");
+    return new OperatorConfig(
+        blankToNull(env.get("COEMESH_NAMESPACE")),
+        env.getOrDefault("COEMESH_WORKER_IMAGE", DEFAULT_WORKER_IMAGE),
+        env.getOrDefault("COEMESH_FETCH_IMAGE", DEFAULT_FETCH_IMAGE),
+        env.getOrDefault("COEMESH_WORKER_SERVICE_ACCOUNT", "worker"),
+        env.getOrDefault("COEMESH_EPP_SERVICE", "router-epp"),
+        Integer.parseInt(env.getOrDefault("COEMESH_EPP_PORT", "9002")),
+        Optional.ofNullable(blankToNull(routingBase)).map(Path::of),
+        Integer.parseInt(env.getOrDefault("COEMESH_HEALTH_PORT", "8081")),
+        java.time.Duration.ofSeconds(Long.parseLong(env.getOrDefault("COEMESH_RESYNC_S", "600"))));
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+}
