@@ -34,19 +34,18 @@ import java.util.Set;
 public final class EndpointPicker {
   private static final CapacityFilter CAPACITY = new CapacityFilter();
 
-  /** What one request asks of the picker. */
+  /**
+   * What one request asks of the picker.
+   *
+   * @param promptTokens an estimate of the prompt's length (the picker does not tokenize)
+   * @param subset the endpoints ({@code ip:port}) the data plane allows, or null for every one
+   */
   public record PickRequest(
       String requestId,
       InferenceBody body,
       int promptTokens,
       Priority priority,
-      Set<String> subset) {
-    /**
-     * @param promptTokens an estimate of the prompt's length (the picker does not tokenize)
-     * @param subset the endpoints ({@code ip:port}) the data plane allows, or null for every one
-     */
-    public PickRequest {}
-  }
+      Set<String> subset) {}
 
   /**
    * Where a request goes.
