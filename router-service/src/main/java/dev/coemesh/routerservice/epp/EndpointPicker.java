@@ -97,11 +97,13 @@ public final class EndpointPicker {
       throw upstream(expert.name().value());
     }
     Map<ReplicaId, String> endpoints = new HashMap<>();
+    List<ReplicaView> eligible = new ArrayList<>();
     Set<ReplicaId> excluded = new HashSet<>();
     for (ReplicaView r : router.replicas(expert.name())) {
       String endpoint = endpoint(r);
       if (endpoint != null && (request.subset() == null || request.subset().contains(endpoint))) {
         endpoints.put(r.id(), endpoint);
+        eligible.add(r);
       } else {
         excluded.add(r.id());
       }
@@ -117,13 +119,10 @@ public final class EndpointPicker {
                   + expert.name());
     }
     // The eligible replicas that serve whole generations (a prefill replica only hands its KV on).
-    List<ReplicaView> serving = new ArrayList<>();
-    for (ReplicaId id : endpoints.keySet()) {
-      ReplicaView r = router.replica(id);
-      if (r != null && r.id().role() != ReplicaRole.PREFILL && !r.breakerOpen()) {
-        serving.add(r);
-      }
-    }
+    List<ReplicaView> serving =
+        eligible.stream()
+            .filter(r -> r.id().role() != ReplicaRole.PREFILL && !r.breakerOpen())
+            .toList();
     boolean allSaturated =
         !serving.isEmpty() && serving.stream().allMatch(r -> saturated(r, request, expert));
     if (allSaturated && request.priority() == Priority.BATCH) {
