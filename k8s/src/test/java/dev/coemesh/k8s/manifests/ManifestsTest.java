@@ -48,6 +48,9 @@ class ManifestsTest {
   /** k8s/operator, rendered and checked like an overlay (it is applied on top of one). */
   static final String OPERATOR = "operator";
 
+  /** The overlays of the distributed mesh, whose Secrets are created outside git. */
+  static final Set<String> PROD_LIKE = Set.of("prod", "operated");
+
   private static final Map<String, Rendered> RENDERED = new HashMap<>();
 
   static synchronized Rendered rendered(String overlay) throws Exception {
@@ -73,7 +76,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod", OPERATOR})
+  @ValueSource(strings = {"dev", "prod", "operated", OPERATOR})
   void everyObjectIsInTheMeshNamespaceAndTheCrdIsInstalled(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -91,7 +94,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod", OPERATOR})
+  @ValueSource(strings = {"dev", "prod", "operated", OPERATOR})
   void everyContainerIsProbedAndSized(String overlay) throws Exception {
     List<String> violations = new ArrayList<>();
     for (Workload w : rendered(overlay).workloads()) {
@@ -124,7 +127,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod", OPERATOR})
+  @ValueSource(strings = {"dev", "prod", "operated", OPERATOR})
   void everyPodRunsNonRootOnAReadOnlyRootFilesystem(String overlay) throws Exception {
     List<String> violations = new ArrayList<>();
     for (Workload w : rendered(overlay).workloads()) {
@@ -163,7 +166,7 @@ class ManifestsTest {
    * QUARKUS_SHUTDOWN_TIMEOUT; workers, which no Service fronts, within their --drain-s.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod", OPERATOR})
+  @ValueSource(strings = {"dev", "prod", "operated", OPERATOR})
   void everyWorkloadDrainsWithinItsGracePeriod(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -236,7 +239,7 @@ class ManifestsTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod", OPERATOR})
+  @ValueSource(strings = {"dev", "prod", "operated", OPERATOR})
   void everyWorkloadHasExactlyOneDisruptionBudget(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -259,9 +262,9 @@ class ManifestsTest {
    * receiving side must expose, and (but for the gateway's public API) its peers.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", "operated"})
   void networkPoliciesAllowOnlyTheMeshsFlows(String overlay) throws Exception {
-    Rendered r = rendered(overlay);
+    Rendered r = withOperatorPools(overlay);
     List<NetworkPolicy> policies = r.all(NetworkPolicy.class);
     NetworkPolicy deny = r.named(NetworkPolicy.class, "default-deny").orElseThrow();
     assertTrue(deny.getSpec().getPodSelector().getMatchLabels().isEmpty());
@@ -322,6 +325,18 @@ class ManifestsTest {
     assertNone(violations, "NetworkPolicies");
   }
 
+  /**
+   * The operated overlay's flows reach worker pools that the operator makes; their pods are the
+   * hand-written pool's (the operator's WorkerPodTemplateTest holds it to that), so the pool of
+   * k8s/workers stands in for them.
+   */
+  private static Rendered withOperatorPools(String overlay) throws Exception {
+    Rendered r = rendered(overlay);
+    return overlay.equals("operated")
+        ? r.plus(Rendered.render("workers", Rendered.K8S.resolve("workers")))
+        : r;
+  }
+
   private static List<Workload> selectedBy(Rendered r, LabelSelector selector) {
     return r.workloads().stream()
         .filter(w -> matches(selector, w.template().getMetadata().getLabels()))
@@ -379,7 +394,7 @@ class ManifestsTest {
 
   /** Nothing calls the Kubernetes API: no role, no binding, no mounted token, own accounts. */
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod"})
+  @ValueSource(strings = {"dev", "prod", "operated"})
   void rbacIsMinimal(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -410,11 +425,12 @@ class ManifestsTest {
       Pattern.compile("(?i).*(KEY|TOKEN|CREDENTIAL|PASSWORD|SECRET).*");
 
   /**
-   * Keys and the mesh credential reach pods only from Secrets; prod renders no Secret at all (its
-   * Secrets are created outside git, k8s/README.md), dev renders the ones it references.
+   * Keys and the mesh credential reach pods only from Secrets; prod and operated render no Secret
+   * at all (their Secrets are created outside git, k8s/README.md), dev renders the ones it
+   * references.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod", OPERATOR})
+  @ValueSource(strings = {"dev", "prod", "operated", OPERATOR})
   void secretsAreOnlyReferenced(String overlay) throws Exception {
     Rendered r = rendered(overlay);
     List<String> violations = new ArrayList<>();
@@ -445,21 +461,23 @@ class ManifestsTest {
     Set<String> rendered =
         Set.copyOf(r.all(Secret.class).stream().map(s -> s.getMetadata().getName()).toList());
     Set<String> expectedExternal =
-        overlay.equals("prod") ? Set.of("coemesh-api-keys", "coemesh-mesh-credential") : Set.of();
+        PROD_LIKE.contains(overlay)
+            ? Set.of("coemesh-api-keys", "coemesh-mesh-credential")
+            : Set.of();
     for (String name : referenced) {
       if (!rendered.contains(name) && !expectedExternal.contains(name)) {
         violations.add("Secret " + name + " is neither rendered nor one of the documented ones");
       }
     }
-    if (overlay.equals("prod")) {
-      assertEquals(Set.of(), rendered, "prod keeps secret values out of git");
+    if (PROD_LIKE.contains(overlay)) {
+      assertEquals(Set.of(), rendered, overlay + " keeps secret values out of git");
       assertEquals(expectedExternal, Set.copyOf(referenced));
     }
     assertNone(violations, "secrets");
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"dev", "prod", OPERATOR})
+  @ValueSource(strings = {"dev", "prod", "operated", OPERATOR})
   void everyImageIsPinnedToATag(String overlay) throws Exception {
     List<String> violations = new ArrayList<>();
     for (Workload w : rendered(overlay).workloads()) {

@@ -48,7 +48,7 @@ class ProdOverlayTest {
     return modes;
   }
 
-  private static String env(Container c, String name) {
+  static String env(Container c, String name) {
     return c.getEnv().stream()
         .filter(e -> e.getName().equals(name))
         .map(EnvVar::getValue)

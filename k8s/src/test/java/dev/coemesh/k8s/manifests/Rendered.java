@@ -56,6 +56,13 @@ record Rendered(String overlay, List<HasMetadata> objects) {
     return new Rendered(name, List.copyOf(objects));
   }
 
+  /** These objects and {@code more}'s, as if applied together. */
+  Rendered plus(Rendered more) {
+    List<HasMetadata> both = new ArrayList<>(objects);
+    both.addAll(more.objects);
+    return new Rendered(overlay + "+" + more.overlay, List.copyOf(both));
+  }
+
   static String describe(HasMetadata object) {
     return object.getKind() + "/" + object.getMetadata().getName();
   }
