@@ -18,6 +18,7 @@ import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
 import dev.coemesh.gateway.orchestrate.RoutingHints;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.sse.StreamingResponder;
+import dev.coemesh.pool.openai.ApiKind;
 import dev.coemesh.pool.openai.Json;
 import dev.coemesh.pool.openai.ModelList;
 import io.vertx.core.buffer.Buffer;

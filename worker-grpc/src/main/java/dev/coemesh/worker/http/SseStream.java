@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.sse;
+package dev.coemesh.worker.http;
 
 import dev.coemesh.pool.openai.SseFrames;
 import io.vertx.core.buffer.Buffer;

@@ -1,12 +1,8 @@
-package dev.coemesh.gateway.api;
+package dev.coemesh.pool.openai;
 
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.TokenEvent;
 import dev.coemesh.core.request.Usage;
-import dev.coemesh.pool.openai.ChatCompletion;
-import dev.coemesh.pool.openai.ChatCompletionChunk;
-import dev.coemesh.pool.openai.Completion;
-import dev.coemesh.pool.openai.UsageBody;
 import java.util.List;
 
 /**
