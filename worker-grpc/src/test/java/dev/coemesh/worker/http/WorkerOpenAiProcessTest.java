@@ -256,6 +256,17 @@ class WorkerOpenAiProcessTest {
   }
 
   @Test
+  void aPromptBeyondTheContextIsContextLengthExceeded() throws Exception {
+    HttpResponse<String> r =
+        post(
+            worker.httpPort(),
+            "/v1/completions",
+            "{\"model\":\"stories\",\"prompt\":\"" + "Once ".repeat(600) + "\"}");
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals("context_length_exceeded", json(r).path("error").path("code").asText());
+  }
+
+  @Test
   void whatOnlyAnUpstreamServesIsRefused() throws Exception {
     HttpResponse<String> r =
         post(
