@@ -64,7 +64,7 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * WorkerServer --role colocated|prefill|decode [--credential-file PATH] [--port 0]
  *   [--bind 127.0.0.1] [--model FILE|synthetic:SHAPE --tokenizer FILE] [--threads 1]
- *   [--kv-blocks 1024] [--max-running 32] [--prefill-chunk 512] [--redis redis://127.0.0.1:6379 | memory]
+ *   [--kv-blocks 1024] [--max-running 32] [--max-waiting 1024] [--prefill-chunk 512] [--redis redis://127.0.0.1:6379 | memory]
  *   [--level auto|0|1|2|3] [--assumed-store-mb-per-s 1000] [--store-probe-interval-s 30]
  *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
  *   [--lifeline stdin|none] [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
@@ -85,6 +85,7 @@ public final class WorkerServer {
           "kv-blocks",
           "kv-precision",
           "max-running",
+          "max-waiting",
           "prefill-chunk",
           "redis",
           "level",
@@ -157,7 +158,8 @@ public final class WorkerServer {
             args.integer("calibration-tokens", 64),
             Duration.ofSeconds(args.integer("kv-ttl-s", 60)),
             Duration.ofMillis(args.integer("store-timeout-ms", 500)),
-            Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)));
+            Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)),
+            args.integer("max-waiting", SchedulerOptions.defaults().maxWaiting()));
     String bind = args.get("bind", "127.0.0.1");
     WorkerRuntime runtime = WorkerRuntime.start(settings);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -60,7 +60,11 @@ class WorkerOpenAiDrainProcessTest {
                 "--http-port",
                 "0",
                 "--drain-s",
-                "30"),
+                "30",
+                "--max-running",
+                "1",
+                "--max-waiting",
+                "1"),
             Duration.ofSeconds(60));
   }
 
@@ -84,17 +88,7 @@ class WorkerOpenAiDrainProcessTest {
     int tokens = 2000;
     String body = stream(tokens);
     long[] at = new long[10];
-    try (Socket socket = new Socket("127.0.0.1", worker.httpPort())) {
-      OutputStream out = socket.getOutputStream();
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      out.write(
-          ("POST /v1/completions HTTP/1.1\r\nHost: worker\r\nContent-Type: application/json\r\n"
-                  + "Content-Length: "
-                  + bytes.length
-                  + "\r\n\r\n")
-              .getBytes(StandardCharsets.US_ASCII));
-      out.write(bytes);
-      out.flush();
+    try (Socket socket = open(body)) {
       BufferedReader in =
           new BufferedReader(
               new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
@@ -119,14 +113,71 @@ class WorkerOpenAiDrainProcessTest {
       load = worker.client().load();
     }
     double freedMs = (System.nanoTime() - closed) / 1e6;
+    System.out.printf(
+        "disconnect: %.1f ms/token, %.0f ms of stream left, freed in %.0f ms%n",
+        msPerToken, restMs, freedMs);
     assertEquals(0, load.getLiveSequences(), "no sequence holds blocks after " + freedMs + " ms");
     assertEquals(0, load.getRunningSequences());
     assertEquals(0, load.getWaitingSequences());
     assertEquals(idle.getAvailableKvBlocks(), load.getAvailableKvBlocks(), "every block is back");
   }
 
+  /** A connection that has sent {@code body} to {@code /v1/completions}. */
+  private static Socket open(String body) throws Exception {
+    Socket socket = new Socket("127.0.0.1", worker.httpPort());
+    OutputStream out = socket.getOutputStream();
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    out.write(
+        ("POST /v1/completions HTTP/1.1\r\nHost: worker\r\nContent-Type: application/json\r\n"
+                + "Content-Length: "
+                + bytes.length
+                + "\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.write(bytes);
+    out.flush();
+    return socket;
+  }
+
+  private static LoadReply awaitLoad(java.util.function.Predicate<LoadReply> until)
+      throws Exception {
+    long end = System.nanoTime() + 10_000_000_000L;
+    LoadReply load = worker.client().load();
+    while (!until.test(load) && System.nanoTime() < end) {
+      Thread.sleep(20);
+      load = worker.client().load();
+    }
+    return load;
+  }
+
   @Test
   @Order(2)
+  void aFullQueueAnswers503AtOnceAndQueuedClientsThatLeaveFreeTheirPlace() throws Exception {
+    LoadReply idle = worker.client().load();
+    try (Socket running = open(stream(2000));
+        Socket queued = open(stream(2000))) {
+      LoadReply load = awaitLoad(l -> l.getRunningSequences() == 1 && l.getWaitingSequences() == 1);
+      assertEquals(1, load.getRunningSequences(), "--max-running 1");
+      assertEquals(1, load.getWaitingSequences(), "--max-waiting 1");
+      HttpResponse<String> refused = post(worker.httpPort(), "/v1/completions", stream(5));
+      assertEquals(503, refused.statusCode(), refused.body());
+      assertEquals("capacity_exhausted", json(refused).path("error").path("code").asText());
+      assertEquals("1", refused.headers().firstValue("retry-after").orElse(""));
+      assertTrue(running.isConnected() && queued.isConnected());
+    } // both clients leave: the running and the queued request are cancelled
+    LoadReply load =
+        awaitLoad(
+            l ->
+                l.getLiveSequences() == 0
+                    && l.getRunningSequences() == 0
+                    && l.getWaitingSequences() == 0);
+    assertEquals(0, load.getLiveSequences());
+    assertEquals(0, load.getRunningSequences());
+    assertEquals(0, load.getWaitingSequences());
+    assertEquals(idle.getAvailableKvBlocks(), load.getAvailableKvBlocks());
+  }
+
+  @Test
+  @Order(3)
   void duringTheDrainNewRequestsGet503AndARunningStreamFinishes() throws Exception {
     HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     HttpResponse<Stream<String>> running =
