@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * Inference Extension {@code InferencePool} at this port.
  *
  * <ul>
- *   <li>{@code GET /q/metrics}: the registry's Prometheus text (the path the Quarkus apps use)
+ *   <li>{@code GET /q/metrics}: the registry's Prometheus text (the path the Quarkus apps use),
+ *       also at {@code /metrics}, where an InferencePool's reference endpoint picker scrapes its
+ *       pods
  *   <li>{@code GET /health/ready}: 200, or 503 once the worker drains; {@code GET /health/live}
  *   <li>{@code POST /v1/completions}, {@code POST /v1/chat/completions}, {@code GET /v1/models}
  * </ul>
@@ -153,7 +155,7 @@ public final class WorkerHttp implements AutoCloseable {
       String path = request.path();
       HttpMethod method = request.method();
       switch (path) {
-        case "/q/metrics" -> {
+        case "/q/metrics", "/metrics" -> {
           if (get(request, "GET")) {
             response.putHeader("content-type", METRICS_TYPE).end(registry.scrape());
           }
@@ -223,9 +225,9 @@ public final class WorkerHttp implements AutoCloseable {
 
     private String served() {
       return api == null
-          ? " (this worker serves GET /q/metrics, /health/ready, /health/live)"
+          ? " (this worker serves GET /q/metrics, /metrics, /health/ready, /health/live)"
           : " (this worker serves POST /v1/completions, POST /v1/chat/completions, GET"
-              + " /v1/models, GET /q/metrics, /health/ready, /health/live)";
+              + " /v1/models, GET /q/metrics, /metrics, /health/ready, /health/live)";
     }
 
     /** Reads the body up to the limit, then prepares and runs the request. */

@@ -200,6 +200,10 @@ class WorkerOpenAiProcessTest {
     assertEquals("stories", body.path("data").path(0).path("id").asText());
     assertEquals(200, send(worker.httpPort(), "GET", "/health/ready").statusCode());
     assertTrue(send(worker.httpPort(), "GET", "/q/metrics").body().contains("mesh_worker"));
+    assertTrue(
+        send(worker.httpPort(), "GET", "/metrics")
+            .body()
+            .contains("mesh_worker_num_requests_waiting"));
   }
 
   @ParameterizedTest(name = "{0}")
