@@ -50,6 +50,8 @@ public final class WorkerHttp implements AutoCloseable {
   /** The Prometheus text format a scrape answers with. */
   static final String METRICS_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
+  private static final System.Logger LOG = System.getLogger(WorkerHttp.class.getName());
+
   private static final Map<String, ApiKind> GENERATION =
       Map.of("/v1/completions", ApiKind.COMPLETION, "/v1/chat/completions", ApiKind.CHAT);
 
@@ -359,7 +361,10 @@ public final class WorkerHttp implements AutoCloseable {
       return switch (t) {
         case MeshException e -> e;
         case IllegalArgumentException e -> MeshException.invalid(null, e.getMessage());
-        default -> new MeshException(ErrorCode.INTERNAL, "internal error", t);
+        default -> {
+          LOG.log(System.Logger.Level.ERROR, "OpenAI request failed unexpectedly", t);
+          yield new MeshException(ErrorCode.INTERNAL, "internal error", t);
+        }
       };
     }
   }
