@@ -10,6 +10,8 @@ import dev.coemesh.core.request.Usage;
 import dev.coemesh.gateway.error.RestErrors;
 import dev.coemesh.gateway.limit.RateLimitHeaders;
 import dev.coemesh.gateway.orchestrate.GenerationListener;
+import dev.coemesh.pool.openai.ApiKind;
+import dev.coemesh.pool.openai.Json;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package dev.coemesh.gateway.api;
 
 import dev.coemesh.core.request.TokenEvent;
+import dev.coemesh.pool.openai.ChatCompletion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

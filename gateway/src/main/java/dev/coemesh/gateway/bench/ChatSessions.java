@@ -1,8 +1,8 @@
 package dev.coemesh.gateway.bench;
 
 import dev.coemesh.core.slo.PoissonArrivals;
-import dev.coemesh.gateway.orchestrate.ChatMessage;
-import dev.coemesh.gateway.orchestrate.Role;
+import dev.coemesh.pool.openai.ChatMessage;
+import dev.coemesh.pool.openai.Role;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

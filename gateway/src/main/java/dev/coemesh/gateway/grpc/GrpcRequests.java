@@ -2,11 +2,11 @@ package dev.coemesh.gateway.grpc;
 
 import dev.coemesh.core.error.MeshException;
 import dev.coemesh.gateway.grpc.v1.GenerateRequest;
-import dev.coemesh.gateway.orchestrate.ChatMessage;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
-import dev.coemesh.gateway.orchestrate.PromptInput;
-import dev.coemesh.gateway.orchestrate.Role;
 import dev.coemesh.gateway.orchestrate.RoutingHints;
+import dev.coemesh.pool.openai.ChatMessage;
+import dev.coemesh.pool.openai.PromptInput;
+import dev.coemesh.pool.openai.Role;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,6 +1,8 @@
 package dev.coemesh.gateway.orchestrate;
 
 import dev.coemesh.core.tenant.Priority;
+import dev.coemesh.pool.openai.OpenAiRequest;
+import dev.coemesh.pool.openai.PromptInput;
 import java.util.List;
 import java.util.Objects;
 
@@ -33,7 +35,7 @@ public record ClientRequest(
     Priority priority) {
 
   /** The longest end-user id accepted (OpenAI's {@code user} is an opaque id). */
-  public static final int MAX_END_USER_CHARS = 256;
+  public static final int MAX_END_USER_CHARS = OpenAiRequest.MAX_END_USER_CHARS;
 
   /** The routing alias: the router picks the expert. */
   public static final String AUTO = "auto";

@@ -17,6 +17,7 @@ import dev.coemesh.gateway.limit.TenantLimits;
 import dev.coemesh.gateway.observe.RequestObserver;
 import dev.coemesh.gateway.serve.ExpertPool;
 import dev.coemesh.gateway.serve.PromptTokens;
+import dev.coemesh.pool.openai.PromptInput;
 import dev.coemesh.worker.trace.WorkerTracing;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;

@@ -1,9 +1,9 @@
 package dev.coemesh.gateway.status;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.coemesh.gateway.api.Json;
 import dev.coemesh.gateway.error.RestErrors;
 import dev.coemesh.gateway.orchestrate.RequestMetrics;
+import dev.coemesh.pool.openai.Json;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;

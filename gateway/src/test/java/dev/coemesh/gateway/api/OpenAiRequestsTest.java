@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.error.MeshException;
-import dev.coemesh.gateway.orchestrate.ChatMessage;
 import dev.coemesh.gateway.orchestrate.ClientRequest;
-import dev.coemesh.gateway.orchestrate.PromptInput;
-import dev.coemesh.gateway.orchestrate.Role;
+import dev.coemesh.pool.openai.ChatMessage;
+import dev.coemesh.pool.openai.PromptInput;
+import dev.coemesh.pool.openai.Role;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -3,6 +3,9 @@ package dev.coemesh.gateway.orchestrate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.coemesh.pool.chat.ChatFormat;
+import dev.coemesh.pool.openai.ChatMessage;
+import dev.coemesh.pool.openai.PromptInput;
+import dev.coemesh.pool.openai.Role;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

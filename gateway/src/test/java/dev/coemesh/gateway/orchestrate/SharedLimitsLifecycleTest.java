@@ -30,6 +30,7 @@ import dev.coemesh.pool.chat.ChatFormat;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.model.Model;
 import dev.coemesh.pool.model.ModelLoader;
+import dev.coemesh.pool.openai.PromptInput;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
 import dev.coemesh.router.Router;
 import dev.coemesh.testkit.RedisExtension;

@@ -149,6 +149,14 @@ public final class WorkerProcess implements AutoCloseable {
     return metricsPort;
   }
 
+  /**
+   * Its HTTP port (metrics, health, the OpenAI API), started with {@code --http-port} or {@code
+   * --metrics-port}; -1 without. The same port as {@link #metricsPort()}.
+   */
+  public int httpPort() {
+    return metricsPort;
+  }
+
   public WorkerClient client() {
     return client;
   }

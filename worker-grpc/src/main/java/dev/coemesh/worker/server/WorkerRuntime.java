@@ -48,9 +48,7 @@ public final class WorkerRuntime implements AutoCloseable {
         new ContinuousBatcher(
             engine,
             new SchedulerOptions(
-                settings.maxRunning(),
-                settings.prefillChunk(),
-                SchedulerOptions.defaults().maxWaiting()));
+                settings.maxRunning(), settings.prefillChunk(), settings.maxWaiting()));
     // calibrated tables make short chunks small; peers fetch them from the store by id
     TableRegistry tables = new TableRegistry();
     SharedTableCodec codec = new SharedTableCodec(tables, store, settings.storeTimeout());

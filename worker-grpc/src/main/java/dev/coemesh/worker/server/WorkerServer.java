@@ -10,6 +10,10 @@ import dev.coemesh.pool.synthetic.SyntheticModels;
 import dev.coemesh.signals.kafka.KafkaSignalOptions;
 import dev.coemesh.worker.auth.MeshCredential;
 import dev.coemesh.worker.auth.MeshCredentialInterceptor;
+import dev.coemesh.worker.http.LoopbackDirectory;
+import dev.coemesh.worker.http.OpenAiService;
+import dev.coemesh.worker.http.PrefillPeers;
+import dev.coemesh.worker.http.WorkerHttp;
 import dev.coemesh.worker.trace.WorkerTelemetry;
 import dev.coemesh.worker.trace.WorkerTracing;
 import io.grpc.Server;
@@ -36,14 +40,22 @@ import java.util.concurrent.TimeUnit;
  * {@code --kafka} it announces itself as replica {@code <expert>/<role>/<instance>} at {@code
  * <advertise>:<port>} and publishes its load and KV-block events ({@link WorkerAnnouncer}).
  *
- * <p>With {@code --metrics-port} it serves its meters ({@link WorkerMetrics}, and the JVM's memory
- * and CPU) as Prometheus text at {@code http://<bind>:<metrics-port>/q/metrics}, and prints {@code
- * METRICS <port>} before {@code LISTENING}; 0 picks a free port. Without it nothing is served.
+ * <p>With {@code --http-port} (its older name {@code --metrics-port} still works) it serves HTTP
+ * there ({@link WorkerHttp}): its meters ({@link WorkerMetrics}, and the JVM's memory and CPU) as
+ * Prometheus text at {@code /q/metrics}, readiness at {@code /health/ready}, and, on colocated and
+ * decode workers, the OpenAI API ({@link OpenAiService}: {@code /v1/completions}, {@code
+ * /v1/chat/completions}, {@code /v1/models}), so the pod can be an InferencePool endpoint. It
+ * prints {@code METRICS <port>} and {@code HTTP <port>} before {@code LISTENING}; 0 picks a free
+ * port. Without it no HTTP is served. {@code --max-body-bytes} (1 MiB) bounds a request body,
+ * {@code --default-max-tokens} (256) is a request's limit when it gives none, {@code
+ * --prefill-peers} (CIDRs, loopback by default) are the prefill workers a decode worker's {@value
+ * OpenAiService#PREFILL_HEADER} header may name.
  *
  * <p>On SIGTERM it stops announcing itself first (routers forget it within their replica expiry);
- * with {@code --drain-s N} it then refuses new calls (a gateway that still places one fails over)
- * and lets running ones, streams included, finish for up to N seconds before cancelling what is
- * left (0, the default: cancels at once). A Kubernetes pod gives it a grace period above N.
+ * with {@code --drain-s N} it then refuses new calls, gRPC and HTTP alike (a gateway that still
+ * places one fails over; readiness turns 503), and lets running ones, streams included, finish for
+ * up to N seconds before cancelling what is left (0, the default: cancels at once). A Kubernetes
+ * pod gives it a grace period above N.
  *
  * <p>Every worker service requires the mesh credential, read from {@code --credential-file} (a
  * mounted Secret) or else the environment variable {@value MeshCredential#ENV}; with neither the
@@ -52,11 +64,12 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * WorkerServer --role colocated|prefill|decode [--credential-file PATH] [--port 0]
  *   [--bind 127.0.0.1] [--model FILE|synthetic:SHAPE --tokenizer FILE] [--threads 1]
- *   [--kv-blocks 1024] [--max-running 32] [--prefill-chunk 512] [--redis redis://127.0.0.1:6379 | memory]
+ *   [--kv-blocks 1024] [--max-running 32] [--max-waiting 1024] [--prefill-chunk 512] [--redis redis://127.0.0.1:6379 | memory]
  *   [--level auto|0|1|2|3] [--assumed-store-mb-per-s 1000] [--store-probe-interval-s 30]
  *   [--chunk-tokens 64] [--kv-ttl-s 60] [--store-timeout-ms 500] [--fetch-timeout-ms 2000]
  *   [--lifeline stdin|none] [--expert stories] [--instance ROLE-PORT] [--advertise 127.0.0.1]
- *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]] [--metrics-port PORT] [--drain-s 0]
+ *   [--kafka BOOTSTRAP [--kafka-topic-prefix P]] [--http-port PORT] [--max-body-bytes 1048576]
+ *   [--default-max-tokens 256] [--prefill-peers 127.0.0.0/8,::1/128] [--drain-s 0]
  * </pre>
  */
 public final class WorkerServer {
@@ -72,6 +85,7 @@ public final class WorkerServer {
           "kv-blocks",
           "kv-precision",
           "max-running",
+          "max-waiting",
           "prefill-chunk",
           "redis",
           "level",
@@ -88,7 +102,11 @@ public final class WorkerServer {
           "advertise",
           "kafka",
           "kafka-topic-prefix",
+          "http-port",
           "metrics-port",
+          "max-body-bytes",
+          "default-max-tokens",
+          "prefill-peers",
           "drain-s");
 
   private WorkerServer() {}
@@ -140,18 +158,14 @@ public final class WorkerServer {
             args.integer("calibration-tokens", 64),
             Duration.ofSeconds(args.integer("kv-ttl-s", 60)),
             Duration.ofMillis(args.integer("store-timeout-ms", 500)),
-            Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)));
+            Duration.ofMillis(args.integer("fetch-timeout-ms", 2000)),
+            args.integer("max-waiting", SchedulerOptions.defaults().maxWaiting()));
     String bind = args.get("bind", "127.0.0.1");
     WorkerRuntime runtime = WorkerRuntime.start(settings);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);
     WorkerMetrics metrics = new WorkerMetrics(registry, runtime, args.get("expert", "stories"));
-    String metricsPort = args.get("metrics-port", null);
-    MetricsEndpoint endpoint =
-        metricsPort == null
-            ? null
-            : MetricsEndpoint.start(registry, bind, Integer.parseInt(metricsPort));
     OpenTelemetrySdk telemetry =
         WorkerTelemetry.fromEnvironment(
             "coemesh-" + settings.role().name().toLowerCase(Locale.ROOT));
@@ -165,6 +179,30 @@ public final class WorkerServer {
                 tracing)
             .build()
             .start();
+    String httpPort = args.get("http-port", args.get("metrics-port", null));
+    LoopbackDirectory loopback =
+        httpPort == null
+            ? null
+            : new LoopbackDirectory(
+                loopbackHost(bind),
+                server.getPort(),
+                credential,
+                tracing,
+                PrefillPeers.parse(args.get("prefill-peers", PrefillPeers.LOOPBACK)));
+    WorkerHttp http =
+        httpPort == null
+            ? null
+            : WorkerHttp.start(
+                registry,
+                new OpenAiService(
+                    runtime,
+                    args.get("expert", "stories"),
+                    args.integer("default-max-tokens", 256),
+                    loopback),
+                tracing,
+                bind,
+                Integer.parseInt(httpPort),
+                args.integer("max-body-bytes", 1 << 20));
     WorkerAnnouncer announcer =
         announcer(args, settings.role(), server.getPort(), runtime, metrics);
     Duration drain = Duration.ofSeconds(args.integer("drain-s", 0));
@@ -175,15 +213,22 @@ public final class WorkerServer {
                   if (announcer != null) {
                     announcer.close(); // routers stop hearing of it before it stops serving
                   }
+                  if (http != null) {
+                    http.drain(); // readiness 503, new API requests 503
+                  }
+                  long drainEnd = System.nanoTime() + drain.toNanos();
                   drain(server, drain);
-                  if (endpoint != null) {
-                    endpoint.close();
+                  if (http != null) {
+                    awaitIdle(http, Duration.ofNanos(Math.max(0, drainEnd - System.nanoTime())));
+                    http.close();
+                    loopback.close();
                   }
                   runtime.close();
                   telemetry.close(); // flushes the spans still batched
                 }));
-    if (endpoint != null) {
-      System.out.println("METRICS " + endpoint.port());
+    if (http != null) {
+      System.out.println("METRICS " + http.port());
+      System.out.println("HTTP " + http.port());
     }
     System.out.println("LISTENING " + server.getPort());
     System.out.flush();
@@ -195,6 +240,20 @@ public final class WorkerServer {
       // a parent keeps stdin open while it wants this worker
     }
     System.exit(0);
+  }
+
+  /** The address this process reaches its own gRPC server at. */
+  private static String loopbackHost(String bind) {
+    return bind.equals("0.0.0.0") || bind.equals("::") || bind.equals("[::]") ? "127.0.0.1" : bind;
+  }
+
+  /** Lets the HTTP answers whose generation ended within the drain write their last bytes. */
+  private static void awaitIdle(WorkerHttp http, Duration left) {
+    try {
+      http.awaitIdle(left.plusMillis(200));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Refuses new calls, waits up to {@code drain} for the running ones, then cancels the rest. */

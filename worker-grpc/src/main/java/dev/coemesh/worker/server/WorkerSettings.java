@@ -2,6 +2,7 @@ package dev.coemesh.worker.server;
 
 import dev.coemesh.kv.control.HandoffPolicy;
 import dev.coemesh.pool.kv.KvPrecision;
+import dev.coemesh.pool.scheduler.SchedulerOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -25,6 +26,8 @@ import java.util.Objects;
  * @param kvTtl how long an unconsumed KV lives in the store (backstop for lost clients)
  * @param storeTimeout timeout of each store command
  * @param fetchTimeout how long decode waits for the whole KV before recomputing from the prompt
+ * @param maxWaiting sequences queued for admission at most; the next is refused ({@code
+ *     CAPACITY_EXHAUSTED}) so that a full worker answers at once instead of queueing without bound
  */
 public record WorkerSettings(
     WorkerRole role,
@@ -41,8 +44,45 @@ public record WorkerSettings(
     int calibrationTokens,
     Duration kvTtl,
     Duration storeTimeout,
-    Duration fetchTimeout) {
+    Duration fetchTimeout,
+    int maxWaiting) {
   public static final String IN_MEMORY = "memory";
+
+  /** Settings with the scheduler's default queue bound. */
+  public WorkerSettings(
+      WorkerRole role,
+      Path model,
+      Path tokenizer,
+      int threads,
+      int kvBlocks,
+      KvPrecision kvPrecision,
+      int maxRunning,
+      int prefillChunk,
+      String redisUrl,
+      HandoffPolicy handoff,
+      int chunkTokens,
+      int calibrationTokens,
+      Duration kvTtl,
+      Duration storeTimeout,
+      Duration fetchTimeout) {
+    this(
+        role,
+        model,
+        tokenizer,
+        threads,
+        kvBlocks,
+        kvPrecision,
+        maxRunning,
+        prefillChunk,
+        redisUrl,
+        handoff,
+        chunkTokens,
+        calibrationTokens,
+        kvTtl,
+        storeTimeout,
+        fetchTimeout,
+        SchedulerOptions.defaults().maxWaiting());
+  }
 
   public WorkerSettings {
     Objects.requireNonNull(role, "role");
@@ -50,9 +90,15 @@ public record WorkerSettings(
     Objects.requireNonNull(redisUrl, "redisUrl");
     Objects.requireNonNull(kvPrecision, "kvPrecision");
     Objects.requireNonNull(handoff, "handoff");
-    if (threads < 1 || kvBlocks < 1 || maxRunning < 1 || prefillChunk < 1 || chunkTokens < 1) {
+    if (threads < 1
+        || kvBlocks < 1
+        || maxRunning < 1
+        || prefillChunk < 1
+        || chunkTokens < 1
+        || maxWaiting < 1) {
       throw new IllegalArgumentException(
-          "threads, kv-blocks, max-running, prefill-chunk and chunk-tokens must be >= 1");
+          "threads, kv-blocks, max-running, prefill-chunk, chunk-tokens and max-waiting must be"
+              + " >= 1");
     }
     if (calibrationTokens < 0) {
       throw new IllegalArgumentException("calibration-tokens must be >= 0");

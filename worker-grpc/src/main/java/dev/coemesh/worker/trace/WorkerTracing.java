@@ -85,6 +85,29 @@ public final class WorkerTracing {
     return caller == null ? Context.root() : caller;
   }
 
+  /**
+   * The trace context an HTTP caller sent ({@code traceparent}, {@code tracestate}), root when
+   * none.
+   *
+   * @param headers the request's headers, names in lower case
+   */
+  public Context fromHttpHeaders(Map<String, String> headers) {
+    return propagator.extract(
+        Context.root(),
+        headers,
+        new TextMapGetter<Map<String, String>>() {
+          @Override
+          public Iterable<String> keys(Map<String, String> carrier) {
+            return carrier.keySet();
+          }
+
+          @Override
+          public String get(Map<String, String> carrier, String key) {
+            return carrier == null ? null : carrier.get(key);
+          }
+        });
+  }
+
   /** The current trace context as HTTP headers ({@code traceparent}), for calls to upstreams. */
   public Map<String, String> headers() {
     Map<String, String> headers = new HashMap<>();

@@ -132,7 +132,7 @@ class MetricsScrapeTest {
   @Test
   void anyOtherPathIsNotFound() throws Exception {
     try (HttpClient http = HttpClient.newHttpClient()) {
-      URI other = URI.create("http://127.0.0.1:" + worker.metricsPort() + "/metrics");
+      URI other = URI.create("http://127.0.0.1:" + worker.metricsPort() + "/q/health");
       HttpResponse<String> response =
           http.send(HttpRequest.newBuilder(other).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(404, response.statusCode());

@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.orchestrate;
+package dev.coemesh.pool.openai;
 
 import dev.coemesh.pool.chat.ChatTurn;
 import java.util.Objects;

@@ -1,5 +1,6 @@
-package dev.coemesh.gateway.sse;
+package dev.coemesh.worker.http;
 
+import dev.coemesh.pool.openai.SseFrames;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;

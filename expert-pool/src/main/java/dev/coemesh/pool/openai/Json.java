@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.api;
+package dev.coemesh.pool.openai;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;

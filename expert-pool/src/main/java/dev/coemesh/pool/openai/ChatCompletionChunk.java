@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.api;
+package dev.coemesh.pool.openai;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;

@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.api;
+package dev.coemesh.pool.openai;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.api;
+package dev.coemesh.pool.openai;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -23,7 +23,7 @@ import java.util.Set;
  * field nobody read, so no parameter is ever ignored silently. Explicit {@code null} counts as
  * absent, as in OpenAI's API.
  */
-final class JsonBody {
+public final class JsonBody {
   /** Nesting of objects and arrays a request may use (OpenAI's bodies need fewer than 10). */
   static final int MAX_NESTING = 32;
 
@@ -46,7 +46,7 @@ final class JsonBody {
     this.prefix = prefix;
   }
 
-  static JsonBody parse(byte[] body) {
+  public static JsonBody parse(byte[] body) {
     if (body == null || body.length == 0) {
       throw MeshException.invalid(null, "the request body is empty; expected a JSON object");
     }
@@ -63,22 +63,22 @@ final class JsonBody {
   }
 
   /** A nested object, its parameters named {@code parent.child}. */
-  static JsonBody nested(ObjectNode node, String param) {
+  public static JsonBody nested(ObjectNode node, String param) {
     return new JsonBody(node, param + ".");
   }
 
-  String param(String name) {
+  public String param(String name) {
     return prefix + name;
   }
 
   /** The raw node, or null when absent or null. */
-  JsonNode node(String name) {
+  public JsonNode node(String name) {
     read.add(name);
     JsonNode n = root.get(name);
     return n == null || n.isNull() ? null : n;
   }
 
-  String string(String name) {
+  public String string(String name) {
     JsonNode n = node(name);
     if (n == null) {
       return null;
@@ -90,7 +90,7 @@ final class JsonBody {
   }
 
   /** A string of at most {@code maxChars} characters, or null. */
-  String boundedString(String name, int maxChars) {
+  public String boundedString(String name, int maxChars) {
     String s = string(name);
     if (s != null && s.length() > maxChars) {
       throw MeshException.invalid(
@@ -99,7 +99,7 @@ final class JsonBody {
     return s;
   }
 
-  String requiredString(String name) {
+  public String requiredString(String name) {
     String s = string(name);
     if (s == null) {
       throw MeshException.invalid(param(name), "missing required parameter '" + param(name) + "'");
@@ -107,7 +107,7 @@ final class JsonBody {
     return s;
   }
 
-  Boolean bool(String name) {
+  public Boolean bool(String name) {
     JsonNode n = node(name);
     if (n == null) {
       return null;
@@ -119,7 +119,7 @@ final class JsonBody {
   }
 
   /** An integer in [min, max]; fractions and out-of-range values are errors. */
-  Long integer(String name, long min, long max) {
+  public Long integer(String name, long min, long max) {
     JsonNode n = node(name);
     if (n == null) {
       return null;
@@ -136,7 +136,7 @@ final class JsonBody {
   }
 
   /** A number in [min, max]. */
-  Double number(String name, double min, double max) {
+  public Double number(String name, double min, double max) {
     JsonNode n = node(name);
     if (n == null) {
       return null;
@@ -156,7 +156,7 @@ final class JsonBody {
    * Refuses a known OpenAI parameter this gateway does not implement unless it holds its neutral
    * value (e.g. {@code n: 1}); a client sending the default is not asking for anything.
    */
-  void unsupportedUnless(String name, JsonNode neutral) {
+  public void unsupportedUnless(String name, JsonNode neutral) {
     JsonNode n = node(name);
     if (n != null && !n.equals(neutral) && !numericallyEqual(n, neutral)) {
       throw unsupported(name, n, "only " + neutral + " is");
@@ -164,18 +164,18 @@ final class JsonBody {
   }
 
   /** Refuses the value {@code actual} of parameter {@code name}, showing it and what is allowed. */
-  MeshException unsupported(String name, JsonNode actual, String allowed) {
+  public MeshException unsupported(String name, JsonNode actual, String allowed) {
     String shown = actual.toString();
     shown = shown.length() > 64 ? shown.substring(0, 64) + "..." : shown;
     return new MeshException(
         ErrorCode.UNSUPPORTED_PARAMETER,
-        "'" + param(name) + "': " + shown + " is not supported by this gateway; " + allowed,
+        "'" + param(name) + "': " + shown + " is not supported by this server; " + allowed,
         param(name),
         null);
   }
 
   /** Refuses every field not read so far. */
-  void rejectUnread() {
+  public void rejectUnread() {
     Iterator<String> names = root.fieldNames();
     while (names.hasNext()) {
       String name = names.next();
@@ -190,12 +190,12 @@ final class JsonBody {
     }
   }
 
-  MeshException typeError(String name, String expected, JsonNode actual) {
+  public MeshException typeError(String name, String expected, JsonNode actual) {
     return MeshException.invalid(
         param(name), "'" + param(name) + "' must be " + expected + ", was " + kind(actual));
   }
 
-  static String kind(JsonNode n) {
+  public static String kind(JsonNode n) {
     return switch (n.getNodeType()) {
       case ARRAY -> "an array";
       case OBJECT, POJO -> "an object";

@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.api;
+package dev.coemesh.pool.openai;
 
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.TokenEvent;

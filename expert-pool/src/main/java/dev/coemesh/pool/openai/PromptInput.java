@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.orchestrate;
+package dev.coemesh.pool.openai;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

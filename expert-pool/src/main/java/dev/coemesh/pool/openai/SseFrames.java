@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.sse;
+package dev.coemesh.pool.openai;
 
 import java.nio.charset.StandardCharsets;
 

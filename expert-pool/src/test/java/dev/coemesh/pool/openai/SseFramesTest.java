@@ -1,4 +1,4 @@
-package dev.coemesh.gateway.sse;
+package dev.coemesh.pool.openai;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
