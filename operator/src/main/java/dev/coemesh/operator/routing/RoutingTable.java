@@ -5,6 +5,7 @@ import dev.coemesh.k8s.expert.ServingMode;
 import dev.coemesh.operator.expert.ExpertPlan;
 import dev.coemesh.operator.expert.InvalidSpecException;
 import dev.coemesh.operator.expert.Labels;
+import dev.coemesh.operator.gateway.GatewayFiles;
 import dev.coemesh.router.config.RoutingConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,7 +35,9 @@ import org.yaml.snakeyaml.Yaml;
  * name) keeps a category two claim; the other is refused whole ({@code CategoryClaimed}), as is one
  * naming a category the base does not define ({@code UnknownCategory}). The fallback expert is the
  * first Expert annotated {@code coemesh.dev/fallback: "true"}, else the one serving {@code chat},
- * else the first by name.
+ * else the first by name. The gateways load every routed Expert's files by file name, so a later
+ * Expert downloading a file name an earlier one downloads from elsewhere is refused too ({@code
+ * ModelFileConflict}, see {@link GatewayFiles}).
  */
 public final class RoutingTable {
   public static final String CONFIG_MAP = "coemesh-routing";
@@ -99,13 +102,18 @@ public final class RoutingTable {
     Map<String, String> owners = new LinkedHashMap<>();
     List<ExpertPlan> accepted = new ArrayList<>();
     Map<String, InvalidSpecException> refused = new LinkedHashMap<>();
+    GatewayFiles files = new GatewayFiles();
     for (ExpertPlan plan : ordered) {
       InvalidSpecException problem = problem(plan, owners);
+      if (problem == null) {
+        problem = files.conflict(plan);
+      }
       if (problem != null) {
         refused.put(plan.name(), problem);
         continue;
       }
       plan.spec().categories().forEach(c -> owners.put(c, plan.name()));
+      files.add(plan);
       accepted.add(plan);
     }
     return new Result(accepted, refused, accepted.isEmpty() ? Optional.empty() : yaml(accepted));
@@ -190,8 +198,7 @@ public final class RoutingTable {
       source.put("tokenizer", fileName(plan.model().tokenizer()));
     }
     entry.put("source", source);
-    entry.put(
-        "mode", plan.spec().servingMode() == ServingMode.COLOCATED ? "colocated" : "disaggregated");
+    entry.put("mode", mode(plan));
     Map<String, Object> known = baseExperts.get(plan.name());
     if (known != null) {
       known.forEach(
@@ -204,7 +211,16 @@ public final class RoutingTable {
     return entry;
   }
 
-  private static String fileName(String path) {
+  /** The expert's mode as the routing config names it. */
+  public static String mode(ExpertPlan plan) {
+    return plan.spec().servingMode() == ServingMode.COLOCATED ? "colocated" : "disaggregated";
+  }
+
+  /**
+   * The name the routing config gives a model file (a gateway reads it from its models directory),
+   * or the synthetic model's source.
+   */
+  public static String fileName(String path) {
     return path.startsWith("synthetic:") ? path : path.substring(path.lastIndexOf('/') + 1);
   }
 
