@@ -287,7 +287,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     applier.apply(
         shared(namespace, RoutingTable.CONFIG_MAP, owners, RoutingTable.KEY, table.yaml().get()));
     // the list before the roll: the gateways' new pods fetch it
-    GatewayModels gateway = GatewayModels.of(table.accepted());
+    GatewayModels gateway = GatewayModels.of(table);
     applier.apply(
         shared(
             namespace, GatewayModels.CONFIG_MAP, owners, GatewayModels.KEY, gateway.modelsTxt()));

@@ -1,11 +1,9 @@
 package dev.coemesh.operator.gateway;
 
-import dev.coemesh.operator.expert.ExpertPlan;
 import dev.coemesh.operator.expert.Hashes;
 import dev.coemesh.operator.expert.ModelPlan;
 import dev.coemesh.operator.expert.ModelPlan.Download;
 import dev.coemesh.operator.routing.RoutingTable;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -15,9 +13,9 @@ import java.util.List;
  *
  * <p>A gateway starts its experts once and refuses a routing config reload that changes them
  * (names, modes, model and tokenizer files); routes, categories, thresholds and weights reload
- * live. So the digest covers exactly what it cannot reload, plus the download list (a file of the
- * same name from a new URL is a new file only a new pod fetches), and nothing a route change
- * touches.
+ * live. So the digest covers exactly what it cannot reload (the routing config's experts, in
+ * order), plus the download list (a file of the same name from a new URL is a new file only a new
+ * pod fetches), and nothing a route change touches.
  *
  * @param downloads the https files of the served Experts, one per file name
  * @param expertsHash the digest the gateways' pod templates carry ({@link #EXPERTS_HASH})
@@ -33,27 +31,13 @@ public record GatewayModels(List<Download> downloads, String expertsHash) {
     downloads = List.copyOf(downloads);
   }
 
-  /** For the Experts the routing config routes to. */
-  public static GatewayModels of(List<ExpertPlan> served) {
-    List<Download> downloads = GatewayFiles.of(served);
-    StringBuilder set = new StringBuilder();
-    served.stream()
-        .sorted(Comparator.comparing(ExpertPlan::name))
-        .forEach(
-            p ->
-                set.append(p.name())
-                    .append(' ')
-                    .append(RoutingTable.mode(p))
-                    .append(' ')
-                    .append(RoutingTable.fileName(p.model().model()))
-                    .append(' ')
-                    .append(
-                        p.model().tokenizer() == null
-                            ? "-"
-                            : RoutingTable.fileName(p.model().tokenizer()))
-                    .append('\n'));
-    set.append(ModelPlan.modelsTxt(downloads));
-    return new GatewayModels(downloads, Hashes.of(set.toString()));
+  /** For the Experts the routing config {@code table} routes to. */
+  public static GatewayModels of(RoutingTable.Result table) {
+    List<Download> downloads = GatewayFiles.of(table.accepted());
+    // the experts exactly as a gateway compares them (names, modes, files, and what the base adds:
+    // costs, context lengths), records all the way down, so their text is their value
+    String set = table.experts() + "\n" + ModelPlan.modelsTxt(downloads);
+    return new GatewayModels(downloads, Hashes.of(set));
   }
 
   public String modelsTxt() {

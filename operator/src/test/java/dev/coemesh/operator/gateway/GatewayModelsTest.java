@@ -13,9 +13,17 @@ import dev.coemesh.k8s.expert.ServingMode;
 import dev.coemesh.k8s.expert.Slo;
 import dev.coemesh.operator.expert.ExpertPlan;
 import dev.coemesh.operator.expert.InvalidSpecException;
+import dev.coemesh.operator.routing.RoutingTable;
+import dev.coemesh.router.config.RoutingConfigLoader;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The gateways' download list and the digest that rolls them. */
 class GatewayModelsTest {
@@ -47,15 +55,24 @@ class GatewayModelsTest {
     return plan(name, model, ServingMode.COLOCATED, categories);
   }
 
+  private static final RoutingTable TABLE = RoutingTable.load(Optional.empty());
+
+  /** The gateways' view of the routing config of {@code plans}, all of which it routes to. */
+  private static GatewayModels of(ExpertPlan... plans) {
+    RoutingTable.Result table = TABLE.build(List.of(plans));
+    assertEquals(Map.of(), table.refused());
+    return GatewayModels.of(table);
+  }
+
   @Test
   void theListIsTheUnionOfTheHttpsFilesByFileName() throws Exception {
     GatewayModels models =
-        GatewayModels.of(
-            List.of(
-                colocated("b", new ModelSource(MODEL, TOKENIZER, SHA), "chat"),
-                colocated("a", new ModelSource("https://h.example/x/other.bin", TOKENIZER, null)),
-                colocated("c", new ModelSource("pvc://claim/dir/big.bin", null, null)),
-                colocated("d", new ModelSource("synthetic:stories15M", null, null))));
+        of(
+            colocated("b", new ModelSource(MODEL, TOKENIZER, SHA), "chat"),
+            colocated(
+                "a", new ModelSource("https://h.example/x/other.bin", TOKENIZER, null), "code"),
+            colocated("c", new ModelSource("pvc://claim/dir/big.bin", null, null), "math"),
+            colocated("d", new ModelSource("synthetic:stories15M", null, null), "creative"));
     assertEquals(
         "model.bin "
             + MODEL
@@ -71,13 +88,11 @@ class GatewayModelsTest {
   void theSameUrlTwiceIsOneDownloadCheckedAgainstTheDigestEitherGives() throws Exception {
     GatewayFiles files = new GatewayFiles();
     ExpertPlan unchecked = colocated("a", new ModelSource(MODEL, null, null));
-    ExpertPlan checked = colocated("b", new ModelSource(MODEL, null, SHA));
+    ExpertPlan checked = colocated("b", new ModelSource(MODEL, null, SHA), "code");
     files.add(unchecked);
     assertNull(files.conflict(checked));
     files.add(checked);
-    assertEquals(
-        "model.bin " + MODEL + " " + SHA + "\n",
-        GatewayModels.of(List.of(unchecked, checked)).modelsTxt());
+    assertEquals("model.bin " + MODEL + " " + SHA + "\n", of(unchecked, checked).modelsTxt());
     assertEquals(
         List.of(new dev.coemesh.operator.expert.ModelPlan.Download("model.bin", MODEL, SHA)),
         files.downloads());
@@ -102,39 +117,57 @@ class GatewayModelsTest {
   @Test
   void theDigestCoversTheExpertSetAndNotTheRoutes() throws Exception {
     ModelSource model = new ModelSource(MODEL, TOKENIZER, SHA);
-    String base =
-        GatewayModels.of(List.of(colocated("a", model, "chat"), colocated("b", model, "code")))
-            .expertsHash();
+    String base = of(colocated("a", model, "chat"), colocated("b", model, "code")).expertsHash();
     assertEquals(
         base,
-        GatewayModels.of(List.of(colocated("b", model, "math"), colocated("a", model)))
-            .expertsHash(),
-        "categories and the order of the Experts do not matter");
+        of(colocated("b", model, "math", "law"), colocated("a", model, "chat")).expertsHash(),
+        "categories and the order the Experts come in do not matter");
+    assertNotEquals(
+        base, of(colocated("a", model), colocated("c", model, "code")).expertsHash(), "a name");
     assertNotEquals(
         base,
-        GatewayModels.of(List.of(colocated("a", model), colocated("c", model))).expertsHash(),
-        "a renamed expert");
-    assertNotEquals(
-        base,
-        GatewayModels.of(
-                List.of(colocated("a", model), plan("b", model, ServingMode.DISAGGREGATED, "code")))
+        of(colocated("a", model), plan("b", model, ServingMode.DISAGGREGATED, "code"))
             .expertsHash(),
         "a mode");
     assertNotEquals(
         base,
-        GatewayModels.of(
-                List.of(
-                    colocated("a", model),
-                    colocated("b", new ModelSource(MODEL, "https://h.example/t2.bin", SHA))))
+        of(
+                colocated("a", model),
+                colocated("b", new ModelSource(MODEL, "https://h.example/t2.bin", SHA), "code"))
             .expertsHash(),
         "a tokenizer file");
     assertNotEquals(
         base,
-        GatewayModels.of(
-                List.of(
-                    colocated("a", new ModelSource(MODEL, TOKENIZER, null)),
-                    colocated("b", new ModelSource(MODEL, TOKENIZER, null))))
+        of(
+                colocated("a", new ModelSource(MODEL, TOKENIZER, null)),
+                colocated("b", new ModelSource(MODEL, TOKENIZER, null), "code"))
             .expertsHash(),
         "the same file name with another digest is another file for a new pod to fetch");
+  }
+
+  @Test
+  void theDigestCoversWhatTheBaseRoutingConfigAddsToAnExpert(@TempDir Path dir) throws Exception {
+    ModelSource model = new ModelSource(MODEL, TOKENIZER, SHA);
+    String shipped;
+    try (var in =
+        RoutingConfigLoader.class
+            .getClassLoader()
+            .getResourceAsStream(RoutingConfigLoader.DEFAULT_RESOURCE)) {
+      shipped = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    String entry = "  - name: stories\n";
+    int at = shipped.indexOf(entry);
+    String costly =
+        shipped.substring(0, at)
+            + shipped
+                .substring(at)
+                .replaceFirst("cost_per_1k_tokens: 0\n", "cost_per_1k_tokens: 0.5\n");
+    assertNotEquals(shipped, costly);
+    Path base = Files.writeString(dir.resolve("routing.yaml"), costly);
+    List<ExpertPlan> plans = List.of(colocated("stories", model, "chat"));
+    assertNotEquals(
+        GatewayModels.of(TABLE.build(plans)).expertsHash(),
+        GatewayModels.of(RoutingTable.load(Optional.of(base)).build(plans)).expertsHash(),
+        "a gateway would refuse another cost of the same expert as a change of its experts");
   }
 }
