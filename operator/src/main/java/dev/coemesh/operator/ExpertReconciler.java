@@ -8,6 +8,8 @@ import dev.coemesh.operator.expert.ExpertStatuses;
 import dev.coemesh.operator.expert.InvalidSpecException;
 import dev.coemesh.operator.expert.Labels;
 import dev.coemesh.operator.expert.ObjectApplier;
+import dev.coemesh.operator.gateway.GatewayModels;
+import dev.coemesh.operator.gateway.GatewayRoller;
 import dev.coemesh.operator.routing.RoutingTable;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -47,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * its routes included: the routing config takes such an Expert with the spec its InferencePool
  * records as served ({@code coemesh.dev/served-spec}).
  *
+ * <p>With the routing config go the gateways' model list ({@link GatewayModels}: every served
+ * Expert's https files) and, when the expert set changes, a roll of the gateway Deployments ({@link
+ * GatewayRoller}): a gateway reloads routes live but starts its experts once.
+ *
  * <p>The routing ConfigMap belongs to every Expert it routes to (an owner reference each, none a
  * controller): the garbage collector removes it with the last of them, and the operator deletes it
  * itself when none is left. Each Expert's change re-reconciles the others of its namespace, since a
@@ -63,6 +69,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
   private final OperatorConfig config;
   private final ExpertObjects objects;
   private final RoutingTable routing;
+  private final GatewayRoller gateways;
   private final AtomicLong reconciles = new AtomicLong();
   private final Map<String, Object> routingLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -70,6 +77,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     this.config = config;
     this.objects = new ExpertObjects(config);
     this.routing = RoutingTable.load(config.routingBase());
+    this.gateways = new GatewayRoller(config.gatewayDeployments());
   }
 
   /** How many reconciles ran (tests prove a resync happened without writing). */
@@ -254,9 +262,10 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
   }
 
   /**
-   * Reconciles of different Experts run in parallel and all write their namespace's routing config:
-   * one writer per namespace at a time, so that they do not fail each other's update on its
-   * resourceVersion.
+   * Reconciles of different Experts run in parallel and all write their namespace's routing config,
+   * the gateways' model list and the gateways' experts digest: one writer per namespace at a time,
+   * so that they do not fail each other's update on its resourceVersion, and the gateways end with
+   * the digest of the last set written.
    */
   private void writeRouting(KubernetesClient client, String namespace, RoutingTable.Result table) {
     synchronized (routingLocks.computeIfAbsent(namespace, n -> new Object())) {
@@ -268,20 +277,34 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
       KubernetesClient client, String namespace, RoutingTable.Result table) {
     if (table.yaml().isEmpty()) {
       client.configMaps().inNamespace(namespace).withName(RoutingTable.CONFIG_MAP).delete();
+      client.configMaps().inNamespace(namespace).withName(GatewayModels.CONFIG_MAP).delete();
+      // no gateway is rolled: a new pod would find no routing config to start with
       return;
     }
     List<OwnerReference> owners =
         table.accepted().stream().map(p -> ExpertObjects.owner(p.expert(), false)).toList();
-    ConfigMap desired =
-        new ConfigMapBuilder()
-            .withNewMetadata()
-            .withName(RoutingTable.CONFIG_MAP)
-            .withNamespace(namespace)
-            .withLabels(Map.of(Labels.PART_OF, "coemesh", Labels.MANAGED_BY, Labels.OPERATOR))
-            .withOwnerReferences(owners)
-            .endMetadata()
-            .withData(Map.of(RoutingTable.KEY, table.yaml().get()))
-            .build();
-    new ObjectApplier(client).apply(desired);
+    ObjectApplier applier = new ObjectApplier(client);
+    applier.apply(
+        shared(namespace, RoutingTable.CONFIG_MAP, owners, RoutingTable.KEY, table.yaml().get()));
+    // the list before the roll: the gateways' new pods fetch it
+    GatewayModels gateway = GatewayModels.of(table);
+    applier.apply(
+        shared(
+            namespace, GatewayModels.CONFIG_MAP, owners, GatewayModels.KEY, gateway.modelsTxt()));
+    gateways.roll(client, namespace, gateway.expertsHash());
+  }
+
+  /** A ConfigMap of the namespace's Experts together: each owns it, none controls it. */
+  private static ConfigMap shared(
+      String namespace, String name, List<OwnerReference> owners, String key, String value) {
+    return new ConfigMapBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(namespace)
+        .withLabels(Map.of(Labels.PART_OF, "coemesh", Labels.MANAGED_BY, Labels.OPERATOR))
+        .withOwnerReferences(owners)
+        .endMetadata()
+        .withData(Map.of(key, value))
+        .build();
   }
 }

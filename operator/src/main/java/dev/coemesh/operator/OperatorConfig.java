@@ -1,6 +1,8 @@
 package dev.coemesh.operator;
 
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,6 +25,8 @@ import java.util.Optional;
  * @param healthPort the port of {@code /healthz} and {@code /readyz} ({@code COEMESH_HEALTH_PORT})
  * @param resync the longest time between two reconciles of an unchanged Expert ({@code
  *     COEMESH_RESYNC_S}, seconds)
+ * @param gatewayDeployments the gateway Deployments of the namespace rolled when the expert set
+ *     changes ({@code COEMESH_GATEWAY_DEPLOYMENTS}, comma-separated; empty: none)
  */
 public record OperatorConfig(
     String namespace,
@@ -33,7 +37,8 @@ public record OperatorConfig(
     int eppPort,
     Optional<Path> routingBase,
     int healthPort,
-    java.time.Duration resync) {
+    java.time.Duration resync,
+    List<String> gatewayDeployments) {
 
   public static final String DEFAULT_WORKER_IMAGE = "coemesh/worker:0.1.0";
   public static final String DEFAULT_FETCH_IMAGE = "curlimages/curl:8.11.1";
@@ -45,6 +50,13 @@ public record OperatorConfig(
     Objects.requireNonNull(eppService, "eppService");
     Objects.requireNonNull(routingBase, "routingBase");
     Objects.requireNonNull(resync, "resync");
+    gatewayDeployments = List.copyOf(gatewayDeployments);
+    for (String name : gatewayDeployments) {
+      if (!name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
+        throw new IllegalArgumentException(
+            "COEMESH_GATEWAY_DEPLOYMENTS: not a Deployment name: '" + name + "'");
+      }
+    }
     if (eppPort < 1 || eppPort > 65535 || healthPort < 0 || healthPort > 65535) {
       throw new IllegalArgumentException("ports must be in 1..65535");
     }
@@ -61,7 +73,8 @@ public record OperatorConfig(
         eppPort,
         routingBase,
         healthPort,
-        every);
+        every,
+        gatewayDeployments);
   }
 
   public static OperatorConfig fromEnv(Map<String, String> env) {
@@ -75,7 +88,13 @@ public record OperatorConfig(
         Integer.parseInt(env.getOrDefault("COEMESH_EPP_PORT", "9002")),
         Optional.ofNullable(blankToNull(routingBase)).map(Path::of),
         Integer.parseInt(env.getOrDefault("COEMESH_HEALTH_PORT", "8081")),
-        java.time.Duration.ofSeconds(Long.parseLong(env.getOrDefault("COEMESH_RESYNC_S", "600"))));
+        java.time.Duration.ofSeconds(Long.parseLong(env.getOrDefault("COEMESH_RESYNC_S", "600"))),
+        names(env.getOrDefault("COEMESH_GATEWAY_DEPLOYMENTS", "gateway")));
+  }
+
+  /** {@code a, b} as [a, b]; blank: none. */
+  private static List<String> names(String list) {
+    return Arrays.stream(list.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
   }
 
   private static String blankToNull(String s) {

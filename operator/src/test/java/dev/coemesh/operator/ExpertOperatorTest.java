@@ -460,6 +460,189 @@ class ExpertOperatorTest {
     assertTrue(
         routingMap.getMetadata().getOwnerReferences().stream()
             .noneMatch(r -> Boolean.TRUE.equals(r.getController())));
+    assertEquals(
+        STORIES_FILES,
+        configMap(ns, "coemesh-gateway-models").getData().get("models.txt"),
+        "a claim's files are not downloaded by the gateways");
+  }
+
+  /** The gateways' models.txt for the stories Expert alone. */
+  private static final String STORIES_FILES =
+      "stories260K.bin "
+          + Experts.STORIES_MODEL
+          + " "
+          + Experts.STORIES_SHA
+          + "\ntok512.bin "
+          + Experts.STORIES_TOKENIZER
+          + " -\n";
+
+  /** The base's gateway Deployment, as kustomize applies it to {@code ns}. */
+  private static Deployment createGateway(String ns) throws Exception {
+    try (InputStream yaml = Files.newInputStream(Path.of("../k8s/base/gateway/deployment.yaml"))) {
+      Deployment gateway = client.getKubernetesSerialization().unmarshal(yaml, Deployment.class);
+      gateway.getMetadata().setNamespace(ns);
+      return client.resource(gateway).create();
+    }
+  }
+
+  private static String expertsHash(String ns) {
+    Map<String, String> annotations =
+        deployment(ns, "gateway").getSpec().getTemplate().getMetadata().getAnnotations();
+    return annotations == null ? null : annotations.get("coemesh.dev/experts-hash");
+  }
+
+  private static String gatewayFiles(String ns) {
+    ConfigMap cm = configMap(ns, "coemesh-gateway-models");
+    return cm == null ? null : cm.getData().get("models.txt");
+  }
+
+  /** Waits for {@code n} more reconciles (the operator resyncs every second). */
+  private static void awaitReconciles(int n) {
+    long start = reconciler.reconciles();
+    await().atMost(Duration.ofSeconds(20)).until(() -> reconciler.reconciles() >= start + n);
+  }
+
+  @Test
+  void theGatewaysGetEveryExpertsFilesAndRollOnlyWhenTheExpertSetChanges() throws Exception {
+    String ns = "gateway-roll";
+    Deployment original = createGateway(ns);
+    Expert stories = create(Experts.stories(ns));
+    awaitAsserted(
+        () -> {
+          assertEquals(STORIES_FILES, gatewayFiles(ns));
+          assertNotNull(expertsHash(ns));
+        });
+    String storiesOnly = expertsHash(ns);
+    ConfigMap files = configMap(ns, "coemesh-gateway-models");
+    assertEquals(
+        List.of("stories"),
+        files.getMetadata().getOwnerReferences().stream().map(OwnerReference::getName).toList());
+    assertNull(files.getMetadata().getOwnerReferences().getFirst().getController());
+    assertEquals(
+        stories.getMetadata().getUid(),
+        files.getMetadata().getOwnerReferences().getFirst().getUid());
+    Deployment rolled = deployment(ns, "gateway");
+    assertEquals(
+        Map.of("coemesh.dev/experts-hash", storiesOnly),
+        rolled.getSpec().getTemplate().getMetadata().getAnnotations(),
+        "the one annotation the patch sets");
+    assertEquals(
+        original.getSpec().getTemplate().getSpec(),
+        rolled.getSpec().getTemplate().getSpec(),
+        "the rest of the gateway is left as it was");
+    assertEquals(original.getMetadata().getLabels(), rolled.getMetadata().getLabels());
+    assertTrue(rolled.getMetadata().getOwnerReferences().isEmpty(), "not taken over");
+
+    // a second Expert with another model file: both lists, a new digest
+    String writerModel = "https://models.example.com/stories15M.bin";
+    create(
+        Experts.expert(
+            ns,
+            "writer",
+            Experts.withCategories(
+                Experts.withModel(
+                    Experts.stories(ns).getSpec(),
+                    new ModelSource(writerModel, Experts.STORIES_TOKENIZER, null)),
+                List.of("code"))));
+    String both = "stories15M.bin " + writerModel + " -\n" + STORIES_FILES;
+    awaitAsserted(
+        () -> {
+          assertEquals(both, gatewayFiles(ns));
+          assertNotEquals(storiesOnly, expertsHash(ns));
+          assertEquals(2, routing(ns).experts().size());
+        });
+    String twoExperts = expertsHash(ns);
+    assertEquals(
+        List.of("stories", "writer"),
+        configMap(ns, "coemesh-gateway-models").getMetadata().getOwnerReferences().stream()
+            .map(OwnerReference::getName)
+            .sorted()
+            .toList());
+
+    // a route change only: the gateways reload it live, so they are not rolled
+    String gatewayVersion = deployment(ns, "gateway").getMetadata().getResourceVersion();
+    edit(ns, "writer", spec -> Experts.withCategories(spec, List.of("math")));
+    awaitAsserted(
+        () ->
+            assertEquals(
+                new RoutingConfig.Route.Single(new ExpertId("writer")),
+                routing(ns).routes().get("math")));
+    awaitReconciles(4);
+    assertNull(routing(ns).routes().get("code"));
+    assertEquals(twoExperts, expertsHash(ns));
+    assertEquals(
+        gatewayVersion,
+        deployment(ns, "gateway").getMetadata().getResourceVersion(),
+        "a route change writes nothing to the gateway");
+    assertEquals(both, gatewayFiles(ns));
+
+    // the second Expert goes: back to the first one's files and digest
+    client.resources(Expert.class).inNamespace(ns).withName("writer").delete();
+    awaitAsserted(
+        () -> {
+          assertNull(get(ns, "writer"));
+          assertEquals(STORIES_FILES, gatewayFiles(ns));
+          assertEquals(storiesOnly, expertsHash(ns), "the digest is the expert set's alone");
+        });
+
+    // the last goes: the list goes with it, and the gateway is not rolled to a set it cannot start
+    client.resources(Expert.class).inNamespace(ns).withName("stories").delete();
+    awaitAsserted(() -> assertNull(configMap(ns, "coemesh-gateway-models")));
+    assertEquals(storiesOnly, expertsHash(ns));
+  }
+
+  @Test
+  void withoutAGatewayDeploymentTheExpertIsServedAllTheSame() {
+    String ns = "no-gateway";
+    create(Experts.stories(ns));
+    awaitAsserted(
+        () -> {
+          assertEquals(STORIES_FILES, gatewayFiles(ns));
+          assertEquals(
+              ExpertCondition.Status.FALSE,
+              condition(get(ns, "stories"), ExpertCondition.Type.INVALID_SPEC).status());
+          assertEquals(0, get(ns, "stories").getStatus().replicas().colocated());
+        });
+    assertNull(deployment(ns, "gateway"), "a missing gateway is not created");
+  }
+
+  @Test
+  void aSecondFileOfTheSameNameIsRefused() throws Exception {
+    String ns = "file-conflict";
+    createGateway(ns);
+    create(Experts.stories(ns));
+    awaitAsserted(() -> assertNotNull(expertsHash(ns)));
+    String storiesOnly = expertsHash(ns);
+    String mirror = "https://mirror.example.com/stories260K.bin";
+    create(
+        Experts.expert(
+            ns,
+            "tale-mirror",
+            Experts.withCategories(
+                Experts.withModel(
+                    Experts.stories(ns).getSpec(),
+                    new ModelSource(mirror, Experts.STORIES_TOKENIZER, null)),
+                List.of("code"))));
+    awaitAsserted(
+        () -> {
+          ExpertCondition invalid =
+              condition(get(ns, "tale-mirror"), ExpertCondition.Type.INVALID_SPEC);
+          assertEquals(ExpertCondition.Status.TRUE, invalid.status());
+          assertEquals("ModelFileConflict", invalid.reason());
+          assertEquals(
+              "spec.model: the gateways load stories260K.bin of Expert stories from "
+                  + Experts.STORIES_MODEL
+                  + " (sha256 "
+                  + Experts.STORIES_SHA
+                  + "); this Expert names another file of that name ("
+                  + mirror
+                  + ", sha256 -)",
+              invalid.message());
+        });
+    assertNull(deployment(ns, "tale-mirror-colocated"), "nothing is created for it");
+    assertEquals(STORIES_FILES, gatewayFiles(ns));
+    assertEquals(1, routing(ns).experts().size());
+    assertEquals(storiesOnly, expertsHash(ns));
   }
 
   private static Expert edit(
@@ -603,6 +786,7 @@ class ExpertOperatorTest {
           assertNull(get(ns, "coder"));
           assertEquals(
               List.of(
+                  "ConfigMap/coemesh-gateway-models",
                   "ConfigMap/coemesh-routing",
                   "ConfigMap/stories-colocated",
                   "ConfigMap/stories-models",
@@ -749,7 +933,7 @@ class ExpertOperatorTest {
     // the operator resyncs every second: let both Experts be reconciled a few more times
     await().atMost(Duration.ofSeconds(20)).until(() -> reconciler.reconciles() >= reconciled + 6);
     assertEquals(settled, resourceVersions(ns));
-    assertEquals(15, settled.size(), settled.toString());
+    assertEquals(16, settled.size(), settled.toString());
   }
 
   @Test

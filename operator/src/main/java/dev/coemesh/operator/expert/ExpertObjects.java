@@ -96,14 +96,9 @@ public final class ExpertObjects {
   }
 
   private ConfigMap modelsConfigMap(ExpertPlan plan, String name) {
-    StringBuilder lines = new StringBuilder();
-    for (ModelPlan.Download d : plan.model().downloads()) {
-      lines.append(d.file()).append(' ').append(d.url()).append(' ').append(d.sha256());
-      lines.append('\n');
-    }
     return new ConfigMapBuilder()
         .withMetadata(meta(plan, name, Labels.ofExpert(plan.name()), Map.of()))
-        .withData(Map.of("models.txt", lines.toString()))
+        .withData(Map.of("models.txt", ModelPlan.modelsTxt(plan.model().downloads())))
         .build();
   }
 

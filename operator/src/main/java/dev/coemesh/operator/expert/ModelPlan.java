@@ -28,7 +28,22 @@ public record ModelPlan(
    *
    * @param sha256 the digest to check, or {@code -} when the Expert gives none
    */
-  public record Download(String file, String url, String sha256) {}
+  public record Download(String file, String url, String sha256) {
+    /** Its line in {@code models.txt}: {@code FILE URL SHA256}. */
+    public String line() {
+      return file + ' ' + url + ' ' + sha256 + '\n';
+    }
+  }
+
+  /**
+   * The fetch script's {@code models.txt} for {@code downloads}, one line each (the format of the
+   * base's {@code model-fetch} ConfigMap): a worker's and the gateways' lists are written alike.
+   */
+  public static String modelsTxt(java.util.Collection<Download> downloads) {
+    StringBuilder lines = new StringBuilder();
+    downloads.forEach(d -> lines.append(d.line()));
+    return lines.toString();
+  }
 
   public ModelPlan {
     downloads = List.copyOf(downloads);
