@@ -278,6 +278,11 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     if (table.yaml().isEmpty()) {
       client.configMaps().inNamespace(namespace).withName(RoutingTable.CONFIG_MAP).delete();
       client.configMaps().inNamespace(namespace).withName(GatewayModels.CONFIG_MAP).delete();
+      client
+          .genericKubernetesResources(ExpertObjects.INFERENCE_POOL)
+          .inNamespace(namespace)
+          .withName(ExpertObjects.MESH_POOL)
+          .delete();
       // no gateway is rolled: a new pod would find no routing config to start with
       return;
     }
@@ -292,6 +297,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
         shared(
             namespace, GatewayModels.CONFIG_MAP, owners, GatewayModels.KEY, gateway.modelsTxt()));
     gateways.roll(client, namespace, gateway.expertsHash());
+    applier.apply(objects.meshPool(namespace, owners));
   }
 
   /** A ConfigMap of the namespace's Experts together: each owns it, none controls it. */

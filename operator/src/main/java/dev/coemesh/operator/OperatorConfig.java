@@ -27,6 +27,9 @@ import java.util.Optional;
  *     COEMESH_RESYNC_S}, seconds)
  * @param gatewayDeployments the gateway Deployments of the namespace rolled when the expert set
  *     changes ({@code COEMESH_GATEWAY_DEPLOYMENTS}, comma-separated; empty: none)
+ * @param prefillPeers the address ranges a decode worker accepts as the prefill worker the endpoint
+ *     picker names ({@code COEMESH_PREFILL_PEERS}, the workers' {@code --prefill-peers}; default
+ *     the private ranges, {@value #DEFAULT_PREFILL_PEERS}: narrow it to the pod network)
  */
 public record OperatorConfig(
     String namespace,
@@ -38,8 +41,10 @@ public record OperatorConfig(
     Optional<Path> routingBase,
     int healthPort,
     java.time.Duration resync,
-    List<String> gatewayDeployments) {
+    List<String> gatewayDeployments,
+    String prefillPeers) {
 
+  public static final String DEFAULT_PREFILL_PEERS = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16";
   public static final String DEFAULT_WORKER_IMAGE = "coemesh/worker:0.1.0";
   public static final String DEFAULT_FETCH_IMAGE = "curlimages/curl:8.11.1";
 
@@ -50,6 +55,7 @@ public record OperatorConfig(
     Objects.requireNonNull(eppService, "eppService");
     Objects.requireNonNull(routingBase, "routingBase");
     Objects.requireNonNull(resync, "resync");
+    Objects.requireNonNull(prefillPeers, "prefillPeers");
     gatewayDeployments = List.copyOf(gatewayDeployments);
     for (String name : gatewayDeployments) {
       if (!name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
@@ -74,7 +80,8 @@ public record OperatorConfig(
         routingBase,
         healthPort,
         every,
-        gatewayDeployments);
+        gatewayDeployments,
+        prefillPeers);
   }
 
   public static OperatorConfig fromEnv(Map<String, String> env) {
@@ -89,7 +96,8 @@ public record OperatorConfig(
         Optional.ofNullable(blankToNull(routingBase)).map(Path::of),
         Integer.parseInt(env.getOrDefault("COEMESH_HEALTH_PORT", "8081")),
         java.time.Duration.ofSeconds(Long.parseLong(env.getOrDefault("COEMESH_RESYNC_S", "600"))),
-        names(env.getOrDefault("COEMESH_GATEWAY_DEPLOYMENTS", "gateway")));
+        names(env.getOrDefault("COEMESH_GATEWAY_DEPLOYMENTS", "gateway")),
+        env.getOrDefault("COEMESH_PREFILL_PEERS", DEFAULT_PREFILL_PEERS));
   }
 
   /** {@code a, b} as [a, b]; blank: none. */

@@ -212,7 +212,7 @@ class ExpertOperatorTest {
             "9201",
             "--advertise",
             "$(POD_IP)",
-            "--metrics-port",
+            "--http-port",
             "10201",
             "--model",
             "$(MESH_MODEL)",
@@ -229,7 +229,9 @@ class ExpertOperatorTest {
             "--lifeline",
             "none",
             "--drain-s",
-            "60"),
+            "60",
+            "--prefill-peers",
+            "$(MESH_PREFILL_PEERS)"),
         worker.getArgs());
     assertEquals(
         Map.of(
@@ -241,8 +243,13 @@ class ExpertOperatorTest {
             "OTEL_SERVICE_NAME", "coemesh-worker"),
         env(worker));
     assertEquals("grpc", worker.getStartupProbe().getTcpSocket().getPort().getStrVal());
-    assertEquals("/q/metrics", worker.getLivenessProbe().getHttpGet().getPath());
-    assertEquals("grpc", worker.getReadinessProbe().getTcpSocket().getPort().getStrVal());
+    assertEquals("/health/live", worker.getLivenessProbe().getHttpGet().getPath());
+    assertEquals("/health/ready", worker.getReadinessProbe().getHttpGet().getPath());
+    assertEquals("http", worker.getReadinessProbe().getHttpGet().getPort().getStrVal());
+    assertEquals(
+        "true",
+        d.getSpec().getTemplate().getMetadata().getLabels().get("coemesh.dev/openai"),
+        "a colocated pod answers the OpenAI API: the mesh-wide InferencePool selects it");
     assertEquals(Boolean.TRUE, worker.getSecurityContext().getReadOnlyRootFilesystem());
     assertEquals(Boolean.FALSE, worker.getSecurityContext().getAllowPrivilegeEscalation());
     assertEquals(List.of("ALL"), worker.getSecurityContext().getCapabilities().getDrop());
@@ -273,7 +280,8 @@ class ExpertOperatorTest {
             "MESH_ROLE", "colocated",
             "MESH_MODEL", "/models/stories260K.bin",
             "MESH_TOKENIZER", "/models/tok512.bin",
-            "MESH_CODEC_LEVEL", "auto"),
+            "MESH_CODEC_LEVEL", "auto",
+            "MESH_PREFILL_PEERS", OperatorConfig.DEFAULT_PREFILL_PEERS),
         settings.getData());
     assertEquals("100ms", settings.getMetadata().getAnnotations().get("coemesh.dev/slo-tpot"));
     assertEquals(
@@ -416,7 +424,8 @@ class ExpertOperatorTest {
             "MESH_ROLE", "prefill",
             "MESH_MODEL", "/models/coemesh-models/stories260K.bin",
             "MESH_TOKENIZER", "/models/coemesh-models/tok512.bin",
-            "MESH_CODEC_LEVEL", "2"),
+            "MESH_CODEC_LEVEL", "2",
+            "MESH_PREFILL_PEERS", OperatorConfig.DEFAULT_PREFILL_PEERS),
         configMap(ns, "coder-prefill").getData());
     assertEquals("decode", configMap(ns, "coder-decode").getData().get("MESH_ROLE"));
     assertNull(configMap(ns, "coder-models"), "no download list for a volume claim");
@@ -438,6 +447,50 @@ class ExpertOperatorTest {
                 "decode")),
         spec.get("selector"),
         "decode pods answer OpenAI HTTP for a disaggregated expert");
+    assertNull(
+        deployment(ns, "coder-prefill")
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getLabels()
+            .get("coemesh.dev/openai"),
+        "prefill pods answer no OpenAI request");
+    assertEquals(
+        "true",
+        deployment(ns, "coder-decode")
+            .getSpec()
+            .getTemplate()
+            .getMetadata()
+            .getLabels()
+            .get("coemesh.dev/openai"));
+
+    // one pool over every expert's OpenAI pods, for routes the endpoint picker routes by category
+    awaitAsserted(
+        () -> {
+          GenericKubernetesResource mesh = pool(ns, "coemesh");
+          assertNotNull(mesh);
+          assertEquals(
+              List.of("coder", "stories"),
+              mesh.getMetadata().getOwnerReferences().stream()
+                  .map(o -> o.getName())
+                  .sorted()
+                  .toList());
+          @SuppressWarnings("unchecked")
+          Map<String, Object> meshSpec =
+              (Map<String, Object>) mesh.getAdditionalProperties().get("spec");
+          assertEquals(
+              Map.of(
+                  "matchLabels",
+                  Map.of(
+                      "app.kubernetes.io/name",
+                      "worker",
+                      "app.kubernetes.io/managed-by",
+                      "coemesh-operator",
+                      "coemesh.dev/openai",
+                      "true")),
+              meshSpec.get("selector"));
+          assertEquals(List.of(Map.of("number", 10201)), meshSpec.get("targetPorts"));
+        });
 
     RoutingConfig routing = routing(ns);
     assertEquals(
@@ -791,6 +844,7 @@ class ExpertOperatorTest {
                   "ConfigMap/stories-colocated",
                   "ConfigMap/stories-models",
                   "Deployment/stories-colocated",
+                  "InferencePool/coemesh",
                   "InferencePool/stories",
                   "Service/stories-colocated"),
               namesOf(ns));
@@ -933,7 +987,7 @@ class ExpertOperatorTest {
     // the operator resyncs every second: let both Experts be reconciled a few more times
     await().atMost(Duration.ofSeconds(20)).until(() -> reconciler.reconciles() >= reconciled + 6);
     assertEquals(settled, resourceVersions(ns));
-    assertEquals(16, settled.size(), settled.toString());
+    assertEquals(17, settled.size(), settled.toString());
   }
 
   @Test

@@ -44,6 +44,9 @@ public final class ExpertObjects {
           .withNamespaced(true)
           .build();
 
+  /** The mesh-wide InferencePool of a namespace (see {@link #meshPool}). */
+  public static final String MESH_POOL = "coemesh";
+
   private final OperatorConfig config;
   private final WorkerPodTemplate pods;
 
@@ -113,6 +116,7 @@ public final class ExpertObjects {
     }
     data.put(
         "MESH_CODEC_LEVEL", plan.spec().codecLevel() == null ? "auto" : plan.spec().codecLevel());
+    data.put("MESH_PREFILL_PEERS", config.prefillPeers());
     return new ConfigMapBuilder()
         .withMetadata(
             meta(plan, poolName(plan.name(), role), poolLabels(plan, role), sloAnnotations(plan)))
@@ -153,15 +157,47 @@ public final class ExpertObjects {
         .addNewPort()
         .withName("http")
         .withPort(WorkerPodTemplate.HTTP_PORT)
-        .withNewTargetPort("metrics")
+        .withNewTargetPort("http")
         .endPort()
         .endSpec()
         .build();
   }
 
   private GenericKubernetesResource inferencePool(ExpertPlan plan) {
+    return inferencePool(
+        meta(
+            plan,
+            plan.name(),
+            Labels.ofExpert(plan.name()),
+            Map.of(Labels.SERVED_SPEC, Serialization.asJson(plan.spec()))),
+        Labels.selector(plan.name(), plan.servingRole()));
+  }
+
+  /**
+   * The InferencePool {@value #MESH_POOL} over the OpenAI-serving pods of every Expert of {@code
+   * namespace}: what an HTTPRoute sends CoE-routed traffic to, since the endpoint picker may choose
+   * any expert's replica and a gateway takes only endpoints of the pool it asked about (a
+   * per-Expert pool suits routes that already name the expert). Owned by every Expert, as the
+   * routing config is.
+   */
+  public GenericKubernetesResource meshPool(String namespace, List<OwnerReference> owners) {
+    Map<String, String> selector = new LinkedHashMap<>();
+    selector.put(Labels.NAME, "worker");
+    selector.put(Labels.MANAGED_BY, Labels.OPERATOR);
+    selector.put(Labels.OPENAI, "true");
+    return inferencePool(
+        new ObjectMetaBuilder()
+            .withName(MESH_POOL)
+            .withNamespace(namespace)
+            .withLabels(Map.of(Labels.PART_OF, "coemesh", Labels.MANAGED_BY, Labels.OPERATOR))
+            .withOwnerReferences(owners)
+            .build(),
+        selector);
+  }
+
+  private GenericKubernetesResource inferencePool(ObjectMeta meta, Map<String, String> selector) {
     Map<String, Object> spec = new LinkedHashMap<>();
-    spec.put("selector", Map.of("matchLabels", Labels.selector(plan.name(), plan.servingRole())));
+    spec.put("selector", Map.of("matchLabels", selector));
     spec.put("targetPorts", List.of(Map.of("number", WorkerPodTemplate.HTTP_PORT)));
     Map<String, Object> picker = new LinkedHashMap<>();
     picker.put("kind", "Service");
@@ -173,12 +209,7 @@ public final class ExpertObjects {
     return new GenericKubernetesResourceBuilder()
         .withApiVersion(INFERENCE_POOL.getGroup() + "/" + INFERENCE_POOL.getVersion())
         .withKind(INFERENCE_POOL.getKind())
-        .withMetadata(
-            meta(
-                plan,
-                plan.name(),
-                Labels.ofExpert(plan.name()),
-                Map.of(Labels.SERVED_SPEC, Serialization.asJson(plan.spec()))))
+        .withMetadata(meta)
         .withAdditionalProperties(Map.of("spec", spec))
         .build();
   }

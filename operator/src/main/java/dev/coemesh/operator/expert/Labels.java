@@ -15,6 +15,12 @@ public final class Labels {
   public static final String EXPERT = "coemesh.dev/expert";
   public static final String ROLE = "coemesh.dev/role";
 
+  /**
+   * On the pods that answer the OpenAI API (colocated and decode workers): what the mesh-wide
+   * InferencePool selects.
+   */
+  public static final String OPENAI = "coemesh.dev/openai";
+
   /** Selects the pods the model-download egress NetworkPolicy lets out on 443. */
   public static final String DOWNLOADS_MODELS = "coemesh.dev/downloads-models";
 

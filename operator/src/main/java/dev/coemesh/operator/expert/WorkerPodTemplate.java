@@ -63,6 +63,9 @@ public final class WorkerPodTemplate {
     if (model.downloadsModels()) {
       labels.put(Labels.DOWNLOADS_MODELS, "true");
     }
+    if (role == plan.servingRole()) {
+      labels.put(Labels.OPENAI, "true");
+    }
     List<Container> init = new ArrayList<>();
     if (model.downloadsModels()) {
       init.add(fetchContainer());
@@ -110,7 +113,7 @@ public final class WorkerPodTemplate {
     args.addAll(List.of("--role", "$(MESH_ROLE)", "--expert", "$(MESH_EXPERT)"));
     args.addAll(List.of("--instance", "$(POD_NAME)", "--bind", "0.0.0.0"));
     args.addAll(List.of("--port", String.valueOf(GRPC_PORT), "--advertise", "$(POD_IP)"));
-    args.addAll(List.of("--metrics-port", String.valueOf(HTTP_PORT), "--model", "$(MESH_MODEL)"));
+    args.addAll(List.of("--http-port", String.valueOf(HTTP_PORT), "--model", "$(MESH_MODEL)"));
     if (plan.model().tokenizer() != null) {
       // a synthetic model brings its own vocabulary
       args.addAll(List.of("--tokenizer", "$(MESH_TOKENIZER)"));
@@ -119,6 +122,7 @@ public final class WorkerPodTemplate {
     args.addAll(List.of("--redis", "redis://redis:6379", "--kafka", "kafka:9092"));
     args.addAll(List.of("--credential-file", CREDENTIAL_DIR + "/token", "--lifeline", "none"));
     args.addAll(List.of("--drain-s", String.valueOf(DRAIN_SECONDS)));
+    args.addAll(List.of("--prefill-peers", "$(MESH_PREFILL_PEERS)"));
 
     List<VolumeMount> mounts = new ArrayList<>();
     if (plan.model().downloadsModels()) {
@@ -151,7 +155,7 @@ public final class WorkerPodTemplate {
         .withContainerPort(GRPC_PORT)
         .endPort()
         .addNewPort()
-        .withName("metrics")
+        .withName("http")
         .withContainerPort(HTTP_PORT)
         .endPort()
         .withResources(resources(plan))
@@ -165,16 +169,18 @@ public final class WorkerPodTemplate {
         .endStartupProbe()
         .withNewLivenessProbe()
         .withNewHttpGet()
-        .withPath("/q/metrics")
-        .withPort(new IntOrString("metrics"))
+        .withPath("/health/live")
+        .withPort(new IntOrString("http"))
         .endHttpGet()
         .withPeriodSeconds(10)
         .withFailureThreshold(3)
         .endLivenessProbe()
+        // 503 from SIGTERM on: the InferencePool and Services drop a draining pod
         .withNewReadinessProbe()
-        .withNewTcpSocket()
-        .withPort(new IntOrString("grpc"))
-        .endTcpSocket()
+        .withNewHttpGet()
+        .withPath("/health/ready")
+        .withPort(new IntOrString("http"))
+        .endHttpGet()
         .withPeriodSeconds(5)
         .withFailureThreshold(2)
         .endReadinessProbe()

@@ -11,19 +11,16 @@ import dev.coemesh.k8s.expert.ReplicaBounds;
 import dev.coemesh.k8s.expert.ServingMode;
 import dev.coemesh.k8s.expert.Slo;
 import dev.coemesh.operator.OperatorConfig;
+import dev.coemesh.operator.manifests.Kustomized;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,28 +33,7 @@ class WorkerPodTemplateTest {
 
   /** The stories pool as kubectl renders it. */
   private static Deployment handWritten() throws Exception {
-    Process kubectl = new ProcessBuilder(kubectl(), "kustomize", STORIES_POOL.toString()).start();
-    String yaml = new String(kubectl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(kubectl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(kubectl.waitFor(60, TimeUnit.SECONDS) && kubectl.exitValue() == 0, err);
-    KubernetesSerialization serialization = new KubernetesSerialization();
-    for (String document : yaml.split("(?m)^---$")) {
-      if (!document.isBlank()
-          && serialization.unmarshal(document) instanceof Deployment d
-          && d.getMetadata().getName().equals("stories-worker")) {
-        return d;
-      }
-    }
-    throw new AssertionError("no Deployment stories-worker in " + STORIES_POOL);
-  }
-
-  /** As the k8s module's tests find it: $KUBECTL, /usr/bin/kubectl, else the PATH. */
-  private static String kubectl() {
-    String configured = System.getenv("KUBECTL");
-    if (configured != null && !configured.isBlank()) {
-      return configured;
-    }
-    return Files.isExecutable(Path.of("/usr/bin/kubectl")) ? "/usr/bin/kubectl" : "kubectl";
+    return Kustomized.named(Kustomized.render(STORIES_POOL), Deployment.class, "stories-worker");
   }
 
   /** The template's stories expert as an Expert: its files downloaded, 768Mi, 2 replicas. */
