@@ -52,7 +52,12 @@ class ExpertSchemaTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"samples/expert-stories.yaml", "samples/expert-coder.yaml"})
+  @ValueSource(
+      strings = {
+        "samples/expert-stories.yaml",
+        "samples/expert-coder.yaml",
+        "samples/expert-coder-download.yaml"
+      })
   void samplesAreValidAndReadAsExperts(String sample) throws IOException {
     Path file = Path.of(sample);
     assertEquals(List.of(), errors(file));

@@ -327,15 +327,23 @@ class ManifestsTest {
 
   /**
    * The operated overlay's flows reach worker pools that the operator makes; their pods are the
-   * hand-written pool's (the operator's WorkerPodTemplateTest holds it to that), so the pool of
-   * k8s/workers stands in for them.
+   * hand-written pools' (the operator's WorkerPodTemplateTest holds it to that), so prod's pools,
+   * colocated, prefill and decode, stand in for them.
    */
   private static Rendered withOperatorPools(String overlay) throws Exception {
     Rendered r = rendered(overlay);
-    return overlay.equals("operated")
-        ? r.plus(Rendered.render("workers", Rendered.K8S.resolve("workers")))
-        : r;
+    if (!overlay.equals("operated")) {
+      return r;
+    }
+    List<HasMetadata> pools =
+        rendered("prod").workloads().stream()
+            .filter(w -> "worker".equals(w.template().getMetadata().getLabels().get(WORKER_LABEL)))
+            .map(Workload::object)
+            .toList();
+    return r.plus(new Rendered("prod's worker pools", pools));
   }
+
+  private static final String WORKER_LABEL = "app.kubernetes.io/name";
 
   private static List<Workload> selectedBy(Rendered r, LabelSelector selector) {
     return r.workloads().stream()
