@@ -100,6 +100,16 @@ public final class EndpointPicker {
     List<ReplicaView> eligible = new ArrayList<>();
     Set<ReplicaId> excluded = new HashSet<>();
     for (ReplicaView r : router.replicas(expert.name())) {
+      if (r.id().role() == ReplicaRole.PREFILL) {
+        // Not an endpoint of the pool (Envoy never sends to it, so no subset names it): the decode
+        // worker calls it at its announced gRPC endpoint.
+        if (r.endpoint() != null) {
+          eligible.add(r);
+        } else {
+          excluded.add(r.id());
+        }
+        continue;
+      }
       String endpoint = endpoint(r);
       if (endpoint != null && (request.subset() == null || request.subset().contains(endpoint))) {
         endpoints.put(r.id(), endpoint);

@@ -292,6 +292,19 @@ class EndpointPickerTest {
   }
 
   @Test
+  void theSubsetHintOfThePoolsOpenAiPodsKeepsTheirPrefillReplicas() throws Exception {
+    // The pool selects the pods that answer HTTP (colocated and decode); prefill pods are not its
+    // endpoints, so the hint never names them, yet the decode worker still needs one.
+    EnvoyStream s =
+        duplex().headers("/v1/chat/completions", Map.of(), List.of(S0_HTTP, S1_HTTP, D0_HTTP));
+    chunks(s, CODE_CHAT, 2);
+    Routed r = routed(s);
+    assertEquals(D0_HTTP, r.destination());
+    assertEquals(P0_GRPC, r.prefill());
+    s.close();
+  }
+
+  @Test
   void aSubsetHintWithNoEndpointOfTheExpertIs503() throws Exception {
     Rejected r =
         reject("/v1/chat/completions", Map.of(), List.of("10.9.9.9:10201", D0_HTTP), STORY_CHAT);
