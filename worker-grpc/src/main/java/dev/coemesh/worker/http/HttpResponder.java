@@ -41,7 +41,7 @@ final class HttpResponder implements Consumer<TokenEvent> {
     this.json = json;
     this.request = request;
     this.id = request.responseId();
-    this.model = request.api().model();
+    this.model = request.generation().expert().value(); // the expert, also for "auto" or none
     Map<String, String> headers = Map.of("x-mesh-request-id", request.generation().id().value());
     this.stream = request.api().stream() ? new SseStream(response, headers) : null;
     headers.forEach(response::putHeader);

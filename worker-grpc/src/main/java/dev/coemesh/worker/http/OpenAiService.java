@@ -74,6 +74,14 @@ public final class OpenAiService {
     this.placements = new PlacementClient(directory, 1, directory.tracing());
   }
 
+  /**
+   * The model name a client asks the mesh to route with (the routing config's default {@code
+   * auto_model}). The endpoint picker forwards the body unchanged to the replica it chose, so a
+   * worker serves such a request, and one without a model, as its own expert's; answers name the
+   * expert.
+   */
+  public static final String ROUTED = "auto";
+
   public String expert() {
     return expert;
   }
@@ -104,10 +112,7 @@ public final class OpenAiService {
           case CHAT -> OpenAiBodies.chat(body);
           case COMPLETION -> OpenAiBodies.completion(body);
         };
-    if (api.model() == null) {
-      throw MeshException.invalid("model", "missing required parameter 'model'");
-    }
-    if (!api.model().equals(expert)) {
+    if (api.model() != null && !api.model().equals(expert) && !api.model().equals(ROUTED)) {
       throw new MeshException(
           ErrorCode.MODEL_NOT_FOUND,
           "The model '"

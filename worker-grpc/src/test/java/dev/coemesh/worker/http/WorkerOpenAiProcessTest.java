@@ -212,7 +212,6 @@ class WorkerOpenAiProcessTest {
       value = {
         "malformed JSON|{\"model\":\"stories\",\"prompt\":|400|invalid_request_error|",
         "unknown model|{\"model\":\"gpt-4\",\"prompt\":\"a\"}|404|invalid_request_error|model",
-        "no model|{\"prompt\":\"a\"}|400|invalid_request_error|model",
         "max_tokens 0|{\"model\":\"stories\",\"prompt\":\"a\",\"max_tokens\":0}|400|invalid_request_error|max_tokens",
         "temperature 3|{\"model\":\"stories\",\"prompt\":\"a\",\"temperature\":3}|400|invalid_request_error|temperature",
         "unknown field|{\"model\":\"stories\",\"prompt\":\"a\",\"bogus\":1}|400|invalid_request_error|bogus",
@@ -229,6 +228,21 @@ class WorkerOpenAiProcessTest {
     if (param != null) {
       assertEquals(param, error.path("param").asText(), r.body());
     }
+  }
+
+  /** What the endpoint picker forwards unchanged after routing "auto" (or no model) here. */
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"model\":\"auto\",\"prompt\":\"Once\",\"max_tokens\":3}",
+        "{\"prompt\":\"Once\",\"max_tokens\":3}"
+      })
+  void aRoutedModelNameOrNoneIsServedAsTheExpert(String body) throws Exception {
+    HttpResponse<String> r = post(worker.httpPort(), "/v1/completions", body);
+    assertEquals(200, r.statusCode(), r.body());
+    assertEquals("stories", json(r).path("model").asText());
+    assertEquals(3, json(r).path("usage").path("completion_tokens").asInt());
   }
 
   @Test
