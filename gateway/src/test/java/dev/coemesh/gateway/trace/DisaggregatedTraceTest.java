@@ -122,7 +122,8 @@ class DisaggregatedTraceTest {
                   64,
                   Duration.ofSeconds(60),
                   Duration.ofMillis(500),
-                  Duration.ofMillis(2000)));
+                  Duration.ofMillis(2000),
+                  WorkerSettings.defaultMaxWaiting()));
       WorkerMetrics metrics = new WorkerMetrics(new SimpleMeterRegistry(), runtime, CODER.value());
       Server server =
           WorkerServer.services(

@@ -133,7 +133,8 @@ public interface WorkerConfig {
         calibrationTokens(),
         kvTtl(),
         storeTimeout(),
-        fetchTimeout());
+        fetchTimeout(),
+        WorkerSettings.defaultMaxWaiting());
   }
 
   private static Path resolve(String file) {

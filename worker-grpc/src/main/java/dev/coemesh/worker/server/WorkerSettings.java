@@ -48,40 +48,9 @@ public record WorkerSettings(
     int maxWaiting) {
   public static final String IN_MEMORY = "memory";
 
-  /** Settings with the scheduler's default queue bound. */
-  public WorkerSettings(
-      WorkerRole role,
-      Path model,
-      Path tokenizer,
-      int threads,
-      int kvBlocks,
-      KvPrecision kvPrecision,
-      int maxRunning,
-      int prefillChunk,
-      String redisUrl,
-      HandoffPolicy handoff,
-      int chunkTokens,
-      int calibrationTokens,
-      Duration kvTtl,
-      Duration storeTimeout,
-      Duration fetchTimeout) {
-    this(
-        role,
-        model,
-        tokenizer,
-        threads,
-        kvBlocks,
-        kvPrecision,
-        maxRunning,
-        prefillChunk,
-        redisUrl,
-        handoff,
-        chunkTokens,
-        calibrationTokens,
-        kvTtl,
-        storeTimeout,
-        fetchTimeout,
-        SchedulerOptions.defaults().maxWaiting());
+  /** The scheduler's default queue bound, for settings that do not choose one. */
+  public static int defaultMaxWaiting() {
+    return SchedulerOptions.defaults().maxWaiting();
   }
 
   public WorkerSettings {
