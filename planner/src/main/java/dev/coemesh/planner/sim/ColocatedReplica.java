@@ -1,0 +1,51 @@
+package dev.coemesh.planner.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A replica that runs both phases. Each step is either a prefill batch or a decode step; queued
+ * prompts go first (as vLLM schedules), so a prefill delays every running decode: the interference
+ * that disaggregation removes.
+ */
+final class ColocatedReplica extends Replica {
+  private final List<Sequence> running = new ArrayList<>();
+  private int inPrefill;
+
+  ColocatedReplica(Engine engine, EventLoop loop, Consumer<Sequence> finished) {
+    super(engine, loop, finished);
+  }
+
+  @Override
+  int load() {
+    return waiting.size() + inPrefill + running.size();
+  }
+
+  @Override
+  protected boolean startStep() {
+    List<Sequence> batch = takePrefillBatch(running.size());
+    if (!batch.isEmpty()) {
+      inPrefill = batch.size();
+      runStep(prefillMs(batch), () -> finishPrefill(batch));
+      return true;
+    }
+    if (!running.isEmpty()) {
+      runStep(decodeMs(running), () -> emitDecodeTokens(running));
+      return true;
+    }
+    return false;
+  }
+
+  private void finishPrefill(List<Sequence> batch) {
+    inPrefill = 0;
+    double now = loop.nowMs();
+    for (Sequence sequence : batch) {
+      if (sequence.emitToken(now)) {
+        finished.accept(sequence);
+      } else {
+        running.add(sequence);
+      }
+    }
+  }
+}

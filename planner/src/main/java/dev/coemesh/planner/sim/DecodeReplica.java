@@ -1,0 +1,60 @@
+package dev.coemesh.planner.sim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * A decode-only replica: arrived sequences join the running batch FCFS within the batch size and
+ * context-token budget; each step emits one token per running sequence.
+ */
+final class DecodeReplica extends Replica {
+  private final List<Sequence> running = new ArrayList<>();
+  private int incoming;
+
+  DecodeReplica(Engine engine, EventLoop loop, Consumer<Sequence> finished) {
+    super(engine, loop, finished);
+  }
+
+  /** Counts KV transfers under way to this replica, so two handoffs in a row spread out. */
+  @Override
+  int load() {
+    return incoming + waiting.size() + running.size();
+  }
+
+  /** A transfer to this replica has started; it ends with {@link #arrive}. */
+  void expect() {
+    incoming++;
+  }
+
+  void arrive(Sequence sequence) {
+    incoming--;
+    enqueue(sequence);
+  }
+
+  @Override
+  protected boolean startStep() {
+    admit();
+    if (running.isEmpty()) {
+      return false;
+    }
+    runStep(decodeMs(running), () -> emitDecodeTokens(running));
+    return true;
+  }
+
+  private void admit() {
+    BatchLimits limits = engine.limits();
+    long context = 0;
+    for (Sequence sequence : running) {
+      context += sequence.contextTokens();
+    }
+    while (!waiting.isEmpty() && running.size() < limits.maxBatchSize()) {
+      long next = waiting.peekFirst().contextTokens();
+      if (!running.isEmpty() && context + next > limits.maxDecodeContextTokens()) {
+        break;
+      }
+      context += next;
+      running.add(waiting.pollFirst());
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.coemesh.planner.workload;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Request streams: Poisson arrivals at a rate, or a recorded trace. */
+public final class Arrivals {
+  private Arrivals() {}
+
+  /**
+   * {@code count} requests with exponential inter-arrival gaps at {@code ratePerSecond}, lengths
+   * drawn from {@code mix}. The same seed gives the same gaps (scaled by the rate) and the same
+   * lengths at every rate, so a rate search compares like with like.
+   */
+  public static List<Request> poisson(LengthMix mix, double ratePerSecond, int count, long seed) {
+    if (!(ratePerSecond > 0) || Double.isInfinite(ratePerSecond)) {
+      throw new IllegalArgumentException("rate must be finite and > 0: " + ratePerSecond);
+    }
+    if (count < 1) {
+      throw new IllegalArgumentException("count must be >= 1: " + count);
+    }
+    SplittableRandom gaps = new SplittableRandom(seed);
+    SplittableRandom lengths = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+    double meanGapMs = 1000 / ratePerSecond;
+    double now = 0;
+    List<Request> requests = new ArrayList<>(count);
+    for (int id = 0; id < count; id++) {
+      now += -Math.log(1 - gaps.nextDouble()) * meanGapMs;
+      requests.add(new Request(id, now, mix.input().sample(lengths), mix.output().sample(lengths)));
+    }
+    return List.copyOf(requests);
+  }
+
+  /**
+   * Parses a trace, one request per line: {@code arrival_ms,input_tokens,output_tokens}. Blank
+   * lines and lines starting with {@code #} are skipped; requests are ordered by arrival.
+   */
+  public static List<Request> parseTrace(List<String> lines) {
+    List<Request> requests = new ArrayList<>();
+    for (int number = 1; number <= lines.size(); number++) {
+      String line = lines.get(number - 1).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String[] fields = line.split(",");
+      if (fields.length != 3) {
+        throw new IllegalArgumentException(
+            "trace line " + number + ": expected arrival_ms,input_tokens,output_tokens");
+      }
+      try {
+        requests.add(
+            new Request(
+                requests.size(),
+                Double.parseDouble(fields[0].strip()),
+                Integer.parseInt(fields[1].strip()),
+                Integer.parseInt(fields[2].strip())));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("trace line " + number + ": " + e.getMessage(), e);
+      }
+    }
+    requests.sort(Comparator.comparingDouble(Request::arrivalMs));
+    return List.copyOf(requests);
+  }
+}
