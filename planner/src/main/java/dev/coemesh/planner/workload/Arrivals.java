@@ -21,8 +21,12 @@ public final class Arrivals {
     if (count < 1) {
       throw new IllegalArgumentException("count must be >= 1: " + count);
     }
-    SplittableRandom gaps = new SplittableRandom(seed);
-    SplittableRandom lengths = new SplittableRandom(seed ^ 0x9E3779B97F4A7C15L);
+    // Two independent streams from one seed (split, not a derived seed: SplittableRandom seeded
+    // with seed ^ its own gamma replays the gap stream one step later, which correlated each
+    // prompt's length with the next gap and hid all queueing).
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom gaps = root.split();
+    SplittableRandom lengths = root.split();
     double meanGapMs = 1000 / ratePerSecond;
     double now = 0;
     List<Request> requests = new ArrayList<>(count);
