@@ -9,37 +9,41 @@ import java.util.StringJoiner;
 
 /**
  * Runs the placement search on a built-in workload with DistServe's OPT-13B coefficients and free
- * KV transfer, and prints one JSON line. Usage: {@code PlannerMain WORKLOAD [REPLICA_BUDGET]}.
+ * KV transfer, and prints one JSON line. Usage: {@code PlannerMain WORKLOAD [REPLICA_BUDGET
+ * [REQUESTS]]} (defaults 4 and DistServe's 300 requests per probe).
  */
 public final class PlannerMain {
   private PlannerMain() {}
 
   public static void main(String[] args) {
-    if (args.length < 1 || args.length > 2) {
-      System.err.println("usage: PlannerMain chatbot|summarization|code [replica-budget=4]");
+    if (args.length < 1 || args.length > 3) {
+      System.err.println(
+          "usage: PlannerMain chatbot|summarization|code [replica-budget=4 [requests=300]]");
       System.exit(2);
     }
     BuiltinWorkload workload = BuiltinWorkload.valueOf(args[0].toUpperCase(Locale.ROOT));
-    int budget = args.length == 2 ? Integer.parseInt(args[1]) : 4;
+    int budget = args.length >= 2 ? Integer.parseInt(args[1]) : 4;
+    int requests = args.length == 3 ? Integer.parseInt(args[2]) : 300;
     Engine engine =
         new Engine(
             QuadraticLatencyModel.opt13bTp1A100(), BatchLimits.distServe(), KvHandoff.free());
     SearchResult result =
-        new PlacementSearch(engine, new SearchSettings(300, 0, 32, 0.25, 0.9))
+        new PlacementSearch(engine, new SearchSettings(requests, 0, 32, 0.25, 0.9))
             .search(budget, workload.mix(), workload.slo());
-    System.out.println(toJson(workload, budget, result));
+    System.out.println(toJson(workload, budget, requests, result));
   }
 
-  static String toJson(BuiltinWorkload workload, int budget, SearchResult result) {
+  static String toJson(BuiltinWorkload workload, int budget, int requests, SearchResult result) {
     StringJoiner scores = new StringJoiner(",", "[", "]");
     for (PlacementScore score : result.scores()) {
       scores.add(scoreJson(score));
     }
     return String.format(
         Locale.ROOT,
-        "{\"workload\":\"%s\",\"replica_budget\":%d,\"best\":%s,\"placements\":%s}",
+        "{\"workload\":\"%s\",\"replica_budget\":%d,\"requests\":%d,\"best\":%s,\"placements\":%s}",
         workload.name().toLowerCase(Locale.ROOT),
         budget,
+        requests,
         scoreJson(result.best()),
         scores);
   }
