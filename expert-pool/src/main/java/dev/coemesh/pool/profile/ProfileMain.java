@@ -20,10 +20,10 @@ import java.util.Set;
 
 /**
  * {@code ./mesh profile EXPERT [--model FILE] [--tokenizer FILE] [--threads N] [--seconds S]
- * [--max-batch B] [--out FILE]}: profiles the engine on the expert's model and writes {@code
- * target/profiles/EXPERT.json} (expert-pool/README.md, "Profiles"). The default model is the
- * default experts' stories260K with its tok512 tokenizer; {@code --model} takes any llama2.c {@code
- * .bin} (with {@code --tokenizer}) or GGUF file.
+ * [--max-batch B] [--max-prefill-tokens T] [--out FILE]}: profiles the engine on the expert's model
+ * and writes {@code target/profiles/EXPERT.json} (expert-pool/README.md, "Profiles"). The default
+ * model is the default experts' stories260K with its tok512 tokenizer; {@code --model} takes any
+ * llama2.c {@code .bin} (with {@code --tokenizer}) or GGUF file.
  */
 public final class ProfileMain {
   private static final Set<String> OPTIONS =
@@ -45,9 +45,14 @@ public final class ProfileMain {
     if (argv.length == 0 || argv[0].startsWith("--")) {
       throw new IllegalArgumentException(
           "usage: ./mesh profile EXPERT [--model FILE] [--tokenizer FILE] [--threads N]"
-              + " [--seconds S] [--max-batch B] [--out FILE]");
+              + " [--seconds S] [--max-batch B] [--max-prefill-tokens T] [--out FILE]");
     }
     String expert = argv[0];
+    // the name becomes target/profiles/EXPERT.json: no path separators or dot-dot
+    if (!expert.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+      throw new IllegalArgumentException(
+          "expert name '" + expert + "' must be letters, digits, '.', '_' or '-'");
+    }
     Args args = Args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length), OPTIONS);
     String modelArg = args.get("model", null);
     Path model =

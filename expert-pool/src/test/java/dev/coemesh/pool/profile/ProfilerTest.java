@@ -11,6 +11,8 @@ import org.junit.jupiter.api.Test;
 class ProfilerTest {
   @Test
   void profilesStories260k() throws Exception {
+    // 4 s with prefill points up to 1024 tokens: a pass takes ~0.45 s, so each median has ~8
+    // samples (3 s with 2048-token points gave 3 passes and decode R2 as low as 0.78).
     // one engine thread: with two on this shared 2-core machine, steps wait on a busy core and
     // the step times measure the neighbours' load (a 2-thread run gave decode R2 0.2)
     ProfileMain.Settings settings =
@@ -19,9 +21,9 @@ class ProfilerTest {
             SharedModels.file(SharedModels.STORIES_260K_BIN),
             SharedModels.file(SharedModels.STORIES_260K_TOKENIZER),
             1,
-            3,
+            4,
             8,
-            2048);
+            1024);
     LatencyProfile p = ProfileMain.profile(settings);
     assertEquals("measured", p.source());
     assertEquals(64, p.modelSha256().length());
@@ -44,10 +46,12 @@ class ProfilerTest {
         p.prefill().predictMs(512) > p.prefill().predictMs(16),
         "the fitted prefill model grows with length");
 
-    // R2 thresholds from the runs recorded in expert-pool/README.md ("Profiles"): at 1 thread
-    // prefill fitted at 0.99 and decode at 0.97; the margin is for a neighbour's load bursts
-    assertTrue(p.prefill().r2() > 0.9, "prefill R2 " + p.prefill().r2());
-    assertTrue(p.decode().r2() > 0.8, "decode R2 " + p.decode().r2());
+    // R2 thresholds from the runs recorded in expert-pool/README.md ("Profiles"): eight short
+    // 1-thread runs on the loaded 2-core machine gave prefill 0.913-1.000 and decode 0.782-0.992;
+    // the thresholds sit below the worst of them, so they catch a broken fit (wrong form, lost
+    // points: R2 near 0) rather than a noisy neighbour
+    assertTrue(p.prefill().r2() > 0.8, "prefill R2 " + p.prefill().r2());
+    assertTrue(p.decode().r2() > 0.7, "decode R2 " + p.decode().r2());
   }
 
   private static double ms(List<PhaseProfile.Point> points, int batch, int len) {
