@@ -1,6 +1,6 @@
 package dev.coemesh.pool.profile;
 
-import dev.coemesh.core.model.SharedModels;
+import dev.coemesh.core.error.MeshException;
 import dev.coemesh.pool.cli.Args;
 import dev.coemesh.pool.engine.EngineOptions;
 import dev.coemesh.pool.engine.LlamaEngine;
@@ -22,8 +22,9 @@ import java.util.Set;
  * {@code ./mesh profile EXPERT [--model FILE] [--tokenizer FILE] [--threads N] [--seconds S]
  * [--max-batch B] [--max-prefill-tokens T] [--out FILE]}: profiles the engine on the expert's model
  * and writes {@code target/profiles/EXPERT.json} (expert-pool/README.md, "Profiles"). The default
- * model is the default experts' stories260K with its tok512 tokenizer; {@code --model} takes any
- * llama2.c {@code .bin} (with {@code --tokenizer}) or GGUF file.
+ * model is the one the shipped default routing config gives the expert ({@link ExpertModel}:
+ * stories260K for most); {@code --model} takes any llama2.c {@code .bin} (with {@code --tokenizer})
+ * or GGUF file, under any expert name.
  */
 public final class ProfileMain {
   private static final Set<String> OPTIONS =
@@ -42,6 +43,15 @@ public final class ProfileMain {
       int maxPrefillTokens) {}
 
   public static void main(String[] argv) throws IOException {
+    try {
+      run(argv);
+    } catch (IllegalArgumentException | MeshException e) {
+      System.err.println("profile: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  private static void run(String[] argv) throws IOException {
     if (argv.length == 0 || argv[0].startsWith("--")) {
       throw new IllegalArgumentException(
           "usage: ./mesh profile EXPERT [--model FILE] [--tokenizer FILE] [--threads N]"
@@ -55,13 +65,21 @@ public final class ProfileMain {
     }
     Args args = Args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length), OPTIONS);
     String modelArg = args.get("model", null);
-    Path model =
-        modelArg == null ? SharedModels.file(SharedModels.STORIES_260K_BIN) : Path.of(modelArg);
-    String tokArg = args.get("tokenizer", null);
-    Path tokenizer =
-        tokArg != null
-            ? Path.of(tokArg)
-            : modelArg == null ? SharedModels.file(SharedModels.STORIES_260K_TOKENIZER) : null;
+    Path root = Path.of(System.getProperty("mesh.root", "."));
+    Path model;
+    Path tokenizer;
+    if (modelArg != null) {
+      model = Path.of(modelArg);
+      String tokArg = args.get("tokenizer", null);
+      tokenizer = tokArg == null ? null : Path.of(tokArg);
+    } else {
+      ExpertModel files = ExpertModel.forExpert(root.resolve(ExpertModel.DEFAULT_ROUTING), expert);
+      model = files.model();
+      tokenizer =
+          args.get("tokenizer", null) == null
+              ? files.tokenizer()
+              : Path.of(args.get("tokenizer", null));
+    }
     Settings settings =
         new Settings(
             expert,
@@ -71,7 +89,6 @@ public final class ProfileMain {
             args.real("seconds", 60),
             args.integer("max-batch", 8),
             args.integer("max-prefill-tokens", 2048));
-    Path root = Path.of(System.getProperty("mesh.root", "."));
     Path out =
         Path.of(args.get("out", root.resolve("target/profiles/" + expert + ".json").toString()));
     LatencyProfile profile = profile(settings);
