@@ -22,9 +22,9 @@ import java.util.Set;
  * {@code ./mesh profile EXPERT [--model FILE] [--tokenizer FILE] [--threads N] [--seconds S]
  * [--max-batch B] [--max-prefill-tokens T] [--out FILE]}: profiles the engine on the expert's model
  * and writes {@code target/profiles/EXPERT.json} (expert-pool/README.md, "Profiles"). The default
- * model is the one the shipped default routing config gives the expert ({@link ExpertModel}:
- * stories260K for most); {@code --model} takes any llama2.c {@code .bin} (with {@code --tokenizer})
- * or GGUF file, under any expert name.
+ * model is given by {@code --model}: any llama2.c {@code .bin} (with {@code --tokenizer}) or GGUF
+ * file, under any expert name; {@code ./mesh profile} (the benchmarks module's {@code
+ * ExpertProfileMain}) finds an expert's model in the routing config.
  */
 public final class ProfileMain {
   private static final Set<String> OPTIONS =
@@ -65,21 +65,15 @@ public final class ProfileMain {
     }
     Args args = Args.parse(java.util.Arrays.copyOfRange(argv, 1, argv.length), OPTIONS);
     String modelArg = args.get("model", null);
-    Path root = Path.of(System.getProperty("mesh.root", "."));
-    Path model;
-    Path tokenizer;
-    if (modelArg != null) {
-      model = Path.of(modelArg);
-      String tokArg = args.get("tokenizer", null);
-      tokenizer = tokArg == null ? null : Path.of(tokArg);
-    } else {
-      ExpertModel files = ExpertModel.forExpert(root.resolve(ExpertModel.DEFAULT_ROUTING), expert);
-      model = files.model();
-      tokenizer =
-          args.get("tokenizer", null) == null
-              ? files.tokenizer()
-              : Path.of(args.get("tokenizer", null));
+    if (modelArg == null) {
+      throw new IllegalArgumentException(
+          "give --model FILE (./mesh profile EXPERT finds the expert's model in the routing"
+              + " config)");
     }
+    Path root = Path.of(System.getProperty("mesh.root", "."));
+    Path model = Path.of(modelArg);
+    String tokArg = args.get("tokenizer", null);
+    Path tokenizer = tokArg == null ? null : Path.of(tokArg);
     Settings settings =
         new Settings(
             expert,
