@@ -11,7 +11,6 @@ import java.util.function.Consumer;
  */
 final class ColocatedReplica extends Replica {
   private final List<Sequence> running = new ArrayList<>();
-  private int inPrefill;
 
   ColocatedReplica(Engine engine, EventLoop loop, Consumer<Sequence> finished) {
     super(engine, loop, finished);
@@ -26,8 +25,7 @@ final class ColocatedReplica extends Replica {
   protected boolean startStep() {
     List<Sequence> batch = takePrefillBatch(running.size());
     if (!batch.isEmpty()) {
-      inPrefill = batch.size();
-      runStep(prefillMs(batch), () -> finishPrefill(batch));
+      runPrefill(batch, running::add);
       return true;
     }
     if (!running.isEmpty()) {
@@ -35,17 +33,5 @@ final class ColocatedReplica extends Replica {
       return true;
     }
     return false;
-  }
-
-  private void finishPrefill(List<Sequence> batch) {
-    inPrefill = 0;
-    double now = loop.nowMs();
-    for (Sequence sequence : batch) {
-      if (sequence.emitToken(now)) {
-        finished.accept(sequence);
-      } else {
-        running.add(sequence);
-      }
-    }
   }
 }

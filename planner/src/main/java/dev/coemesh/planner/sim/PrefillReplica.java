@@ -9,7 +9,6 @@ import java.util.function.Consumer;
  */
 final class PrefillReplica extends Replica {
   private final Consumer<Sequence> handoff;
-  private int inPrefill;
 
   PrefillReplica(
       Engine engine, EventLoop loop, Consumer<Sequence> finished, Consumer<Sequence> handoff) {
@@ -28,20 +27,7 @@ final class PrefillReplica extends Replica {
     if (batch.isEmpty()) {
       return false;
     }
-    inPrefill = batch.size();
-    runStep(prefillMs(batch), () -> finishPrefill(batch));
+    runPrefill(batch, handoff);
     return true;
-  }
-
-  private void finishPrefill(List<Sequence> batch) {
-    inPrefill = 0;
-    double now = loop.nowMs();
-    for (Sequence sequence : batch) {
-      if (sequence.emitToken(now)) {
-        finished.accept(sequence);
-      } else {
-        handoff.accept(sequence);
-      }
-    }
   }
 }

@@ -70,6 +70,30 @@ abstract sealed class Replica permits ColocatedReplica, PrefillReplica, DecodeRe
     return batch;
   }
 
+  /** Prompts in the prefill step now running (0 between steps). */
+  protected int inPrefill;
+
+  /**
+   * Runs {@code batch}'s prefill as one step; at its end each prompt has its first token, and one
+   * that wants more goes to {@code unfinished} (this replica's decode, or a handoff).
+   */
+  protected final void runPrefill(List<Sequence> batch, Consumer<Sequence> unfinished) {
+    inPrefill = batch.size();
+    runStep(
+        prefillMs(batch),
+        () -> {
+          inPrefill = 0;
+          double now = loop.nowMs();
+          for (Sequence sequence : batch) {
+            if (sequence.emitToken(now)) {
+              finished.accept(sequence);
+            } else {
+              unfinished.accept(sequence);
+            }
+          }
+        });
+  }
+
   protected final double prefillMs(List<Sequence> batch) {
     int[] lengths = new int[batch.size()];
     for (int i = 0; i < lengths.length; i++) {
