@@ -107,11 +107,16 @@ class WorkerOpenAiDrainProcessTest {
     double msPerToken = (at[at.length - 1] - at[0]) / 1e6 / (at.length - 1);
     double restMs = (tokens - at.length) * msPerToken;
     assertTrue(restMs > 20_000, "the stream had " + restMs + " ms left: too fast to tell");
-    // Freed in about 0.1 s on a quiet machine; a loaded CI box once took over 3 s to notice the
-    // close. A lost cancellation would hold the sequence for the rest of the stream (> 20 s,
-    // checked
-    // above), so the wait stays well under that.
-    LoadReply load = awaitLoad(l -> l.getLiveSequences() == 0);
+    // Freed in about 0.1 s; the running and waiting counts follow the live one at the scheduler's
+    // next step (a CI run once read running 1 just after live 0). A lost cancellation would hold
+    // the sequence for the rest of the stream (> 20 s, checked above), far past the 10 s wait.
+    LoadReply load =
+        awaitLoad(
+            l ->
+                l.getLiveSequences() == 0
+                    && l.getRunningSequences() == 0
+                    && l.getWaitingSequences() == 0
+                    && l.getAvailableKvBlocks() == idle.getAvailableKvBlocks());
     double freedMs = (System.nanoTime() - closed) / 1e6;
     System.out.printf(
         "disconnect: %.1f ms/token, %.0f ms of stream left, freed in %.0f ms%n",
