@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -54,6 +55,10 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
   private final List<Active> running = new ArrayList<>();
   private final Thread thread;
   private volatile boolean closed;
+
+  /** Sequences submitted and not yet ended (queued, waiting or running): the admission bound. */
+  private final AtomicInteger held = new AtomicInteger();
+
   private volatile int waitingCount;
   private volatile int runningCount;
   private volatile int availableBlocks;
@@ -97,7 +102,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
           ErrorCode.CAPACITY_EXHAUSTED,
           "prompt needs " + blocksAlone + " KV blocks; the pool has " + engine.totalBlocks());
     }
-    if (waitingCount + submitted.size() >= options.maxWaiting()) {
+    if (!hold()) {
       throw new MeshException(ErrorCode.CAPACITY_EXHAUSTED, "engine queue is full");
     }
     Active active = new Active(request, sink, System.nanoTime());
@@ -113,6 +118,23 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
 
   public int waiting() {
     return waitingCount + submitted.size();
+  }
+
+  /**
+   * Takes a place for a new sequence if fewer than a full batch plus {@code maxWaiting} are held.
+   * Counted exactly, at submission: the scheduler's own counts lag a round behind, so a burst into
+   * an idle batch would find the first of it still "waiting" and refuse the second.
+   */
+  private boolean hold() {
+    int limit = options.maxRunning() + options.maxWaiting();
+    int now;
+    do {
+      now = held.get();
+      if (now >= limit) {
+        return false;
+      }
+    } while (!held.compareAndSet(now, now + 1));
+    return true;
   }
 
   public int running() {
@@ -513,6 +535,7 @@ public final class ContinuousBatcher implements AutoCloseable, SequenceReplica {
       }
       if (!(event instanceof TokenEvent.Token)) {
         done = true;
+        held.decrementAndGet();
       }
       try {
         sink.accept(event);

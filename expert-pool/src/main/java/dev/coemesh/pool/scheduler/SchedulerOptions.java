@@ -8,7 +8,9 @@ package dev.coemesh.pool.scheduler;
  *     tokens (the prefill chunk): longer prompts are computed over several steps, so this bounds
  *     how long a prompt delays each output token of the running sequences, at the price of the
  *     prompt's own time to first token
- * @param maxWaiting sequences that may wait for admission before submit is refused
+ * @param maxWaiting sequences that may wait beyond a full batch before submit is refused: at most
+ *     {@code maxRunning + maxWaiting} are held at once (while KV blocks keep the batch smaller, the
+ *     rest of that bound waits)
  */
 public record SchedulerOptions(int maxRunning, int maxPrefillTokensPerStep, int maxWaiting) {
   public SchedulerOptions {

@@ -67,6 +67,23 @@ class ContinuousBatcherTest {
         new SchedulerOptions(maxRunning, 512, 64));
   }
 
+  /** Sleeps in a sink, on the scheduler thread (a park could return at once on a stale permit). */
+  private static void pause(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   private static int[] encode(String text) {
     return model.tokenizer().encode(text, true);
   }
@@ -236,6 +253,64 @@ class ContinuousBatcherTest {
       awaitIdle(b);
       assertEquals(32, b.engine().availableBlocks());
       assertEquals(0, b.engine().liveSequences());
+      b.engine().close();
+    }
+  }
+
+  @Test
+  void aBurstWhileTheSchedulerIsBusyFillsTheBatchQueuesToTheBoundAndRefusesTheNext()
+      throws Exception {
+    try (ContinuousBatcher b =
+        new ContinuousBatcher(
+            new LlamaEngine(model, EngineOptions.defaults().withThreads(2).withKvBlocks(32)),
+            new SchedulerOptions(2, 512, 1))) {
+      // 30 greedy tokens from BOS end by length (the reference); the first sequence's sink holds
+      // the scheduler thread at its first token, then slows each step to 50 ms
+      SequenceRequest request = new SequenceRequest(new int[] {1}, SamplingParams.greedy(30));
+      CountDownLatch busy = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      Stream slow = new Stream();
+      ContinuousBatcher.Handle z =
+          b.submit(
+              request,
+              e -> {
+                slow.accept(e);
+                if (busy.getCount() > 0) {
+                  busy.countDown();
+                  await(release);
+                }
+                pause(50);
+              });
+      assertTrue(busy.await(30, TimeUnit.SECONDS));
+      // the scheduler cannot take these yet: the first would have counted as queued and the
+      // second been refused, though a batch slot was free for one of them
+      Stream second = new Stream();
+      Stream third = new Stream();
+      ContinuousBatcher.Handle a = b.submit(request, second::accept);
+      ContinuousBatcher.Handle c = b.submit(request, third::accept);
+      MeshException full =
+          assertThrows(MeshException.class, () -> b.submit(request, e -> {}), "2 running + 1");
+      assertEquals(ErrorCode.CAPACITY_EXHAUSTED, full.code());
+      release.countDown();
+      long until = System.nanoTime() + 10_000_000_000L;
+      while ((b.running() != 2 || b.waiting() != 1) && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(2, b.running());
+      assertEquals(1, b.waiting());
+      assertThrows(MeshException.class, () -> b.submit(request, e -> {}), "still full");
+      for (ContinuousBatcher.Handle h : List.of(z, a, c)) {
+        h.cancel();
+      }
+      for (Stream s : List.of(slow, second, third)) {
+        TokenEvent.Finished end = assertInstanceOf(TokenEvent.Finished.class, s.awaitEnd());
+        assertEquals(FinishReason.CANCELLED, end.reason());
+      }
+      awaitIdle(b);
+      assertEquals(32, b.engine().availableBlocks());
+      Stream after = new Stream();
+      b.submit(new SequenceRequest(new int[] {1}, SamplingParams.greedy(3)), after::accept);
+      assertInstanceOf(TokenEvent.Finished.class, after.awaitEnd(), "places are given back");
       b.engine().close();
     }
   }

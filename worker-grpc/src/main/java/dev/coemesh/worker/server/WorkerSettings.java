@@ -26,7 +26,7 @@ import java.util.Objects;
  * @param kvTtl how long an unconsumed KV lives in the store (backstop for lost clients)
  * @param storeTimeout timeout of each store command
  * @param fetchTimeout how long decode waits for the whole KV before recomputing from the prompt
- * @param maxWaiting sequences queued for admission at most; the next is refused ({@code
+ * @param maxWaiting sequences queued beyond a full batch at most; the next is refused ({@code
  *     CAPACITY_EXHAUSTED}) so that a full worker answers at once instead of queueing without bound
  */
 public record WorkerSettings(
