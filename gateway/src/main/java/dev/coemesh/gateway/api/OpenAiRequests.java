@@ -1,7 +1,6 @@
 package dev.coemesh.gateway.api;
 
 import dev.coemesh.gateway.orchestrate.ClientRequest;
-import dev.coemesh.gateway.orchestrate.RoutingHints;
 import dev.coemesh.pool.openai.OpenAiBodies;
 import dev.coemesh.pool.openai.OpenAiRequest;
 
@@ -29,17 +28,7 @@ public final class OpenAiRequests {
   }
 
   private static ApiRequest of(OpenAiRequest r) {
-    ClientRequest request =
-        new ClientRequest(
-            r.model(),
-            r.input(),
-            r.maxTokens(),
-            r.temperature(),
-            r.topP(),
-            r.seed(),
-            r.stop(),
-            RoutingHints.NONE,
-            r.endUser());
+    ClientRequest request = ClientRequest.of(r);
     return new ApiRequest(request, r.stream(), r.includeUsage());
   }
 }

@@ -70,6 +70,8 @@ public final class GrpcRequests {
         topP,
         r.hasSeed() ? r.getSeed() : null,
         r.getStopList(),
-        new RoutingHints(r.getCategory(), r.getSession()));
+        new RoutingHints(r.getCategory(), r.getSession()),
+        null,
+        null); // no end-user id on the gRPC API; the priority is set from the metadata
   }
 }

@@ -56,43 +56,19 @@ public record ClientRequest(
     }
   }
 
-  /** An interactive request. */
-  public ClientRequest(
-      String model,
-      PromptInput input,
-      int maxTokens,
-      double temperature,
-      double topP,
-      Long seed,
-      List<String> stop,
-      RoutingHints hints,
-      String endUser) {
-    this(model, input, maxTokens, temperature, topP, seed, stop, hints, endUser, null);
-  }
-
-  /** A request with routing hints and no end-user id. */
-  public ClientRequest(
-      String model,
-      PromptInput input,
-      int maxTokens,
-      double temperature,
-      double topP,
-      Long seed,
-      List<String> stop,
-      RoutingHints hints) {
-    this(model, input, maxTokens, temperature, topP, seed, stop, hints, null);
-  }
-
-  /** A request without routing hints. */
-  public ClientRequest(
-      String model,
-      PromptInput input,
-      int maxTokens,
-      double temperature,
-      double topP,
-      Long seed,
-      List<String> stop) {
-    this(model, input, maxTokens, temperature, topP, seed, stop, RoutingHints.NONE, null);
+  /** What an OpenAI body asks for: interactive, no routing hints until the headers add them. */
+  public static ClientRequest of(OpenAiRequest r) {
+    return new ClientRequest(
+        r.model(),
+        r.input(),
+        r.maxTokens(),
+        r.temperature(),
+        r.topP(),
+        r.seed(),
+        r.stop(),
+        RoutingHints.NONE,
+        r.endUser(),
+        Priority.INTERACTIVE);
   }
 
   public ClientRequest withHints(RoutingHints value) {

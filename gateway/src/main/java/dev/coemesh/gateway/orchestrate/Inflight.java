@@ -176,14 +176,28 @@ final class Inflight implements RequestHandle {
 
   /** The fair scheduler lets the request start (scheduler thread; must not block). */
   void admitted(FairScheduler.Ticket admittedTicket) {
+    boolean late;
     synchronized (this) {
       if (cancelRequested) {
         // cancel() or queued() finishes the request; only the slot is handed back here
         admittedTicket.complete();
         return;
       }
-      admitted = true;
-      ticket = admittedTicket;
+      // the deadline passed in the queue but the expiry timer has not run yet (a busy machine):
+      // it ends as expired in the queue, not on the engine after a wasted prefill
+      late = !Instant.now().isBefore(request.deadline());
+      if (late) {
+        expired = true;
+        cancelRequested = true;
+      } else {
+        admitted = true;
+        ticket = admittedTicket;
+      }
+    }
+    if (late) {
+      admittedTicket.complete();
+      endCancelledWhileQueued();
+      return;
     }
     rateLimiter.charge(tenant, promptTokens);
     chargedTokens.addAndGet(promptTokens);

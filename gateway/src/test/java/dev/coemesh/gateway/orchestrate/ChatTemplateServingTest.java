@@ -119,20 +119,14 @@ class ChatTemplateServingTest {
     assertEquals(imStart, ids[1], "the template's marker is a control token after BOS");
     RecordingListener r = new RecordingListener();
     orchestrator()
-        .start(
-            TENANT,
-            new ClientRequest(null, new PromptInput.Chat(chat), 6, 0, 1, null, List.of()),
-            r);
+        .start(TENANT, Requests.greedy(null, new PromptInput.Chat(chat), 6, List.of()), r);
     r.await();
     assertNull(r.error);
     assertEquals(ids.length, r.usage.promptTokens());
     // the same prompt, completed directly, gives the same greedy tokens
     RecordingListener direct = new RecordingListener();
     orchestrator()
-        .start(
-            TENANT,
-            new ClientRequest(null, new PromptInput.Text(rendered), 6, 0, 1, null, List.of()),
-            direct);
+        .start(TENANT, Requests.greedy(null, new PromptInput.Text(rendered), 6, List.of()), direct);
     direct.await();
     assertEquals(direct.text(), r.text());
     assertArrayEquals(
@@ -146,16 +140,13 @@ class ChatTemplateServingTest {
     orchestrator()
         .start(
             TENANT,
-            new ClientRequest(
+            Requests.greedy(
                 null,
                 new PromptInput.Chat(
                     List.of(
                         new ChatMessage(Role.USER, "Hi"),
                         new ChatMessage(Role.ASSISTANT, "Hello"))),
                 6,
-                0,
-                1,
-                null,
                 List.of()),
             r);
     r.await();

@@ -13,7 +13,6 @@ import dev.coemesh.core.expert.ReplicaRole;
 import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.core.request.FinishReason;
 import dev.coemesh.core.request.Usage;
-import dev.coemesh.core.signal.InProcessSignalBus;
 import dev.coemesh.core.spi.ExpertBackend;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
@@ -33,10 +32,11 @@ import dev.coemesh.pool.openai.ChatMessage;
 import dev.coemesh.pool.openai.PromptInput;
 import dev.coemesh.pool.openai.Role;
 import dev.coemesh.pool.scheduler.SchedulerOptions;
-import dev.coemesh.router.Router;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,53 +44,34 @@ import org.junit.jupiter.api.Test;
 
 /** The request lifecycle over the real stories260K model in the embedded engine. */
 class RequestOrchestratorTest {
-  static final ExpertId EXPERT = new ExpertId("stories260k");
+  static final ExpertId EXPERT = EmbeddedStories.EXPERT;
 
   /** Greedy continuation of "Once upon a time" (the model README's golden ids 5..30). */
   static final String CONTINUATION =
       ", there was a little girl named Lily. She loved to play outside in the park";
 
-  static final InProcessSignalBus SIGNALS = new InProcessSignalBus(4096);
-  static final Router ROUTER = TestRouting.singleExpert(EXPERT.value(), SIGNALS);
+  static EmbeddedStories stories;
   static EmbeddedExpertBackend backend;
-  static ExpertDirectory experts;
   static final Tenant TENANT = new Tenant(new TenantId("t"), 1, 8, 4, 0);
 
-  final VtcScheduler fair =
-      new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(e -> experts.get(e).capacity()));
+  final VtcScheduler fair = stories.fairQueue();
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   final RequestOrchestrator orchestrator = orchestrator(Duration.ofMinutes(1));
 
   @BeforeAll
   static void loadModel() {
-    Model model =
-        ModelLoader.load(
-            SharedModels.file(SharedModels.STORIES_260K_BIN),
-            SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
-    ReplicaId replica = new ReplicaId(EXPERT, ReplicaRole.COLOCATED, "test-0");
-    backend =
-        new EmbeddedExpertBackend(
-            EXPERT,
-            model,
-            new EngineOptions(1, 16, 128),
-            new SchedulerOptions(8, 512, 64),
-            replica,
-            SIGNALS);
-    experts =
-        new ExpertDirectory(
-            List.of(EmbeddedPool.of(replica, backend, model.tokenizer(), ChatFormat.PLAIN)));
+    stories = new EmbeddedStories("test-0", 8);
+    backend = stories.backend;
   }
 
   @AfterAll
-  static void close() {
-    backend.close();
-    ROUTER.close();
-    SIGNALS.close();
+  static void closeModel() {
+    stories.close();
   }
 
   RequestOrchestrator orchestrator(Duration timeout) {
     return new RequestOrchestrator(
-        new ExpertResolver(experts, ROUTER),
+        stories.resolver(),
         fair,
         new TokenRateLimiter(),
         new RequestMetrics(meters),
@@ -100,7 +81,7 @@ class RequestOrchestratorTest {
   }
 
   static ClientRequest greedy(String model, String prompt, int maxTokens, List<String> stop) {
-    return new ClientRequest(model, new PromptInput.Text(prompt), maxTokens, 0, 1, null, stop);
+    return Requests.greedy(model, new PromptInput.Text(prompt), maxTokens, stop);
   }
 
   @Test
@@ -111,7 +92,7 @@ class RequestOrchestratorTest {
             JsonNodeFactory.instance.objectNode(),
             List.of("tools"));
     RecordingListener r = new RecordingListener();
-    orchestrator.start(TENANT, new ClientRequest(null, chat, 4, 0, 1, null, List.of()), r);
+    orchestrator.start(TENANT, Requests.greedy(null, chat, 4, List.of()), r);
     r.await();
     assertEquals(ErrorCode.UNSUPPORTED_PARAMETER, r.error.code());
     assertEquals("tools", r.error.param());
@@ -244,14 +225,14 @@ class RequestOrchestratorTest {
             new EngineOptions(1, 16, 16),
             new SchedulerOptions(1, 64, 4),
             replica,
-            SIGNALS);
+            stories.signals);
     closed.close(); // after its first load report: the router still believes in it
     ExpertDirectory gone =
         new ExpertDirectory(
             List.of(EmbeddedPool.of(replica, closed, model.tokenizer(), ChatFormat.PLAIN)));
     RequestOrchestrator o =
         new RequestOrchestrator(
-            new ExpertResolver(gone, TestRouting.singleExpert("gone", SIGNALS)),
+            new ExpertResolver(gone, TestRouting.singleExpert("gone", stories.signals)),
             new VtcScheduler(
                 VtcOptions.defaults(), new BackendCapacity(e -> gone.get(e).capacity())),
             new TokenRateLimiter(),
@@ -318,20 +299,26 @@ class RequestOrchestratorTest {
 
   @Test
   void aRequestStillQueuedAtItsDeadlineLeavesTheQueueAsDeadlineExceeded() throws Exception {
-    RequestOrchestrator hurried = orchestrator(Duration.ofMillis(300));
+    // a deadline that preparing a prompt on a loaded machine cannot eat up
+    RequestOrchestrator hurried = orchestrator(Duration.ofSeconds(3));
     Tenant one = new Tenant(new TenantId("one-slot"), 1, 4, 1, 0); // one running, others wait
-    // the first holds the tenant's only slot past the deadline: its first token stalls 600 ms
+    // the first holds the tenant's only slot until the second has ended: its first token stalls
+    CountDownLatch firstRunning = new CountDownLatch(1);
+    CountDownLatch secondEnded = new CountDownLatch(1);
     RecordingListener first =
         new RecordingListener(
             t -> {
               if (t.index() == 0) {
-                sleep(600);
+                firstRunning.countDown();
+                awaitQuietly(secondEnded);
               }
             });
     hurried.start(one, greedy(null, "Once upon a time", 26, List.of()), first);
+    assertTrue(firstRunning.await(30, TimeUnit.SECONDS), "the first runs");
     RecordingListener second = new RecordingListener();
     hurried.start(one, greedy(null, "Once upon a time", 26, List.of()), second);
     second.await();
+    secondEnded.countDown();
     assertEquals(ErrorCode.DEADLINE_EXCEEDED, second.error.code());
     assertTrue(
         second.error.getMessage().contains("waited in the queue"), second.error.getMessage());
@@ -340,9 +327,9 @@ class RequestOrchestratorTest {
     awaitIdle();
   }
 
-  private static void sleep(long millis) {
+  private static void awaitQuietly(CountDownLatch latch) {
     try {
-      Thread.sleep(millis);
+      latch.await(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -7,32 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coemesh.core.error.ErrorCode;
 import dev.coemesh.core.expert.ExpertId;
-import dev.coemesh.core.expert.ReplicaId;
-import dev.coemesh.core.expert.ReplicaRole;
-import dev.coemesh.core.model.SharedModels;
 import dev.coemesh.core.request.FinishReason;
-import dev.coemesh.core.signal.InProcessSignalBus;
 import dev.coemesh.core.tenant.Tenant;
 import dev.coemesh.core.tenant.TenantId;
-import dev.coemesh.gateway.fair.BackendCapacity;
-import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
 import dev.coemesh.gateway.limit.LimitMetrics;
 import dev.coemesh.gateway.limit.LocalLimits;
 import dev.coemesh.gateway.limit.MinuteWindows;
 import dev.coemesh.gateway.limit.SharedLimits;
 import dev.coemesh.gateway.observe.RequestObserver;
-import dev.coemesh.gateway.serve.EmbeddedPool;
 import dev.coemesh.gateway.testing.RecordingListener;
-import dev.coemesh.gateway.testing.TestRouting;
 import dev.coemesh.pool.backend.EmbeddedExpertBackend;
-import dev.coemesh.pool.chat.ChatFormat;
-import dev.coemesh.pool.engine.EngineOptions;
-import dev.coemesh.pool.model.Model;
-import dev.coemesh.pool.model.ModelLoader;
 import dev.coemesh.pool.openai.PromptInput;
-import dev.coemesh.pool.scheduler.SchedulerOptions;
-import dev.coemesh.router.Router;
 import dev.coemesh.testkit.RedisExtension;
 import dev.coemesh.testkit.RedisServer;
 import io.lettuce.core.RedisClient;
@@ -60,45 +46,26 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(RedisExtension.class)
 class SharedLimitsLifecycleTest {
-  static final ExpertId EXPERT = new ExpertId("stories260k");
-  static final InProcessSignalBus SIGNALS = new InProcessSignalBus(4096);
-  static final Router ROUTER = TestRouting.singleExpert(EXPERT.value(), SIGNALS);
+  static final ExpertId EXPERT = EmbeddedStories.EXPERT;
+  static EmbeddedStories stories;
   static EmbeddedExpertBackend backend;
-  static ExpertDirectory experts;
 
   final String prefix = "life" + UUID.randomUUID().toString().substring(0, 8) + ":";
-  final VtcScheduler fair =
-      new VtcScheduler(VtcOptions.defaults(), new BackendCapacity(e -> experts.get(e).capacity()));
+  final VtcScheduler fair = stories.fairQueue();
   SharedLimits limits;
   RedisClient client;
   RedisCommands<String, String> redis;
 
   @BeforeAll
   static void loadModel() {
-    Model model =
-        ModelLoader.load(
-            SharedModels.file(SharedModels.STORIES_260K_BIN),
-            SharedModels.file(SharedModels.STORIES_260K_TOKENIZER));
-    ReplicaId replica = new ReplicaId(EXPERT, ReplicaRole.COLOCATED, "limits-0");
     // four sequences at most: more requests than that wait in the fair queue
-    backend =
-        new EmbeddedExpertBackend(
-            EXPERT,
-            model,
-            new EngineOptions(1, 16, 128),
-            new SchedulerOptions(4, 512, 64),
-            replica,
-            SIGNALS);
-    experts =
-        new ExpertDirectory(
-            List.of(EmbeddedPool.of(replica, backend, model.tokenizer(), ChatFormat.PLAIN)));
+    stories = new EmbeddedStories("limits-0", 4);
+    backend = stories.backend;
   }
 
   @AfterAll
   static void closeModel() {
-    backend.close();
-    ROUTER.close();
-    SIGNALS.close();
+    stories.close();
   }
 
   @BeforeEach
@@ -130,7 +97,7 @@ class SharedLimitsLifecycleTest {
 
   RequestOrchestrator orchestrator(Duration timeout) {
     return new RequestOrchestrator(
-        new ExpertResolver(experts, ROUTER),
+        stories.resolver(),
         fair,
         new TokenRateLimiter(),
         limits,
@@ -147,7 +114,7 @@ class SharedLimitsLifecycleTest {
   }
 
   static ClientRequest greedy(String prompt, int maxTokens, List<String> stop) {
-    return new ClientRequest(null, new PromptInput.Text(prompt), maxTokens, 0, 1, null, stop);
+    return Requests.greedy(null, new PromptInput.Text(prompt), maxTokens, stop);
   }
 
   String key(Tenant t, String name) {

@@ -16,11 +16,11 @@ import dev.coemesh.gateway.fair.BackendCapacity;
 import dev.coemesh.gateway.fair.VtcOptions;
 import dev.coemesh.gateway.fair.VtcScheduler;
 import dev.coemesh.gateway.observe.RequestObserver;
-import dev.coemesh.gateway.orchestrate.ClientRequest;
 import dev.coemesh.gateway.orchestrate.ExpertDirectory;
 import dev.coemesh.gateway.orchestrate.ExpertResolver;
 import dev.coemesh.gateway.orchestrate.RequestMetrics;
 import dev.coemesh.gateway.orchestrate.RequestOrchestrator;
+import dev.coemesh.gateway.orchestrate.Requests;
 import dev.coemesh.gateway.orchestrate.TokenRateLimiter;
 import dev.coemesh.gateway.serve.RemotePool;
 import dev.coemesh.gateway.serve.WorkerChannels;
@@ -242,7 +242,7 @@ class DisaggregatedTraceTest {
             });
     orchestrator.start(
         TENANT,
-        new ClientRequest("coder", new PromptInput.Text(PROMPT), MAX_TOKENS, 0, 1, null, List.of()),
+        Requests.greedy("coder", new PromptInput.Text(PROMPT), MAX_TOKENS, List.of()),
         listener);
     listener.await();
     assertNull(killFailed.get(), "killing the decode replica failed");
