@@ -55,11 +55,24 @@ public final class CacheGenCodec implements KvCodec {
 
   static final int MAGIC = 0x564B4743; // "CGKV" little-endian
   static final short VERSION = 3;
-  static final int MAX_SUBCHUNK_TOKENS = 256;
+
+  /** The most tokens one entropy-coded stream holds; longer tensors are cut into sub-chunks. */
+  public static final int MAX_SUBCHUNK_TOKENS = 256;
+
   static final int HEADER_BYTES = 4 + 2 + 1 + 1 + 8 + 2 + 4 + 4;
 
   /** Decoder caps: a blob can never make the decoder allocate more than this many elements. */
   static final long MAX_ELEMENTS = 1L << 28;
+
+  /**
+   * The symbols {@code [slot][token][channel]} that {@code level} quantizes {@code kv} to, against
+   * its own per-channel means: the streams the envelope entropy-codes, for measuring other coders
+   * on them (the benchmarks' rANS comparison).
+   */
+  public static byte[] quantizedSymbols(KvTensor kv, CodecLevel level) {
+    float[] means = CodecTables.means(List.of(kv), kv.layers(), kv.kvDim());
+    return Quantizer.quantize(kv, means, level).symbols();
+  }
 
   @Override
   public byte[] encode(KvTensor kv, int levelId, ModelFingerprint model) {

@@ -18,8 +18,8 @@ import java.io.InputStream;
  *
  * <p>The session runs each call on the calling thread with {@code intraOpThreads} threads: one
  * thread per call gives the lowest tail latency when several requests embed at once on few cores
- * (measured in {@code RouterBench}). Long prompts are clipped to their head and tail (where the
- * task and the question usually are) so one decision costs a bounded time.
+ * (measured by {@code ./mesh bench router}). Long prompts are clipped to their head and tail (where
+ * the task and the question usually are) so one decision costs a bounded time.
  */
 public final class MiniLmEmbedder implements Embedder, AutoCloseable {
   public static final int DIMENSION = 384;
