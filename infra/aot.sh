@@ -48,7 +48,7 @@ aot_java() { # NAME CLASSPATH ARGS...
   fi
   local cache="$dir/$name-$key.aot"
   local log=()
-  [ "${MESH_AOT:-on}" = verbose ] && log=(-Xlog:aot=info)
+  [ "${MESH_AOT:-on}" = verbose ] && log=(-Xlog:aot=info:stderr)
   if [ -f "$cache" ]; then
     aot_say "AOT cache used: $cache"
     exec java -XX:AOTCache="$cache" "${log[@]}" "$@"
@@ -57,7 +57,8 @@ aot_java() { # NAME CLASSPATH ARGS...
   local training="$dir/$name-$key.$$.training"
   echo "mesh: recording the AOT cache for $name (once per build; this run ends a few seconds later)" >&2
   local rc=0
-  java -XX:AOTCacheOutput="$training" "${log[@]}" "$@" || rc=$?
+  # the JVM reports the recording on stdout, which is the program's (generate's text): to stderr
+  java -XX:AOTCacheOutput="$training" -XX:+DisplayVMOutputToStderr "${log[@]}" "$@" || rc=$?
   if [ -s "$training" ]; then
     local old
     for old in "$dir/$name"-*.aot; do
