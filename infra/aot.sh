@@ -4,10 +4,10 @@
 #
 # A cache belongs to one NAME (generate, up, worker...) and is keyed on what the JVM itself checks
 # when it maps a cache: the JDK build, the JVM options, and every classpath jar's path, size and
-# modification time. The first run of a key is the training run: it records into a file of its own
+# modification time (NAME-OPTIONS-JARS.aot). The first run of a key is the training run: it records into a file of its own
 # and the launcher moves that into place when it exits, so a run that fails or is killed leaves
 # nothing half-written, and runs that train at once never share a file. Later runs map the cache;
-# a rebuilt jar changes the key, and the next run trains again and removes NAME's older caches.
+# a rebuilt jar changes the key, and the next run trains again and removes NAME's older caches of the same options.
 #
 # MESH_AOT: on (default) | off | verbose (say which cache a run uses and log the JVM's AOT lines).
 # MESH_AOT_DIR: where caches live (default $ROOT/target/aot, never committed).
@@ -21,8 +21,9 @@ aot_enabled() {
 
 aot_say() { [ "${MESH_AOT:-on}" = verbose ] && echo "mesh: $*" >&2; return 0; }
 
-# The key of NAME over CLASSPATH (colon-separated), or nothing when an entry is not a jar file:
-# the JVM caches classes from jars only, and a directory's classes can change under the same key.
+# The key over CLASSPATH (colon-separated): OPTIONS-JARS, two hashes of 8 hex digits, of the JDK
+# build with the JVM options, and of the jars' paths, sizes and times. Nothing when an entry is not
+# a jar file: the JVM caches classes from jars only, and a folder's classes change under one key.
 aot_key() { # CLASSPATH
   local entry
   local -a entries
@@ -30,11 +31,11 @@ aot_key() { # CLASSPATH
   for entry in "${entries[@]}"; do
     [ -f "$entry" ] || return 1
   done
-  {
-    cat "$JAVA_HOME/release" 2>/dev/null
-    printf '%s\n' "${JAVA_OPTS_MESH[@]}" "${MESH_JAVA_OPTS:-}"
-    stat -c '%n %s %Y' "${entries[@]}"
-  } | sha256sum | cut -c1-16
+  local options jars
+  options="$({ cat "$JAVA_HOME/release" 2>/dev/null; printf '%s\n' "${JAVA_OPTS_MESH[@]}" "${MESH_JAVA_OPTS:-}"; } \
+    | sha256sum | cut -c1-8)"
+  jars="$(stat -c '%n %s %Y' "${entries[@]}" | sha256sum | cut -c1-8)"
+  echo "$options-$jars"
 }
 
 # Runs java with ARGS under NAME's cache for CLASSPATH: maps it when it exists, otherwise records
@@ -60,8 +61,9 @@ aot_java() { # NAME CLASSPATH ARGS...
   # the JVM reports the recording on stdout, which is the program's (generate's text): to stderr
   java -XX:AOTCacheOutput="$training" -XX:+DisplayVMOutputToStderr "${log[@]}" "$@" || rc=$?
   if [ -s "$training" ]; then
+    # a rebuild makes the caches of the same options stale; other options keep theirs
     local old
-    for old in "$dir/$name"-*.aot; do
+    for old in "$dir/$name-${key%%-*}"-*.aot; do
       [ -e "$old" ] && [ "$old" != "$cache" ] && rm -f "$old"
     done
     mv -f "$training" "$cache"

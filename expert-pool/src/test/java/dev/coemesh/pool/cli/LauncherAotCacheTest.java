@@ -46,7 +46,12 @@ class LauncherAotCacheTest {
     assertTrue(first.stderr().contains("mesh: AOT cache created: "), first.stderr());
     List<Path> recorded = files(caches);
     assertEquals(1, recorded.size(), recorded.toString());
-    assertTrue(recorded.getFirst().getFileName().toString().matches("probe-[0-9a-f]{16}\\.aot"));
+    assertTrue(
+        recorded
+            .getFirst()
+            .getFileName()
+            .toString()
+            .matches("probe-[0-9a-f]{8}-[0-9a-f]{8}\\.aot"));
 
     Result second = launch(jar, "verbose", caches);
     assertEquals(0, second.exitCode(), second.stderr());
@@ -66,6 +71,19 @@ class LauncherAotCacheTest {
     List<Path> rebuilt = files(caches);
     assertEquals(1, rebuilt.size(), "the stale cache is removed: " + rebuilt);
     assertNotEquals(recorded.getFirst(), rebuilt.getFirst());
+  }
+
+  @Test
+  void otherJvmOptionsKeepACacheOfTheirOwn() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "needs bash");
+    Path jar = probeJar();
+    Path caches = dir.resolve("aot");
+    assertEquals(0, launch(jar, "on", caches).exitCode());
+    Result other = launch(jar, "verbose", caches, "-Xss2m");
+    assertTrue(other.stderr().contains("mesh: AOT cache created: "), other.stderr());
+    assertEquals(2, files(caches).size(), "both option sets keep their cache: " + files(caches));
+    Result again = launch(jar, "verbose", caches);
+    assertTrue(again.stderr().contains("mesh: AOT cache used: "), again.stderr());
   }
 
   @Test
@@ -113,6 +131,11 @@ class LauncherAotCacheTest {
 
   private Result launch(Path classpath, String mode, Path caches)
       throws IOException, InterruptedException {
+    return launch(classpath, mode, caches, "");
+  }
+
+  private Result launch(Path classpath, String mode, Path caches, String javaOpts)
+      throws IOException, InterruptedException {
     Path root = Path.of("..").toAbsolutePath().normalize();
     String script =
         "set -euo pipefail; ROOT=\"$1\"; JAVA_OPTS_MESH=(); . \"$ROOT/infra/aot.sh\";"
@@ -131,7 +154,7 @@ class LauncherAotCacheTest {
     pb.environment().put("PATH", javaHome + "/bin:" + System.getenv("PATH"));
     pb.environment().put("MESH_AOT", mode);
     pb.environment().put("MESH_AOT_DIR", caches.toString());
-    pb.environment().remove("MESH_JAVA_OPTS");
+    pb.environment().put("MESH_JAVA_OPTS", javaOpts);
     pb.environment().remove("JAVA_TOOL_OPTIONS");
     Path err = dir.resolve("stderr.txt");
     pb.redirectError(err.toFile());
