@@ -63,7 +63,6 @@ public final class Generate {
             -1);
     int threads = args.integer("threads", Runtime.getRuntime().availableProcessors());
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-    double loadMs = (System.nanoTime() - loadStart) / 1e6;
     try (LlamaEngine engine =
             new LlamaEngine(
                 model,
@@ -71,6 +70,8 @@ public final class Generate {
                     .withThreads(threads)
                     .withKvBlocks((model.config().contextLength() + 15) / 16 + 1));
         ContinuousBatcher batcher = new ContinuousBatcher(engine, SchedulerOptions.defaults())) {
+      // load: from reading the files to an engine ready for the first step (its warm-up included)
+      double loadMs = (System.nanoTime() - loadStart) / 1e6;
       int[] prompt = model.tokenizer().encode(args.get("prompt", ""), true);
       CompletableFuture<TokenEvent> end = new CompletableFuture<>();
       long start = System.nanoTime();

@@ -31,6 +31,7 @@ public final class LlamaEngine implements ModelEngine {
   private int generation;
 
   public LlamaEngine(Model model, EngineOptions options) {
+    EngineWarmup.oncePerProcess(model.config(), options.kvPrecision());
     this.model = model;
     this.config = model.config();
     this.pool =
