@@ -7,7 +7,8 @@ import java.util.function.Consumer;
 /**
  * A replica that runs both phases. Each step is either a prefill batch or a decode step; queued
  * prompts go first (as vLLM schedules), so a prefill delays every running decode: the interference
- * that disaggregation removes.
+ * that disaggregation removes. A sequence reserves its whole final context (prompt plus output)
+ * when its prefill is admitted, and holds it until its last token.
  */
 final class ColocatedReplica extends Replica {
   private final List<Sequence> running = new ArrayList<>();
@@ -19,6 +20,11 @@ final class ColocatedReplica extends Replica {
   @Override
   int load() {
     return waiting.size() + inPrefill + running.size();
+  }
+
+  @Override
+  protected long kvReservation(Sequence sequence) {
+    return sequence.finalContextTokens();
   }
 
   @Override

@@ -6,7 +6,8 @@ import java.util.function.Consumer;
 
 /**
  * A decode-only replica: arrived sequences join the running batch FCFS within the batch size and
- * context-token budget; each step emits one token per running sequence.
+ * context-token budget and the free KV; each step emits one token per running sequence. A sequence
+ * reserves its whole final context when it joins, and holds it until its last token.
  */
 final class DecodeReplica extends Replica {
   private final List<Sequence> running = new ArrayList<>();
@@ -33,6 +34,11 @@ final class DecodeReplica extends Replica {
   }
 
   @Override
+  protected long kvReservation(Sequence sequence) {
+    return sequence.finalContextTokens();
+  }
+
+  @Override
   protected boolean startStep() {
     admit();
     if (running.isEmpty()) {
@@ -51,6 +57,9 @@ final class DecodeReplica extends Replica {
     while (!waiting.isEmpty() && running.size() < limits.maxBatchSize()) {
       long next = waiting.peekFirst().contextTokens();
       if (!running.isEmpty() && context + next > limits.maxDecodeContextTokens()) {
+        break;
+      }
+      if (!tryReserveKv(waiting.peekFirst())) {
         break;
       }
       context += next;

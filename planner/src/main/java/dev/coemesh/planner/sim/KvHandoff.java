@@ -1,14 +1,19 @@
 package dev.coemesh.planner.sim;
 
 /**
- * The prefill-to-decode KV transfer: {@code tokens * bytesPerToken / bytesPerMs} ms.
+ * The prefill-to-decode KV transfer: {@code fixedMs + tokens * bytesPerToken / bytesPerMs} ms.
  *
+ * @param fixedMs the per-handoff cost that does not grow with the prompt (store round trips, the
+ *     codec's setup, the decode side's admission), measured; 0 for DistServe's free transfer
  * @param bytesPerToken KV bytes per prompt token after the codec (all layers, K and V)
  * @param bytesPerMs the store's measured throughput; {@code +Infinity} models a free transfer (as
  *     DistServe's simulator does)
  */
-public record KvHandoff(double bytesPerToken, double bytesPerMs) {
+public record KvHandoff(double fixedMs, double bytesPerToken, double bytesPerMs) {
   public KvHandoff {
+    if (!(fixedMs >= 0) || Double.isInfinite(fixedMs)) {
+      throw new IllegalArgumentException("fixedMs must be finite and >= 0: " + fixedMs);
+    }
     if (!(bytesPerToken >= 0) || Double.isInfinite(bytesPerToken)) {
       throw new IllegalArgumentException("bytesPerToken must be finite and >= 0: " + bytesPerToken);
     }
@@ -17,11 +22,16 @@ public record KvHandoff(double bytesPerToken, double bytesPerMs) {
     }
   }
 
+  /** A transfer with no fixed cost. */
+  public KvHandoff(double bytesPerToken, double bytesPerMs) {
+    this(0, bytesPerToken, bytesPerMs);
+  }
+
   public static KvHandoff free() {
-    return new KvHandoff(0, Double.POSITIVE_INFINITY);
+    return new KvHandoff(0, 0, Double.POSITIVE_INFINITY);
   }
 
   public double transferMs(int tokens) {
-    return tokens * bytesPerToken / bytesPerMs;
+    return fixedMs + tokens * bytesPerToken / bytesPerMs;
   }
 }

@@ -118,6 +118,19 @@ class SimulatorTest {
     assertEquals(3 * prefill, result.ttftPercentileMs(99), TOLERANCE_MS);
   }
 
+  @Test
+  void theSteadyStateDropsTheFirstAndLastRequestsByArrival() {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      lines.add((i * 1000) + ",100,1");
+    }
+    SimulationResult all =
+        new Simulator(ENGINE).run(new Placement.Colocated(1), Arrivals.parseTrace(lines));
+    List<Integer> kept =
+        all.steadyState(0.2).outcomes().stream().map(o -> o.request().id()).sorted().toList();
+    assertEquals(List.of(2, 3, 4, 5, 6, 7), kept);
+  }
+
   private static List<RequestOutcome> byId(SimulationResult result) {
     return result.outcomes().stream()
         .sorted(Comparator.comparingInt(o -> o.request().id()))
