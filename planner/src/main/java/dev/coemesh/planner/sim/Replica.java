@@ -136,15 +136,20 @@ abstract sealed class Replica permits ColocatedReplica, PrefillReplica, DecodeRe
         prefillMs(batch),
         () -> {
           inPrefill = 0;
-          double now = loop.nowMs();
-          for (Sequence sequence : batch) {
-            if (sequence.emitToken(now)) {
-              finish(sequence);
-            } else {
-              unfinished.accept(sequence);
-            }
-          }
+          emitFirstTokens(batch, unfinished);
         });
+  }
+
+  /** Each prompt's first token; one that wants more goes to {@code unfinished}. */
+  protected final void emitFirstTokens(List<Sequence> batch, Consumer<Sequence> unfinished) {
+    double now = loop.nowMs();
+    for (Sequence sequence : batch) {
+      if (sequence.emitToken(now)) {
+        finish(sequence);
+      } else {
+        unfinished.accept(sequence);
+      }
+    }
   }
 
   protected final double prefillMs(List<Sequence> batch) {

@@ -119,6 +119,21 @@ class SimulatorTest {
   }
 
   @Test
+  void aMixedColocatedStepCarriesTheNewPromptAlongsideTheRunningDecode() {
+    Engine mixed =
+        new Engine(OPT13B, BatchLimits.distServe(), KvHandoff.free(), ColocatedPolicy.MIXED);
+    List<Request> trace = Arrivals.parseTrace(List.of("0,100,3", "1,100,1"));
+    List<RequestOutcome> outcomes =
+        byId(new Simulator(mixed).run(new Placement.Colocated(1), trace));
+    double prefill = OPT13B.prefillMs(new int[] {100});
+    // one forward pass: both variable costs, the larger fixed cost once
+    double step = prefill - 18.10 + OPT13B.decodeStepMs(1, 101) - 19.93 + 19.93;
+    assertEquals(step, OPT13B.mixedStepMs(new int[] {100}, 1, 101), TOLERANCE_MS);
+    assertEquals(prefill + step - 1, outcomes.get(1).ttftMs(), TOLERANCE_MS);
+    assertEquals((step + OPT13B.decodeStepMs(1, 102)) / 2, outcomes.get(0).tpotMs(), TOLERANCE_MS);
+  }
+
+  @Test
   void theSteadyStateDropsTheFirstAndLastRequestsByArrival() {
     List<String> lines = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
