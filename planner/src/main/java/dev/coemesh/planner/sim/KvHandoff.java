@@ -31,6 +31,15 @@ public record KvHandoff(double fixedMs, double bytesPerToken, double bytesPerMs)
     return new KvHandoff(0, 0, Double.POSITIVE_INFINITY);
   }
 
+  /**
+   * A handoff measured end to end in time rather than in bytes: {@code fixedMs + msPerToken *
+   * tokens} (the codec's encode and decode and the store's round trip, fitted from a real run). The
+   * byte throughput is set to 1 byte/ms so that {@code bytesPerToken} carries the ms per token.
+   */
+  public static KvHandoff timed(double fixedMs, double msPerToken) {
+    return new KvHandoff(fixedMs, msPerToken, 1);
+  }
+
   public double transferMs(int tokens) {
     return fixedMs + tokens * bytesPerToken / bytesPerMs;
   }
