@@ -13,7 +13,6 @@ import dev.coemesh.worker.bench.Deployment;
 import dev.coemesh.worker.bench.LoadRun;
 import dev.coemesh.worker.bench.Workload;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -120,33 +119,41 @@ final class Calibration implements AutoCloseable {
         Percentiles.of(simTtft, simTpot));
   }
 
+  /** Each stage of the handoff fitted on its own: encode, transfer (write + read), decode. */
   private static KvHandoff fitHandoff(List<Request> requests, LoadRun.Outcome[] outcomes) {
-    List<double[]> points = new ArrayList<>();
-    for (int i = 0; i < outcomes.length; i++) {
-      LoadRun.Outcome o = outcomes[i];
-      double ms = o.kvEncodeMs() + o.kvTransferMs() + o.kvDecodeMs();
-      if (o.ok() && Double.isFinite(ms)) {
-        points.add(new double[] {requests.get(i).inputTokens(), ms});
-      }
-    }
-    if (points.size() < 2) {
-      throw new IllegalStateException("the warm-up recorded no KV handoff timings");
-    }
-    double n = points.size();
+    return KvHandoff.measured(
+        fit(requests, outcomes, LoadRun.Outcome::kvEncodeMs),
+        fit(requests, outcomes, LoadRun.Outcome::kvTransferMs),
+        fit(requests, outcomes, LoadRun.Outcome::kvDecodeMs));
+  }
+
+  /** Least squares of one stage's ms on prompt length, over the requests that recorded it. */
+  private static KvHandoff.Stage fit(
+      List<Request> requests,
+      LoadRun.Outcome[] outcomes,
+      java.util.function.ToDoubleFunction<LoadRun.Outcome> stage) {
+    double n = 0;
     double sx = 0;
     double sy = 0;
     double sxx = 0;
     double sxy = 0;
-    for (double[] p : points) {
-      sx += p[0];
-      sy += p[1];
-      sxx += p[0] * p[0];
-      sxy += p[0] * p[1];
+    for (int i = 0; i < outcomes.length; i++) {
+      double ms = stage.applyAsDouble(outcomes[i]);
+      if (outcomes[i].ok() && Double.isFinite(ms)) {
+        double x = requests.get(i).inputTokens();
+        n++;
+        sx += x;
+        sy += ms;
+        sxx += x * x;
+        sxy += x * ms;
+      }
+    }
+    if (n < 2) {
+      throw new IllegalStateException("the warm-up recorded no KV handoff timings");
     }
     double denominator = n * sxx - sx * sx;
     double slope = denominator == 0 ? 0 : Math.max(0, (n * sxy - sx * sy) / denominator);
-    double fixed = Math.max(0, (sy - slope * sx) / n);
-    return KvHandoff.timed(fixed, slope);
+    return new KvHandoff.Stage(Math.max(0, (sy - slope * sx) / n), slope);
   }
 
   /** Random ordinary token ids after BOS, one prompt per request, {@code maxTokens} = output. */

@@ -128,28 +128,30 @@ public final class PlannerBench {
       Calibration real = null;
       try {
         if (calibrate) {
-          BenchWorkload chat = BenchWorkload.small(BuiltinWorkload.CHATBOT);
+          BenchWorkload chat = BenchWorkload.small(BuiltinWorkload.CHATBOT, latency);
           List<Request> warmup = chat.arrivals().generate(chat.mix(), 4, 24, seed + 1000);
           real = Calibration.start(model, tokenizer, args.integer("level", 2), warmup);
           handoff = real.handoff();
           handoffJson =
               String.format(
                   Locale.ROOT,
-                  "{\"fixed_ms\":%.4f,\"ms_per_prompt_token\":%.6f}",
-                  handoff.fixedMs(),
-                  handoff.bytesPerToken());
+                  "{\"encode\":%s,\"transfer\":%s,\"decode\":%s}",
+                  stageJson(handoff.encode()),
+                  stageJson(new KvHandoff.Stage(handoff.fixedMs(), handoff.bytesPerToken())),
+                  stageJson(handoff.decode()));
         }
         Engine engine = new Engine(latency, WORKER_LIMITS, handoff, ColocatedPolicy.MIXED);
         for (BuiltinWorkload builtin : BuiltinWorkload.values()) {
-          BenchWorkload w = BenchWorkload.small(builtin);
+          BenchWorkload w = BenchWorkload.small(builtin, latency);
           measured.put(w.name(), planJson(engine, small, budget, w));
           System.err.println("measured " + w.name() + " " + measured.get(w.name()));
           if (real != null) {
             // the stream runs at 70% of what colocated(1) sustains in simulation, so both real
             // placements are loaded but neither is far past its knee
             PlacementSearch search = new PlacementSearch(noHandoff, small);
-            double rate =
-                0.7 * search.score(Calibration.COLOCATED, w.mix(), w.arrivals(), w.slo()).goodput();
+            double sustained =
+                search.score(Calibration.COLOCATED, w.mix(), w.arrivals(), w.slo()).goodput();
+            double rate = sustained > 0 ? 0.7 * sustained : 1;
             int count = Math.max(40, (int) Math.round(rate * args.real("calibration-seconds", 12)));
             List<Request> stream = w.arrivals().generate(w.mix(), rate, count, seed + 7);
             List<Calibration.Run> runs = new ArrayList<>();
@@ -294,6 +296,14 @@ public final class PlannerBench {
               run.error().json()));
     }
     return String.format(Locale.ROOT, "{\"rate\":%.4f,\"runs\":%s}", rate, each);
+  }
+
+  private static String stageJson(KvHandoff.Stage stage) {
+    return String.format(
+        Locale.ROOT,
+        "{\"fixed_ms\":%.4f,\"ms_per_prompt_token\":%.6f}",
+        stage.fixedMs(),
+        stage.msPerToken());
   }
 
   /** Per percentile, the larger error of the two placements. */

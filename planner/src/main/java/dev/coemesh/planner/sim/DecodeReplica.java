@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 final class DecodeReplica extends Replica {
   private final List<Sequence> running = new ArrayList<>();
   private int incoming;
+  private double codecBacklogMs;
 
   DecodeReplica(Engine engine, EventLoop loop, Consumer<Sequence> finished) {
     super(engine, loop, finished);
@@ -28,8 +29,12 @@ final class DecodeReplica extends Replica {
     incoming++;
   }
 
+  /**
+   * The KV has landed; decoding it with the codec takes this replica's time before its next step.
+   */
   void arrive(Sequence sequence) {
     incoming--;
+    codecBacklogMs += engine.handoff().decode().ms(sequence.request.inputTokens());
     enqueue(sequence);
   }
 
@@ -44,7 +49,9 @@ final class DecodeReplica extends Replica {
     if (running.isEmpty()) {
       return false;
     }
-    runStep(decodeMs(running), () -> emitDecodeTokens(running));
+    double backlog = codecBacklogMs;
+    codecBacklogMs = 0;
+    runStep(backlog + decodeMs(running), () -> emitDecodeTokens(running));
     return true;
   }
 

@@ -43,7 +43,14 @@ final class PrefillReplica extends Replica {
     if (batch.isEmpty()) {
       return false;
     }
-    runPrefill(batch, sequence -> handoff.accept(this, sequence));
+    // the codec encodes each prompt's KV on this replica before its first token goes out
+    double encodeMs = 0;
+    for (Sequence sequence : batch) {
+      if (sequence.request.outputTokens() > 1) {
+        encodeMs += engine.handoff().encode().ms(sequence.request.inputTokens());
+      }
+    }
+    runPrefill(batch, sequence -> handoff.accept(this, sequence), encodeMs);
     return true;
   }
 }

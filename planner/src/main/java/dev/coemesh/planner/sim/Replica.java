@@ -131,9 +131,15 @@ abstract sealed class Replica permits ColocatedReplica, PrefillReplica, DecodeRe
    * that wants more goes to {@code unfinished} (this replica's decode, or a handoff).
    */
   protected final void runPrefill(List<Sequence> batch, Consumer<Sequence> unfinished) {
+    runPrefill(batch, unfinished, 0);
+  }
+
+  /** As above, with {@code extraMs} of other work on this replica inside the step. */
+  protected final void runPrefill(
+      List<Sequence> batch, Consumer<Sequence> unfinished, double extraMs) {
     inPrefill = batch.size();
     runStep(
-        prefillMs(batch),
+        prefillMs(batch) + extraMs,
         () -> {
           inPrefill = 0;
           emitFirstTokens(batch, unfinished);
