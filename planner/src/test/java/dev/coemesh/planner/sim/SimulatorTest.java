@@ -95,6 +95,23 @@ class SimulatorTest {
   }
 
   @Test
+  void theCodecEncodesBeforeTheFirstTokenAndDecodesBeforeTheNextStep() {
+    // encode 2 + 0.01/token on the prefill replica, transfer 5 ms, decode 3 + 0.001/token on the
+    // decode replica: for 1000 tokens 12 ms before the first token, 5 + 4 ms before the second's
+    // step
+    KvHandoff measured =
+        KvHandoff.measured(
+            new KvHandoff.Stage(2, 0.01), new KvHandoff.Stage(5, 0), new KvHandoff.Stage(3, 0.001));
+    RequestOutcome outcome =
+        new Simulator(new Engine(OPT13B, BatchLimits.distServe(), measured))
+            .run(new Placement.Disaggregated(1, 1), Arrivals.parseTrace(List.of("0,1000,2")))
+            .outcomes()
+            .getFirst();
+    assertEquals(OPT13B.prefillMs(new int[] {1000}) + 12, outcome.ttftMs(), TOLERANCE_MS);
+    assertEquals(5 + 4 + OPT13B.decodeStepMs(1, 1001), outcome.tpotMs(), TOLERANCE_MS);
+  }
+
+  @Test
   void dispatchSpreadsSimultaneousArrivalsOverReplicas() {
     Engine oneAtATime = new Engine(OPT13B, new BatchLimits(1, 8192, 65_536), KvHandoff.free());
     List<Request> trace = Arrivals.parseTrace(List.of("0,1000,1", "0,1000,1"));
