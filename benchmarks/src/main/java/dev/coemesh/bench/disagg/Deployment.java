@@ -12,7 +12,7 @@ import java.util.List;
  * colocated (one process, every core, both phases) or disaggregated (a prefill process and a decode
  * process, each pinned to its own core with {@code taskset}).
  */
-final class Deployment implements AutoCloseable {
+public final class Deployment implements AutoCloseable {
   private static final Duration CALL_DEADLINE = Duration.ofSeconds(120);
 
   private final String setup;
@@ -29,7 +29,7 @@ final class Deployment implements AutoCloseable {
   }
 
   /** Where the model is, where the KV goes, and how it is encoded. */
-  record Target(Path model, Path tokenizer, String redisUrl, int codecLevel) {
+  public record Target(Path model, Path tokenizer, String redisUrl, int codecLevel) {
     List<String> args(String role, int threads) {
       return List.of(
           "--role",
@@ -51,7 +51,7 @@ final class Deployment implements AutoCloseable {
     }
   }
 
-  static Deployment colocated(Target target, int cores) {
+  public static Deployment colocated(Target target, int cores) {
     WorkerProcess worker =
         WorkerProcess.start(
             "colocated", List.of(), jvm(cores), target.args("decode", cores), CALL_DEADLINE);
@@ -64,7 +64,7 @@ final class Deployment implements AutoCloseable {
   }
 
   /** One colocated 1-thread replica per core (pinned), requests spread round-robin. */
-  static Deployment colocatedReplicas(Target target, int cores, boolean pin) {
+  public static Deployment colocatedReplicas(Target target, int cores, boolean pin) {
     List<WorkerProcess> started = new ArrayList<>();
     try {
       for (int core = 0; core < cores; core++) {
@@ -93,7 +93,7 @@ final class Deployment implements AutoCloseable {
     }
   }
 
-  static Deployment disaggregated(Target target, boolean pin) {
+  public static Deployment disaggregated(Target target, boolean pin) {
     List<WorkerProcess> started = new ArrayList<>();
     try {
       WorkerProcess prefill =
@@ -127,16 +127,16 @@ final class Deployment implements AutoCloseable {
     return List.of("-Xmx768m", "-XX:+UseSerialGC", "-XX:ActiveProcessorCount=" + cores);
   }
 
-  String setup() {
+  public String setup() {
     return setup;
   }
 
-  LoadRun.Serving serving() {
+  public LoadRun.Serving serving() {
     return serving;
   }
 
   /** Text fallbacks the decode side counted, by reason. */
-  java.util.Map<String, Long> fallbacks() {
+  public java.util.Map<String, Long> fallbacks() {
     return decode.client().load().getFallbacksMap();
   }
 

@@ -16,12 +16,12 @@ import java.util.function.Consumer;
  * client-side timings. Bounded: it waits for the stragglers at most {@code drainSeconds}, and a
  * request still open then counts as missing its SLO.
  */
-final class LoadRun {
+public final class LoadRun {
   private static final TenantId TENANT = new TenantId("bench");
 
   /** A serving mode as the client sees it (both the colocated and the disaggregated client). */
   @FunctionalInterface
-  interface Serving {
+  public interface Serving {
     ExpertBackend.Generation generate(
         RequestId id,
         TenantId tenant,
@@ -31,7 +31,7 @@ final class LoadRun {
   }
 
   /** One request's outcome; NaN timings when it failed or did not finish. */
-  record Outcome(
+  public record Outcome(
       boolean ok,
       double ttftMs,
       double tpotMs,
@@ -51,7 +51,23 @@ final class LoadRun {
       long seed,
       int drainSeconds)
       throws InterruptedException {
-    double[] offsets = PoissonArrivals.offsetsMs(requests.length, ratePerSecond, seed);
+    return run(
+        serving,
+        requests,
+        PoissonArrivals.offsetsMs(requests.length, ratePerSecond, seed),
+        drainSeconds);
+  }
+
+  /**
+   * Sends request {@code i} at {@code offsets[i]} ms after the start (a recorded or simulated
+   * arrival pattern, so a simulator can replay exactly the same stream).
+   */
+  public static Outcome[] run(
+      Serving serving, Workload.Request[] requests, double[] offsets, int drainSeconds)
+      throws InterruptedException {
+    if (offsets.length != requests.length) {
+      throw new IllegalArgumentException("one offset per request");
+    }
     Outcome[] outcomes = new Outcome[requests.length];
     CountDownLatch done = new CountDownLatch(requests.length);
     long start = System.nanoTime();

@@ -12,12 +12,12 @@ import java.util.SplittableRandom;
  * @param longPrompt inclusive [min, max] tokens of a long prompt
  * @param output inclusive [min, max] tokens to generate
  */
-record Workload(double longFraction, int[] shortPrompt, int[] longPrompt, int[] output) {
-  static final int BOS = 1;
-  static final int FIRST_ORDINARY = 3;
+public record Workload(double longFraction, int[] shortPrompt, int[] longPrompt, int[] output) {
+  public static final int BOS = 1;
+  public static final int FIRST_ORDINARY = 3;
 
   /** One request of the mix. */
-  record Request(int[] prompt, int maxTokens, boolean isLong) {}
+  public record Request(int[] prompt, int maxTokens, boolean isLong) {}
 
   Request[] draw(int count, int vocabulary, long seed) {
     SplittableRandom random = new SplittableRandom(seed);

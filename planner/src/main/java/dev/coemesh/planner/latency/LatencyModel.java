@@ -22,4 +22,24 @@ public interface LatencyModel {
    * @param contextTokens the sum of the sequences' context lengths (prompt plus generated tokens)
    */
   double decodeStepMs(int batchSize, long contextTokens);
+
+  /**
+   * Latency in milliseconds of one mixed step: the prompts' prefill and one decode token for each
+   * of {@code decodeBatch} running sequences in the same forward pass. The default adds the two
+   * phases, which counts a step's fixed cost twice; models that know their fixed cost override it.
+   *
+   * @param promptLengths prompts prefilled in this step; may be empty
+   * @param decodeBatch running sequences decoded in this step; may be 0
+   * @param decodeContextTokens their context lengths summed
+   */
+  default double mixedStepMs(int[] promptLengths, int decodeBatch, long decodeContextTokens) {
+    double ms = 0;
+    if (promptLengths.length > 0) {
+      ms += prefillMs(promptLengths);
+    }
+    if (decodeBatch > 0) {
+      ms += decodeStepMs(decodeBatch, decodeContextTokens);
+    }
+    return ms;
+  }
 }

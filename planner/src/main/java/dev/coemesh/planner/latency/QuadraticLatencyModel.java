@@ -24,8 +24,10 @@ public record QuadraticLatencyModel(
           decodeMsPerContextToken,
           decodeMsPerSequence
         }) {
-      if (!(coefficient >= 0) || Double.isInfinite(coefficient)) {
-        throw new IllegalArgumentException("coefficients must be finite and >= 0: " + coefficient);
+      // a fitted profile may have a small negative term (e.g. the squared one); only the
+      // latencies it predicts over its grid need to be positive
+      if (!Double.isFinite(coefficient)) {
+        throw new IllegalArgumentException("coefficients must be finite: " + coefficient);
       }
     }
   }
@@ -47,6 +49,26 @@ public record QuadraticLatencyModel(
       squares += (double) length * length;
     }
     return prefillBaseMs + prefillMsPerToken * tokens + prefillMsPerSquaredToken * squares;
+  }
+
+  /**
+   * One forward pass pays its fixed cost (weights streamed, kernels launched) once: the mixed step
+   * is both phases' variable costs plus the larger of the two fixed costs.
+   */
+  @Override
+  public double mixedStepMs(int[] promptLengths, int decodeBatch, long decodeContextTokens) {
+    if (promptLengths.length == 0) {
+      return decodeStepMs(decodeBatch, decodeContextTokens);
+    }
+    double prefill = prefillMs(promptLengths);
+    if (decodeBatch == 0) {
+      return prefill;
+    }
+    return prefill
+        - prefillBaseMs
+        + decodeStepMs(decodeBatch, decodeContextTokens)
+        - decodeBaseMs
+        + Math.max(prefillBaseMs, decodeBaseMs);
   }
 
   @Override

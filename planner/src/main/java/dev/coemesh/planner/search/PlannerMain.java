@@ -8,9 +8,10 @@ import java.util.Locale;
 import java.util.StringJoiner;
 
 /**
- * Runs the placement search on a built-in workload with DistServe's OPT-13B coefficients and free
- * KV transfer, and prints one JSON line. Usage: {@code PlannerMain WORKLOAD [REPLICA_BUDGET
- * [REQUESTS]]} (defaults 4 and DistServe's 300 requests per probe).
+ * Runs the placement search on a built-in workload with DistServe's OPT-13B coefficients, an
+ * A100-80G's KV capacity and free KV transfer, and prints one JSON line. Usage: {@code PlannerMain
+ * WORKLOAD [REPLICA_BUDGET [REQUESTS]]} (defaults 4 and 3000 steady-state requests per probe, the
+ * first and last 10% not judged).
  */
 public final class PlannerMain {
   private PlannerMain() {}
@@ -18,18 +19,20 @@ public final class PlannerMain {
   public static void main(String[] args) {
     if (args.length < 1 || args.length > 3) {
       System.err.println(
-          "usage: PlannerMain chatbot|summarization|code [replica-budget=4 [requests=300]]");
+          "usage: PlannerMain chatbot|summarization|code|diurnal [replica-budget=4 [requests=3000]]");
       System.exit(2);
     }
     BuiltinWorkload workload = BuiltinWorkload.valueOf(args[0].toUpperCase(Locale.ROOT));
     int budget = args.length >= 2 ? Integer.parseInt(args[1]) : 4;
-    int requests = args.length == 3 ? Integer.parseInt(args[2]) : 300;
+    int requests = args.length == 3 ? Integer.parseInt(args[2]) : 3000;
     Engine engine =
         new Engine(
-            QuadraticLatencyModel.opt13bTp1A100(), BatchLimits.distServe(), KvHandoff.free());
+            QuadraticLatencyModel.opt13bTp1A100(),
+            BatchLimits.distServe().withKvCapacity(BatchLimits.opt13bA100KvTokens()),
+            KvHandoff.free());
     SearchResult result =
-        new PlacementSearch(engine, new SearchSettings(requests, 0, 32, 0.25, 0.9))
-            .search(budget, workload.mix(), workload.slo());
+        new PlacementSearch(engine, new SearchSettings(requests, 0, 32, 0.25, 0.9, 0.1))
+            .search(budget, workload.mix(), workload.arrivals(), workload.slo());
     System.out.println(toJson(workload, budget, requests, result));
   }
 

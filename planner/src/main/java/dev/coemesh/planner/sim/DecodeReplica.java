@@ -6,11 +6,13 @@ import java.util.function.Consumer;
 
 /**
  * A decode-only replica: arrived sequences join the running batch FCFS within the batch size and
- * context-token budget; each step emits one token per running sequence.
+ * context-token budget and the free KV; each step emits one token per running sequence. A sequence
+ * reserves its whole final context when it joins, and holds it until its last token.
  */
 final class DecodeReplica extends Replica {
   private final List<Sequence> running = new ArrayList<>();
   private int incoming;
+  private double codecBacklogMs;
 
   DecodeReplica(Engine engine, EventLoop loop, Consumer<Sequence> finished) {
     super(engine, loop, finished);
@@ -27,9 +29,18 @@ final class DecodeReplica extends Replica {
     incoming++;
   }
 
+  /**
+   * The KV has landed; decoding it with the codec takes this replica's time before its next step.
+   */
   void arrive(Sequence sequence) {
     incoming--;
+    codecBacklogMs += engine.handoff().decode().ms(sequence.request.inputTokens());
     enqueue(sequence);
+  }
+
+  @Override
+  protected long kvReservation(Sequence sequence) {
+    return sequence.finalContextTokens();
   }
 
   @Override
@@ -38,7 +49,9 @@ final class DecodeReplica extends Replica {
     if (running.isEmpty()) {
       return false;
     }
-    runStep(decodeMs(running), () -> emitDecodeTokens(running));
+    double backlog = codecBacklogMs;
+    codecBacklogMs = 0;
+    runStep(backlog + decodeMs(running), () -> emitDecodeTokens(running));
     return true;
   }
 
@@ -51,6 +64,9 @@ final class DecodeReplica extends Replica {
     while (!waiting.isEmpty() && running.size() < limits.maxBatchSize()) {
       long next = waiting.peekFirst().contextTokens();
       if (!running.isEmpty() && context + next > limits.maxDecodeContextTokens()) {
+        break;
+      }
+      if (!tryReserveKv(waiting.peekFirst())) {
         break;
       }
       context += next;

@@ -27,6 +27,11 @@ final class Sequence {
     return (long) request.inputTokens() + generated;
   }
 
+  /** Prompt plus every output token: the KV the sequence holds at its end. */
+  long finalContextTokens() {
+    return (long) request.inputTokens() + request.outputTokens();
+  }
+
   RequestOutcome outcome() {
     double ttft = firstTokenMs - request.arrivalMs();
     int outputs = request.outputTokens();

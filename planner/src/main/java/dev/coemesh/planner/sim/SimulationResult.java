@@ -12,6 +12,24 @@ public record SimulationResult(Placement placement, List<RequestOutcome> outcome
     }
   }
 
+  /**
+   * The outcomes of the requests in the middle of the arrival order: the first and the last {@code
+   * trimFraction} of request ids are dropped, so a probe that starts empty (warm-up) and drains at
+   * its end (no arrivals behind the last ones) is judged at its steady state. Ids are the arrival
+   * order for {@link dev.coemesh.planner.workload.Arrivals}' streams.
+   */
+  public SimulationResult steadyState(double trimFraction) {
+    if (!(trimFraction >= 0 && trimFraction < 0.5)) {
+      throw new IllegalArgumentException("trimFraction must be in [0, 0.5): " + trimFraction);
+    }
+    int n = outcomes.size();
+    int from = (int) Math.floor(trimFraction * n);
+    int to = n - from;
+    List<RequestOutcome> kept =
+        outcomes.stream().filter(o -> o.request().id() >= from && o.request().id() < to).toList();
+    return new SimulationResult(placement, kept);
+  }
+
   /** The fraction of requests with TTFT &lt;= the TTFT SLO and TPOT &lt;= the TPOT SLO. */
   public double attainment(Slo slo) {
     long met =

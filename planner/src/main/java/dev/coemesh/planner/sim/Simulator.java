@@ -57,11 +57,16 @@ public final class Simulator {
               engine,
               loop,
               s -> outcomes.add(s.outcome()),
-              sequence -> {
+              (source, sequence) -> {
                 DecodeReplica target = leastLoaded(decoders);
                 target.expect();
                 double transferMs = engine.handoff().transferMs(sequence.request.inputTokens());
-                loop.at(loop.nowMs() + transferMs, () -> target.arrive(sequence));
+                loop.at(
+                    loop.nowMs() + transferMs,
+                    () -> {
+                      source.transferred(sequence);
+                      target.arrive(sequence);
+                    });
               }));
     }
     return prefillers;

@@ -38,6 +38,53 @@ public final class Arrivals {
   }
 
   /**
+   * A non-homogeneous Poisson stream with rate {@code mean * (1 + amplitude * sin(2 pi t /
+   * periodMs))} per second, by time rescaling: unit-rate exponential gaps accumulate a target of
+   * the integrated rate, and each arrival is the time at which the integrated rate reaches it. The
+   * seed's lengths and unit gaps are those of {@link #poisson} with the same seed.
+   */
+  public static List<Request> sinusoidal(
+      LengthMix mix,
+      double meanRatePerSecond,
+      double amplitude,
+      double periodMs,
+      int count,
+      long seed) {
+    if (!(meanRatePerSecond > 0) || Double.isInfinite(meanRatePerSecond)) {
+      throw new IllegalArgumentException("rate must be finite and > 0: " + meanRatePerSecond);
+    }
+    if (!(amplitude >= 0 && amplitude < 1) || !(periodMs > 0)) {
+      throw new IllegalArgumentException("need 0 <= amplitude < 1 and periodMs > 0");
+    }
+    List<Request> unit = poisson(mix, 1000, count, seed); // unit rate per ms
+    double ratePerMs = meanRatePerSecond / 1000;
+    double omega = 2 * Math.PI / periodMs;
+    double lowestRatePerMs = ratePerMs * (1 - amplitude);
+    List<Request> requests = new ArrayList<>(count);
+    double now = 0;
+    double reached = 0;
+    for (Request r : unit) {
+      double target = r.arrivalMs();
+      // the integrated rate grows at least lowestRatePerMs per ms: the root lies in [lo, hi]
+      double lo = now;
+      double hi = now + (target - reached) / lowestRatePerMs;
+      for (int i = 0; i < 100 && hi - lo > 1e-9 * Math.max(1, hi); i++) {
+        double mid = (lo + hi) / 2;
+        double integrated = ratePerMs * (mid + amplitude / omega * (1 - Math.cos(omega * mid)));
+        if (integrated < target) {
+          lo = mid;
+        } else {
+          hi = mid;
+        }
+      }
+      now = hi;
+      reached = target;
+      requests.add(new Request(r.id(), now, r.inputTokens(), r.outputTokens()));
+    }
+    return List.copyOf(requests);
+  }
+
+  /**
    * Parses a trace, one request per line: {@code arrival_ms,input_tokens,output_tokens}. Blank
    * lines and lines starting with {@code #} are skipped; requests are ordered by arrival.
    */

@@ -100,6 +100,46 @@ public sealed interface LengthDistribution {
     }
   }
 
+  /**
+   * A log-normal length with the given median and shape {@code sigma}, clamped to {@code [min,
+   * max]}: the heavy right tail of chat prompts and answers. One uniform draw is turned into a
+   * normal by the inverse CDF, so the one-number-per-sample rule holds.
+   */
+  record LogNormal(double median, double sigma, int min, int max) implements LengthDistribution {
+    private static final int MEAN_GRID = 20_000;
+
+    public LogNormal {
+      if (!(median >= 1) || Double.isInfinite(median) || !(sigma > 0) || sigma > 5) {
+        throw new IllegalArgumentException("need median >= 1 and 0 < sigma <= 5");
+      }
+      requirePositive(min);
+      if (max < min) {
+        throw new IllegalArgumentException("max < min: " + max + " < " + min);
+      }
+    }
+
+    @Override
+    public int sample(RandomGenerator random) {
+      return at(random.nextDouble());
+    }
+
+    /** The mean of the clamped, rounded distribution, by the midpoint rule over the quantiles. */
+    @Override
+    public double mean() {
+      double sum = 0;
+      for (int i = 0; i < MEAN_GRID; i++) {
+        sum += at((i + 0.5) / MEAN_GRID);
+      }
+      return sum / MEAN_GRID;
+    }
+
+    private int at(double uniform) {
+      double u = Math.min(Math.max(uniform, 1e-12), 1 - 1e-12);
+      double tokens = median * Math.exp(sigma * InverseNormal.quantile(u));
+      return (int) Math.min(max, Math.max(min, Math.round(tokens)));
+    }
+  }
+
   private static void requirePositive(int tokens) {
     if (tokens < 1) {
       throw new IllegalArgumentException("lengths must be >= 1 token: " + tokens);

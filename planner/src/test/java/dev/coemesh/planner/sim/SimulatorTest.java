@@ -95,6 +95,23 @@ class SimulatorTest {
   }
 
   @Test
+  void theCodecEncodesBeforeTheFirstTokenAndDecodesBeforeTheNextStep() {
+    // encode 2 + 0.01/token on the prefill replica, transfer 5 ms, decode 3 + 0.001/token on the
+    // decode replica: for 1000 tokens 12 ms before the first token, 5 + 4 ms before the second's
+    // step
+    KvHandoff measured =
+        KvHandoff.measured(
+            new KvHandoff.Stage(2, 0.01), new KvHandoff.Stage(5, 0), new KvHandoff.Stage(3, 0.001));
+    RequestOutcome outcome =
+        new Simulator(new Engine(OPT13B, BatchLimits.distServe(), measured))
+            .run(new Placement.Disaggregated(1, 1), Arrivals.parseTrace(List.of("0,1000,2")))
+            .outcomes()
+            .getFirst();
+    assertEquals(OPT13B.prefillMs(new int[] {1000}) + 12, outcome.ttftMs(), TOLERANCE_MS);
+    assertEquals(5 + 4 + OPT13B.decodeStepMs(1, 1001), outcome.tpotMs(), TOLERANCE_MS);
+  }
+
+  @Test
   void dispatchSpreadsSimultaneousArrivalsOverReplicas() {
     Engine oneAtATime = new Engine(OPT13B, new BatchLimits(1, 8192, 65_536), KvHandoff.free());
     List<Request> trace = Arrivals.parseTrace(List.of("0,1000,1", "0,1000,1"));
@@ -116,6 +133,34 @@ class SimulatorTest {
     assertEquals(prefill, result.ttftPercentileMs(33), TOLERANCE_MS);
     assertEquals(2 * prefill, result.ttftPercentileMs(50), TOLERANCE_MS);
     assertEquals(3 * prefill, result.ttftPercentileMs(99), TOLERANCE_MS);
+  }
+
+  @Test
+  void aMixedColocatedStepCarriesTheNewPromptAlongsideTheRunningDecode() {
+    Engine mixed =
+        new Engine(OPT13B, BatchLimits.distServe(), KvHandoff.free(), ColocatedPolicy.MIXED);
+    List<Request> trace = Arrivals.parseTrace(List.of("0,100,3", "1,100,1"));
+    List<RequestOutcome> outcomes =
+        byId(new Simulator(mixed).run(new Placement.Colocated(1), trace));
+    double prefill = OPT13B.prefillMs(new int[] {100});
+    // one forward pass: both variable costs, the larger fixed cost once
+    double step = prefill - 18.10 + OPT13B.decodeStepMs(1, 101) - 19.93 + 19.93;
+    assertEquals(step, OPT13B.mixedStepMs(new int[] {100}, 1, 101), TOLERANCE_MS);
+    assertEquals(prefill + step - 1, outcomes.get(1).ttftMs(), TOLERANCE_MS);
+    assertEquals((step + OPT13B.decodeStepMs(1, 102)) / 2, outcomes.get(0).tpotMs(), TOLERANCE_MS);
+  }
+
+  @Test
+  void theSteadyStateDropsTheFirstAndLastRequestsByArrival() {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      lines.add((i * 1000) + ",100,1");
+    }
+    SimulationResult all =
+        new Simulator(ENGINE).run(new Placement.Colocated(1), Arrivals.parseTrace(lines));
+    List<Integer> kept =
+        all.steadyState(0.2).outcomes().stream().map(o -> o.request().id()).sorted().toList();
+    assertEquals(List.of(2, 3, 4, 5, 6, 7), kept);
   }
 
   private static List<RequestOutcome> byId(SimulationResult result) {
