@@ -150,7 +150,6 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     InvalidSpecException refusal = verdicts.refusals().get(expert.getMetadata().getName());
 
     ObjectApplier applier = new ObjectApplier(client);
-    var deployments = context.getSecondaryResources(Deployment.class);
     PlannerStatus planned = null;
     if (refusal == null) {
       ExpertPlan plan = verdicts.plan(expert.getMetadata().getName());
@@ -161,7 +160,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
                 plan,
                 expert.getMetadata().getAnnotations(),
                 planner.fetch().get(expert.getMetadata().getName()),
-                deployments);
+                context.getSecondaryResources(Deployment.class));
         replicas = applied.replicas();
         planned = applied.status();
       }
@@ -177,6 +176,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     }
     writeRouting(client, namespace, verdicts.table());
 
+    var deployments = context.getSecondaryResources(Deployment.class);
     Long generation = expert.getMetadata().getGeneration();
     ExpertStatus status =
         ExpertStatuses.of(generation, refusal, deployments, expert.getStatus())
