@@ -2,14 +2,18 @@ package dev.coemesh.operator;
 
 import dev.coemesh.k8s.expert.Expert;
 import dev.coemesh.k8s.expert.ExpertStatus;
+import dev.coemesh.k8s.expert.PlannerStatus;
 import dev.coemesh.operator.expert.ExpertObjects;
 import dev.coemesh.operator.expert.ExpertPlan;
 import dev.coemesh.operator.expert.ExpertStatuses;
 import dev.coemesh.operator.expert.InvalidSpecException;
 import dev.coemesh.operator.expert.Labels;
 import dev.coemesh.operator.expert.ObjectApplier;
+import dev.coemesh.operator.expert.Role;
 import dev.coemesh.operator.gateway.GatewayModels;
 import dev.coemesh.operator.gateway.GatewayRoller;
+import dev.coemesh.operator.planner.PlannedReplicas;
+import dev.coemesh.operator.planner.PlannerDecisions;
 import dev.coemesh.operator.routing.RoutingTable;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -70,6 +74,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
   private final ExpertObjects objects;
   private final RoutingTable routing;
   private final GatewayRoller gateways;
+  private final PlannerDecisions planner; // null without one
   private final AtomicLong reconciles = new AtomicLong();
   private final Map<String, Object> routingLocks = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -78,6 +83,7 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     this.objects = new ExpertObjects(config);
     this.routing = RoutingTable.load(config.routingBase());
     this.gateways = new GatewayRoller(config.gatewayDeployments());
+    this.planner = config.planner().map(PlannerDecisions::new).orElse(null);
   }
 
   /** How many reconciles ran (tests prove a resync happened without writing). */
@@ -144,9 +150,21 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
     InvalidSpecException refusal = verdicts.refusals().get(expert.getMetadata().getName());
 
     ObjectApplier applier = new ObjectApplier(client);
+    PlannerStatus planned = null;
     if (refusal == null) {
       ExpertPlan plan = verdicts.plan(expert.getMetadata().getName());
-      for (HasMetadata desired : objects.desired(plan)) {
+      Map<Role, Integer> replicas = Map.of();
+      if (planner != null) {
+        PlannedReplicas.Applied applied =
+            PlannedReplicas.of(
+                plan,
+                expert.getMetadata().getAnnotations(),
+                planner.fetch().get(expert.getMetadata().getName()),
+                context.getSecondaryResources(Deployment.class));
+        replicas = applied.replicas();
+        planned = applied.status();
+      }
+      for (HasMetadata desired : objects.desired(plan, replicas)) {
         applier.apply(desired);
       }
     } else {
@@ -160,17 +178,21 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
 
     var deployments = context.getSecondaryResources(Deployment.class);
     Long generation = expert.getMetadata().getGeneration();
-    ExpertStatus status = ExpertStatuses.of(generation, refusal, deployments, expert.getStatus());
+    ExpertStatus status =
+        ExpertStatuses.of(generation, refusal, deployments, expert.getStatus())
+            .withPlanner(planned);
     if (ExpertStatuses.same(status, expert.getStatus())) {
-      return UpdateControl.noUpdate();
+      return polled(UpdateControl.noUpdate());
     }
     // the cache may not hold this operator's own last status write yet: compare with the API
     // server's copy before writing, or a stale status would be rewritten with a new timestamp
     Expert current = client.resource(expert).get();
     if (current != null) {
-      status = ExpertStatuses.of(generation, refusal, deployments, current.getStatus());
+      status =
+          ExpertStatuses.of(generation, refusal, deployments, current.getStatus())
+              .withPlanner(planned);
       if (ExpertStatuses.same(status, current.getStatus())) {
-        return UpdateControl.noUpdate();
+        return polled(UpdateControl.noUpdate());
       }
     }
     Expert patch = new Expert();
@@ -180,7 +202,14 @@ public final class ExpertReconciler implements Reconciler<Expert>, Cleaner<Exper
             .withNamespace(namespace)
             .build());
     patch.setStatus(status);
-    return UpdateControl.patchStatus(patch);
+    return polled(UpdateControl.patchStatus(patch));
+  }
+
+  /**
+   * With a planner, the next reconcile comes after its poll interval, to pick up a new decision.
+   */
+  private UpdateControl<Expert> polled(UpdateControl<Expert> control) {
+    return planner == null ? control : control.rescheduleAfter(config.plannerPoll());
   }
 
   @Override

@@ -30,6 +30,11 @@ import java.util.Optional;
  * @param prefillPeers the address ranges a decode worker accepts as the prefill worker the endpoint
  *     picker names ({@code COEMESH_PREFILL_PEERS}, the workers' {@code --prefill-peers}; default
  *     the private ranges, {@value #DEFAULT_PREFILL_PEERS}: narrow it to the pod network)
+ * @param planner where the planner's decisions are read ({@code COEMESH_PLANNER_URL}, the router
+ *     service's base URL, e.g. {@code http://router:8090}; absent: replicas stay at each phase's
+ *     minimum)
+ * @param plannerPoll how often each Expert is reconciled to pick up a new decision while a planner
+ *     is set ({@code COEMESH_PLANNER_POLL_S}, seconds)
  */
 public record OperatorConfig(
     String namespace,
@@ -42,7 +47,9 @@ public record OperatorConfig(
     int healthPort,
     java.time.Duration resync,
     List<String> gatewayDeployments,
-    String prefillPeers) {
+    String prefillPeers,
+    Optional<java.net.URI> planner,
+    java.time.Duration plannerPoll) {
 
   public static final String DEFAULT_PREFILL_PEERS = "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16";
   public static final String DEFAULT_WORKER_IMAGE = "coemesh/worker:0.1.0";
@@ -56,6 +63,10 @@ public record OperatorConfig(
     Objects.requireNonNull(routingBase, "routingBase");
     Objects.requireNonNull(resync, "resync");
     Objects.requireNonNull(prefillPeers, "prefillPeers");
+    Objects.requireNonNull(planner, "planner");
+    if (plannerPoll == null || plannerPoll.isNegative() || plannerPoll.isZero()) {
+      throw new IllegalArgumentException("COEMESH_PLANNER_POLL_S must be > 0");
+    }
     gatewayDeployments = List.copyOf(gatewayDeployments);
     for (String name : gatewayDeployments) {
       if (!name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")) {
@@ -81,7 +92,27 @@ public record OperatorConfig(
         healthPort,
         every,
         gatewayDeployments,
-        prefillPeers);
+        prefillPeers,
+        planner,
+        plannerPoll);
+  }
+
+  /** This config reading the planner's decisions at {@code base}, every {@code poll}. */
+  public OperatorConfig withPlanner(java.net.URI base, java.time.Duration poll) {
+    return new OperatorConfig(
+        namespace,
+        workerImage,
+        fetchImage,
+        workerServiceAccount,
+        eppService,
+        eppPort,
+        routingBase,
+        healthPort,
+        resync,
+        gatewayDeployments,
+        prefillPeers,
+        Optional.of(base),
+        poll);
   }
 
   public static OperatorConfig fromEnv(Map<String, String> env) {
@@ -97,7 +128,10 @@ public record OperatorConfig(
         Integer.parseInt(env.getOrDefault("COEMESH_HEALTH_PORT", "8081")),
         java.time.Duration.ofSeconds(Long.parseLong(env.getOrDefault("COEMESH_RESYNC_S", "600"))),
         names(env.getOrDefault("COEMESH_GATEWAY_DEPLOYMENTS", "gateway")),
-        env.getOrDefault("COEMESH_PREFILL_PEERS", DEFAULT_PREFILL_PEERS));
+        env.getOrDefault("COEMESH_PREFILL_PEERS", DEFAULT_PREFILL_PEERS),
+        Optional.ofNullable(blankToNull(env.get("COEMESH_PLANNER_URL"))).map(java.net.URI::create),
+        java.time.Duration.ofSeconds(
+            Long.parseLong(env.getOrDefault("COEMESH_PLANNER_POLL_S", "15"))));
   }
 
   /** {@code a, b} as [a, b]; blank: none. */

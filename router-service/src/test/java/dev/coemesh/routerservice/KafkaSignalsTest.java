@@ -44,7 +44,23 @@ class KafkaSignalsTest {
   public static final class OnKafka implements QuarkusTestProfile {
     @Override
     public Map<String, String> getConfigOverrides() {
-      return Map.of("mesh.signals.kafka.bootstrap-servers", "${kafka.bootstrap.servers}");
+      return Map.of(
+          "mesh.signals.kafka.bootstrap-servers",
+          "${kafka.bootstrap.servers}",
+          "mesh.planner.enabled",
+          "true",
+          "mesh.planner.load-interval",
+          "200ms",
+          "mesh.planner.throughput-interval",
+          "1s",
+          "mesh.planner.scale-up-cooldown",
+          "0s",
+          "mesh.planner.experts.\"planned\".decode.replica-rps",
+          "4",
+          "mesh.planner.experts.\"planned\".decode.service-ms",
+          "20",
+          "mesh.planner.experts.\"planned\".decode.slo-ms",
+          "100");
     }
 
     @Override
@@ -120,5 +136,62 @@ class KafkaSignalsTest {
     assertTrue(age >= 0 && age < 30, "load-report age " + age);
     assertEquals(0, scrape.sum("mesh_signals_dropped_total", "reason=\"undecodable\""));
     assertEquals(1, scrape.sum("mesh_router_replicas", "expert=\"stories\"", "role=\"colocated\""));
+  }
+
+  /**
+   * The planner in this service hears two decode replicas on {@code mesh.load} and a TPOT
+   * attainment of 0.5 on {@code mesh.slo} from another process over Kafka, and asks for a third.
+   */
+  @Test
+  void thePlannerAsksForAnotherDecodeReplicaWhenTpotAttainmentIsLow() throws Exception {
+    KafkaSignalBus service = assertInstanceOf(KafkaSignalBus.class, serviceBus);
+    service.awaitAssignment(Duration.ofSeconds(30));
+    HttpClient http = HttpClient.newHttpClient();
+    ExpertId planned = new ExpertId("planned");
+    JsonNode decode = null;
+    try (KafkaSignalBus remote =
+        new KafkaSignalBus(KafkaSignalOptions.of(bootstrap, "test-planner-replicas"))) {
+      long end = System.nanoTime() + 60_000_000_000L;
+      while (System.nanoTime() < end) {
+        long now = System.currentTimeMillis();
+        for (String d : List.of("d0", "d1")) {
+          remote.publish(
+              new SignalEvent.LoadReport(
+                  new ReplicaId(planned, ReplicaRole.DECODE, d), 0, 2, 10, 54, 0, 40, now));
+        }
+        remote.publish(new SignalEvent.SloReport("planned", 1.0, 0.5, 0.5, 60_000, now));
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(base.resolve("/v1/planner")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode plan = JSON.readTree(r.body());
+        assertTrue(plan.get("enabled").asBoolean());
+        decode = null;
+        for (JsonNode row : plan.get("pools")) {
+          if (row.get("expert").asText().equals("planned")
+              && row.get("phase").asText().equals("decode")) {
+            decode = row;
+          }
+        }
+        if (decode != null && decode.get("desiredReplicas").asInt() == 3) {
+          break;
+        }
+        Thread.sleep(100);
+      }
+    }
+    assertTrue(decode != null, "no decision for planned/decode");
+    assertEquals(3, decode.get("desiredReplicas").asInt(), decode.toString());
+    assertEquals(2, decode.get("readyReplicas").asInt(), decode.toString());
+    assertTrue(
+        Set.of("slo-missed", "pending").contains(decode.get("reason").asText()), decode.toString());
+
+    Scrape scrape = Scrape.of(base.resolve("/q/metrics"));
+    assertEquals(
+        Set.of(),
+        scrape.missing(MetricsCatalog.ofCheckout().namesOf("router-service+planner")),
+        "documented but not exported");
+    assertEquals(
+        3, scrape.sum("mesh_planner_desired_replicas", "expert=\"planned\"", "phase=\"decode\""));
   }
 }

@@ -26,6 +26,13 @@ public interface SloConfig {
   @WithDefault("5m")
   Duration window();
 
+  /**
+   * How often each expert's attainment goes out on {@code mesh.slo} (when signals travel over
+   * Kafka), for the planner.
+   */
+  @WithDefault("10s")
+  Duration publishInterval();
+
   /** Per-expert targets, {@code mesh.slo.experts."<expert>".ttft / tpot}; unset ones default. */
   Map<String, ExpertSlo> experts();
 

@@ -33,6 +33,8 @@ public final class SloTracker {
   private final MeterRegistry registry;
   private final LongSupplier clockMillis;
   private final Map<Key, Series> series = new ConcurrentHashMap<>();
+  // per expert: requests that met both objectives (and one-token ones that met TTFT), for goodput
+  private final Map<ExpertId, Series> good = new ConcurrentHashMap<>();
 
   private record Key(ExpertId expert, SloPhase phase) {}
 
@@ -80,15 +82,26 @@ public final class SloTracker {
    */
   public void served(ExpertId expert, Duration ttft, Duration meanTpot) {
     long now = clockMillis.getAsLong();
-    record(expert, SloPhase.TTFT, ttft, now);
+    boolean met = record(expert, SloPhase.TTFT, ttft, now);
     if (meanTpot != null) {
-      record(expert, SloPhase.TPOT, meanTpot, now);
+      met &= record(expert, SloPhase.TPOT, meanTpot, now);
     }
+    good.computeIfAbsent(expert, e -> new Series(null, null, BUCKETS)).add(met, now / bucketMillis);
   }
 
-  private void record(ExpertId expert, SloPhase phase, Duration latency, long now) {
+  private boolean record(ExpertId expert, SloPhase phase, Duration latency, long now) {
     boolean met = latency.compareTo(targets.target(expert, phase)) <= 0;
     series(expert, phase).add(met, now / bucketMillis);
+    return met;
+  }
+
+  /**
+   * The window's requests of {@code expert} by whether they met every objective that applies (TTFT,
+   * and TPOT when there was a second token): {@code met} over the window is its goodput.
+   */
+  public Attainment goodput(ExpertId expert) {
+    Series s = good.get(expert);
+    return s == null ? new Attainment(0, 0) : s.window(clockMillis.getAsLong() / bucketMillis);
   }
 
   /** The window's attainment of {@code expert} in {@code phase}. */
@@ -131,7 +144,10 @@ public final class SloTracker {
         .register(registry);
   }
 
-  /** One expert and phase: a ring of time buckets, slot {@code bucket % n} holding that bucket. */
+  /**
+   * One expert and phase: a ring of time buckets, slot {@code bucket % n} holding that bucket; the
+   * since-start counters are null for a series no meter exports.
+   */
   private static final class Series {
     private final Counter metTotal;
     private final Counter missedTotal;
@@ -150,7 +166,10 @@ public final class SloTracker {
     }
 
     void add(boolean wasMet, long bucket) {
-      (wasMet ? metTotal : missedTotal).increment();
+      Counter total = wasMet ? metTotal : missedTotal;
+      if (total != null) {
+        total.increment();
+      }
       synchronized (this) {
         int slot = (int) (bucket % bucketOf.length);
         if (bucketOf[slot] != bucket) {

@@ -65,7 +65,11 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -110,6 +114,10 @@ class DistributedMeshTest {
   static Model model;
   static EmbeddedExpertBackend embedded;
   AutoCloseable subscription;
+  AutoCloseable sloSubscription;
+
+  /** SLO reports the gateway published (over Kafka). */
+  static final LinkedBlockingQueue<SignalEvent.SloReport> SLO = new LinkedBlockingQueue<>();
 
   @BeforeAll
   static void loadReference() {
@@ -158,6 +166,7 @@ class DistributedMeshTest {
       subscription =
           signals.subscribe(
               SignalEvent.RoutingDecision.class, d -> DECISIONS.put(d.requestId(), d));
+      sloSubscription = signals.subscribe(SignalEvent.SloReport.class, SLO::offer);
       assertTrue(((KafkaSignalBus) signals).awaitAssignment(Duration.ofSeconds(30)));
     }
   }
@@ -514,6 +523,91 @@ class DistributedMeshTest {
       }
     }
     awaitReplicas();
+  }
+
+  /**
+   * The planner's scale-down of a decode pool, 2 → 1, as Kubernetes carries it out: SIGTERM to one
+   * decode process while clients keep the pool busy. It leaves the router's eligible set (its
+   * announcer stops first), finishes its running streams within its drain, then exits; no request
+   * fails. The replica is started again afterwards for the tests that follow.
+   */
+  @Test
+  @Order(8)
+  void scalingTheDecodePoolTwoToOneUnderLoadFailsNoRequest() throws Exception {
+    awaitReplicas();
+    subscribe();
+    WorkerProcess leaving = DistributedWorkers.worker("split-decode-1");
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger served = new AtomicInteger();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    List<Thread> clients = new ArrayList<>();
+    for (int c = 0; c < 3; c++) {
+      int id = c;
+      clients.add(
+          Thread.ofPlatform()
+              .name("drain-client-" + c)
+              .start(
+                  () -> {
+                    OpenAIClient client = client();
+                    try {
+                      for (int i = 0; !stop.get(); i++) {
+                        try {
+                          Completion done =
+                              complete(client, "split", "Client " + id + " asks story " + i, 24);
+                          assertEquals(24, done.usage().orElseThrow().completionTokens());
+                          served.incrementAndGet();
+                        } catch (Throwable t) {
+                          failures.add(t);
+                        }
+                      }
+                    } finally {
+                      client.close();
+                    }
+                  }));
+    }
+    try {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (leaving.client().load().getLiveSequences() == 0) {
+        assertTrue(System.nanoTime() < end, "split-decode-1 never took a stream");
+        Thread.sleep(5);
+      }
+      int servedBefore = served.get();
+      leaving.terminate();
+      int exit = leaving.awaitExit(Duration.ofSeconds(DistributedWorkers.DECODE_DRAIN_S + 15));
+      assertTrue(exit == 143 || exit == 0, "exits once drained, with " + exit);
+      long gone = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (router.replicas(SPLIT).stream()
+          .anyMatch(r -> r.id().instance().equals("split-decode-1"))) {
+        assertTrue(System.nanoTime() < gone, "the router still lists split-decode-1");
+        Thread.sleep(50);
+      }
+      // the one decode replica left serves the load on its own for a while
+      int servedAtExit = served.get();
+      long after = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (served.get() < servedAtExit + 6) {
+        assertTrue(System.nanoTime() < after, "the surviving replica stopped serving");
+        Thread.sleep(50);
+      }
+      stop.set(true);
+      for (Thread t : clients) {
+        t.join(60_000);
+      }
+      assertEquals(List.of(), failures, "no request failed across the scale-down");
+      assertTrue(served.get() > servedBefore + 6, "served " + servedBefore + " → " + served.get());
+      // and the gateway reports the pool's attainment on mesh.slo for the planner
+      SignalEvent.SloReport report = SLO.poll(10, TimeUnit.SECONDS);
+      while (report != null && !(report.pool().equals("split") && report.goodputRps() > 0)) {
+        report = SLO.poll(10, TimeUnit.SECONDS);
+      }
+      assertTrue(report != null, "no SLO report of split with goodput came over Kafka");
+      assertTrue(report.ttftAttainment() >= 0 && report.ttftAttainment() <= 1, report.toString());
+    } finally {
+      stop.set(true);
+      for (Thread t : clients) {
+        t.join(60_000);
+      }
+      DistributedWorkers.restart("split-decode-1", "split", "decode");
+    }
   }
 
   @Test

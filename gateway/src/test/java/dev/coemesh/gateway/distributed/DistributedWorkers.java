@@ -33,6 +33,11 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
   private static KafkaProcess kafka;
   private static final Map<String, WorkerProcess> WORKERS = new LinkedHashMap<>();
   private static Path credentialFile;
+  private static Path modelPath;
+  private static MeshCredential meshCredential;
+
+  /** How long a SIGTERMed decode worker drains its running streams (a pod's grace period). */
+  static final int DECODE_DRAIN_S = 30;
 
   @Override
   public Map<String, String> start() {
@@ -45,6 +50,8 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
       Files.writeString(credentialFile, HexFormat.of().formatHex(secret));
       MeshCredential credential = MeshCredential.fromFile(credentialFile);
       Path model = SyntheticModels.materialize(MODEL, SyntheticModels.DEFAULT_CACHE);
+      modelPath = model;
+      meshCredential = credential;
       List<CompletableFuture<Void>> starting = new ArrayList<>();
       for (String[] w :
           List.of(
@@ -75,15 +82,33 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
         "mesh.serving.remote.credential-file",
         credentialFile.toString(),
         "mesh.routing.config",
-        "classpath:routing/distributed-test-routing.yaml");
+        "classpath:routing/distributed-test-routing.yaml",
+        "mesh.slo.publish-interval",
+        "1s");
   }
 
-  private WorkerProcess worker(
+  /**
+   * A new process in place of {@code name} (same expert, role and instance name), as a Deployment
+   * scaled back up would start one.
+   */
+  static WorkerProcess restart(String name, String expert, String role) {
+    WorkerProcess p = worker(name, expert, role, modelPath, meshCredential);
+    synchronized (WORKERS) {
+      WorkerProcess old = WORKERS.put(name, p);
+      if (old != null) {
+        old.close();
+      }
+    }
+    return p;
+  }
+
+  private static WorkerProcess worker(
       String name, String expert, String role, Path model, MeshCredential credential) {
-    return WorkerProcess.start(
-        name,
-        List.of(),
-        List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1"),
+    List<String> args = new ArrayList<>();
+    if (role.equals("decode")) {
+      args.addAll(List.of("--drain-s", String.valueOf(DECODE_DRAIN_S)));
+    }
+    args.addAll(
         List.of(
             "--role",
             role,
@@ -106,7 +131,12 @@ public final class DistributedWorkers implements QuarkusTestResourceLifecycleMan
             "--calibration-tokens",
             "0",
             "--metrics-port",
-            "0"),
+            "0"));
+    return WorkerProcess.start(
+        name,
+        List.of(),
+        List.of("-Xmx384m", "-XX:+UseSerialGC", "-XX:ActiveProcessorCount=1"),
+        args,
         Duration.ofSeconds(60),
         credential);
   }

@@ -31,6 +31,11 @@ class SloTargetsTest {
     public Duration window() {
       return Duration.ofMinutes(5);
     }
+
+    @Override
+    public Duration publishInterval() {
+      return Duration.ofSeconds(10);
+    }
   }
 
   private record ExpertConfig(Optional<Duration> ttft, Optional<Duration> tpot)

@@ -133,4 +133,17 @@ class SloTrackerTest {
                     Map.of(CODE, new SloTargets.ExpertTargets(null, Duration.ZERO))));
     assertEquals("mesh.slo.experts.\"code\".tpot must be positive, was PT0S", e.getMessage());
   }
+
+  @Test
+  void goodputCountsRequestsThatMetEveryObjectiveThatApplies() {
+    slo.served(CHAT, ms(2000), ms(100)); // both met
+    slo.served(CHAT, ms(2001), ms(5)); // TTFT missed
+    slo.served(CHAT, ms(5), ms(101)); // TPOT missed
+    slo.served(CHAT, ms(5), null); // one token: only TTFT applies
+    assertEquals(new SloTracker.Attainment(2, 2), slo.goodput(CHAT));
+    assertEquals(new SloTracker.Attainment(0, 0), slo.goodput(CODE));
+
+    clock.addAndGet(Duration.ofMinutes(6).toMillis());
+    assertEquals(new SloTracker.Attainment(0, 0), slo.goodput(CHAT));
+  }
 }

@@ -80,8 +80,18 @@ public final class ExpertObjects {
             Serialization.unmarshal(json, dev.coemesh.k8s.expert.ExpertSpec.class));
   }
 
-  /** The desired objects, ConfigMaps before the Deployments that read them. */
+  /** The desired objects with every pool at its minimum. */
   public List<HasMetadata> desired(ExpertPlan plan) {
+    return desired(plan, Map.of());
+  }
+
+  /**
+   * The desired objects, ConfigMaps before the Deployments that read them.
+   *
+   * @param replicas the replicas per pool (the planner's decision within the bounds); a pool not
+   *     named starts at its minimum
+   */
+  public List<HasMetadata> desired(ExpertPlan plan, Map<Role, Integer> replicas) {
     List<HasMetadata> objects = new ArrayList<>();
     String models = null;
     if (plan.model().downloadsModels()) {
@@ -91,7 +101,8 @@ public final class ExpertObjects {
     for (Map.Entry<Role, PhaseReplicas> pool : plan.pools().entrySet()) {
       ConfigMap settings = settings(plan, pool.getKey());
       objects.add(settings);
-      objects.add(deployment(plan, pool.getKey(), pool.getValue(), settings, models));
+      int count = replicas.getOrDefault(pool.getKey(), pool.getValue().min());
+      objects.add(deployment(plan, pool.getKey(), pool.getValue(), count, settings, models));
       objects.add(service(plan, pool.getKey()));
     }
     objects.add(inferencePool(plan));
@@ -125,7 +136,12 @@ public final class ExpertObjects {
   }
 
   private Deployment deployment(
-      ExpertPlan plan, Role role, PhaseReplicas bounds, ConfigMap settings, String models) {
+      ExpertPlan plan,
+      Role role,
+      PhaseReplicas bounds,
+      int replicas,
+      ConfigMap settings,
+      String models) {
     Map<String, String> annotations = new LinkedHashMap<>(sloAnnotations(plan));
     annotations.put(Labels.REPLICAS_MIN, String.valueOf(bounds.min()));
     annotations.put(Labels.REPLICAS_MAX, String.valueOf(bounds.max()));
@@ -133,7 +149,7 @@ public final class ExpertObjects {
     return new DeploymentBuilder()
         .withMetadata(meta(plan, name, poolLabels(plan, role), annotations))
         .withNewSpec()
-        .withReplicas(bounds.min())
+        .withReplicas(replicas)
         .withNewSelector()
         .withMatchLabels(Labels.selector(plan.name(), role))
         .endSelector()

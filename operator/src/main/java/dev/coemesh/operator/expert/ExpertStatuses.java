@@ -117,7 +117,8 @@ public final class ExpertStatuses {
     ObservedReplicas observed =
         new ObservedReplicas(
             ready(pools, Role.COLOCATED), ready(pools, Role.PREFILL), ready(pools, Role.DECODE));
-    return new ExpertStatus(generation, conditions, observed);
+    return new ExpertStatus(
+        generation, conditions, observed, previous == null ? null : previous.planner());
   }
 
   private static Integer ready(Map<Role, int[]> pools, Role role) {

@@ -24,6 +24,14 @@ public final class Labels {
   /** Selects the pods the model-download egress NetworkPolicy lets out on 443. */
   public static final String DOWNLOADS_MODELS = "coemesh.dev/downloads-models";
 
+  /**
+   * On an Expert, {@code paused} stops the operator applying the planner's decisions to it: its
+   * Deployments keep the replicas they have, whoever set them.
+   */
+  public static final String PLANNER = "coemesh.dev/planner";
+
+  public static final String PLANNER_PAUSED = "paused";
+
   /** Replica bounds the SLO planner scales between (the Deployment starts at min). */
   public static final String REPLICAS_MIN = "coemesh.dev/replicas-min";
 
