@@ -565,26 +565,66 @@ class ManifestsTest {
   }
 
   /**
-   * The operator's only flow is to the API server: one egress rule to a single address on the API
-   * server's ports (the base's default-deny and DNS policies cover the rest).
+   * The operator's flows: the API server (one address on its ports) and the SLO planner on the
+   * router service of the overlay it is applied on (operated), whose policy admits it; the base's
+   * default-deny and DNS policies cover the rest.
    */
   @org.junit.jupiter.api.Test
-  void theOperatorMayReachOnlyTheApiServer() throws Exception {
+  void theOperatorMayReachOnlyTheApiServerAndThePlanner() throws Exception {
     Rendered r = rendered(OPERATOR);
     List<NetworkPolicy> policies = r.all(NetworkPolicy.class);
     assertEquals(1, policies.size());
     NetworkPolicy p = policies.getFirst();
     Workload operator = r.workloads().getFirst();
-    assertTrue(
-        matches(p.getSpec().getPodSelector(), operator.template().getMetadata().getLabels()));
+    Map<String, String> labels = operator.template().getMetadata().getLabels();
+    assertTrue(matches(p.getSpec().getPodSelector(), labels));
     assertEquals(List.of("Egress"), p.getSpec().getPolicyTypes());
     assertTrue(p.getSpec().getIngress().isEmpty());
-    assertEquals(1, p.getSpec().getEgress().size());
-    var rule = p.getSpec().getEgress().getFirst();
-    assertEquals(1, rule.getTo().size());
-    assertTrue(rule.getTo().getFirst().getIpBlock().getCidr().endsWith("/32"), "one address");
-    assertEquals(
-        Set.of(443, 6443),
-        Set.copyOf(rule.getPorts().stream().map(port -> port.getPort().getIntVal()).toList()));
+    assertEquals(2, p.getSpec().getEgress().size());
+    var apiServer = p.getSpec().getEgress().get(0);
+    assertEquals(1, apiServer.getTo().size());
+    assertTrue(apiServer.getTo().getFirst().getIpBlock().getCidr().endsWith("/32"), "one address");
+    assertEquals(Set.of(443, 6443), ports(apiServer.getPorts()));
+
+    var planner = p.getSpec().getEgress().get(1);
+    assertEquals(Set.of(8090), ports(planner.getPorts()));
+    Rendered operated = rendered("operated");
+    Workload router =
+        operated.workloads().stream()
+            .filter(w -> w.name().equals("Deployment/router"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(1, planner.getTo().size());
+    assertTrue(
+        matches(
+            planner.getTo().getFirst().getPodSelector(),
+            router.template().getMetadata().getLabels()),
+        "egress to the router pods only");
+    NetworkPolicy routerPolicy = operated.named(NetworkPolicy.class, "router").orElseThrow();
+    assertTrue(
+        routerPolicy.getSpec().getIngress().stream()
+            .anyMatch(
+                rule ->
+                    ports(rule.getPorts()).contains(8090)
+                        && rule.getFrom().stream()
+                            .anyMatch(
+                                peer ->
+                                    peer.getNamespaceSelector() == null
+                                        && peer.getPodSelector() != null
+                                        && matches(peer.getPodSelector(), labels))),
+        "the router admits the operator on 8090");
+    String url =
+        operator.template().getSpec().getContainers().getFirst().getEnv().stream()
+            .filter(e -> e.getName().equals("COEMESH_PLANNER_URL"))
+            .findFirst()
+            .orElseThrow()
+            .getValue();
+    assertEquals("http://router:8090", url, "the router Service's http port");
+    Service service = operated.named(Service.class, "router").orElseThrow();
+    assertTrue(service.getSpec().getPorts().stream().anyMatch(sp -> sp.getPort() == 8090));
+  }
+
+  private static Set<Integer> ports(List<NetworkPolicyPort> ports) {
+    return Set.copyOf(ports.stream().map(port -> port.getPort().getIntVal()).toList());
   }
 }

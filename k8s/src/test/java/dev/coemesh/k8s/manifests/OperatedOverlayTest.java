@@ -83,6 +83,8 @@ class OperatedOverlayTest {
     assertEquals(
         "/etc/coemesh/routing/routing.yaml", ProdOverlayTest.env(router, "MESH_ROUTER_CONFIG"));
     assertMounted(pod, router, "/etc/coemesh/routing", ROUTING_CONFIG_MAP);
+    assertEquals(
+        "true", ProdOverlayTest.env(router, "MESH_PLANNER_ENABLED"), "the operator applies it");
   }
 
   private static PodSpec podOf(String deployment) throws Exception {
