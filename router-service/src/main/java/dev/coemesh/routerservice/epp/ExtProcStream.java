@@ -100,8 +100,8 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
         case RESPONSE_HEADERS -> onResponseHeaders(request.getResponseHeaders());
         case RESPONSE_BODY -> onResponseBody(request.getResponseBody());
         case RESPONSE_TRAILERS -> {
-          responses.onNext(EnvoyMessages.responseTrailers());
           release();
+          responses.onNext(EnvoyMessages.responseTrailers());
         }
         case REQUEST_NOT_SET -> {}
       }
@@ -193,21 +193,22 @@ final class ExtProcStream implements StreamObserver<ProcessingRequest> {
       boolean serverError = status != null && status.startsWith("5");
       outcomes.record(pick, !serverError);
     }
-    responses.onNext(EnvoyMessages.responseHeaders());
+    // released before the answer: whoever sees the response end sees the replica's slot free
     if (h.getEndOfStream()) {
       release();
     }
+    responses.onNext(EnvoyMessages.responseHeaders());
   }
 
   private void onResponseBody(HttpBody body) {
+    if (body.getEndOfStream()) {
+      release();
+    }
     responses.onNext(
         EnvoyMessages.responseBody(
             duplexResponse
                 ? EnvoyMessages.streamed(body.getBody(), body.getEndOfStream())
                 : EnvoyMessages.pass()));
-    if (body.getEndOfStream()) {
-      release();
-    }
   }
 
   private void reject(MeshException e) {
