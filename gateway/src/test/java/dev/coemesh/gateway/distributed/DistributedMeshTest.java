@@ -174,7 +174,12 @@ class DistributedMeshTest {
   /** Waits until every worker has announced itself to the gateway's router. */
   void awaitReplicas() throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (router.replicas(COLO).size() < 2 || router.replicas(SPLIT).size() < 3) {
+    // announced, and not refused by an open breaker (a replica restarted by an earlier test keeps
+    // its name, and the breaker its earlier failures opened, until the cooldown has passed)
+    while (router.replicas(COLO).size() < 2
+        || router.replicas(SPLIT).size() < 3
+        || router.replicas(COLO).stream().anyMatch(ReplicaView::breakerOpen)
+        || router.replicas(SPLIT).stream().anyMatch(ReplicaView::breakerOpen)) {
       if (System.nanoTime() > end) {
         fail("replicas announced: " + router.replicas(COLO) + " " + router.replicas(SPLIT));
       }
